@@ -1,0 +1,3 @@
+module sdgan
+
+go 1.26
