@@ -1,0 +1,188 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// xAt returns the index of x[n,iy,ix,c], or -1 when (iy, ix) lies outside x.
+func xAt(p ConvParams, n, iy, ix, c int) int {
+	if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
+		return -1
+	}
+	return ((n*p.H+iy)*p.W+ix)*p.C + c
+}
+
+// forEachTap calls fn for every term x[xi]·w[wi] that contributes to y[yi]
+// in the formula of ConvParams, in plain nested loops.
+func forEachTap(p ConvParams, fn func(xi, wi, yi int)) {
+	for n := range p.N {
+		for oy := range p.OH {
+			for ox := range p.OW {
+				for f := range p.F {
+					yi := ((n*p.OH+oy)*p.OW+ox)*p.F + f
+					for ky := range p.KH {
+						for kx := range p.KW {
+							for c := range p.C {
+								xi := xAt(p, n, oy*p.SH+ky-p.PadTop, ox*p.SW+kx-p.PadLeft, c)
+								if xi >= 0 {
+									fn(xi, ((ky*p.KW+kx)*p.C+c)*p.F+f, yi)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// convRefs computes the three reference results from the formula, in
+// float64: y = conv(x, w), dx from dy (each x position gets dy·w from the
+// outputs that read it) and dw from x and dy. Each comes with the magnitude
+// Σ|term| that bounds the float32 rounding error.
+func convRefs(p ConvParams, x, w, dy []float32) (y, ymag, dx, dxmag, dw, dwmag []float64) {
+	y, ymag = make([]float64, p.YLen()), make([]float64, p.YLen())
+	dx, dxmag = make([]float64, p.XLen()), make([]float64, p.XLen())
+	dw, dwmag = make([]float64, p.WLen()), make([]float64, p.WLen())
+	forEachTap(p, func(xi, wi, yi int) {
+		v := float64(x[xi]) * float64(w[wi])
+		y[yi] += v
+		ymag[yi] += math.Abs(v)
+		v = float64(dy[yi]) * float64(w[wi])
+		dx[xi] += v
+		dxmag[xi] += math.Abs(v)
+		v = float64(x[xi]) * float64(dy[yi])
+		dw[wi] += v
+		dwmag[wi] += math.Abs(v)
+	})
+	return
+}
+
+// convCase builds the parameters of a test convolution: pad is "valid"
+// (no padding), "same" (TensorFlow's SAME: OH = ⌈H/S⌉, the smaller half of
+// the padding on top) or "full" (K−1 on each side).
+func convCase(n, h, w, c, k, f, s int, pad string) ConvParams {
+	p := ConvParams{N: n, H: h, W: w, C: c, KH: k, KW: k, F: f, SH: s, SW: s}
+	switch pad {
+	case "valid":
+		p.OH, p.OW = (h-k)/s+1, (w-k)/s+1
+	case "same":
+		p.OH, p.OW = (h+s-1)/s, (w+s-1)/s
+		p.PadTop = max((p.OH-1)*s+k-h, 0) / 2
+		p.PadLeft = max((p.OW-1)*s+k-w, 0) / 2
+	case "full":
+		p.PadTop, p.PadLeft = k-1, k-1
+		p.OH, p.OW = (h+k-2)/s+1, (w+k-2)/s+1
+	}
+	return p
+}
+
+// runConvCase checks Conv2D, Conv2DBackwardData and Conv2DBackwardFilter on
+// random inputs against convRefs, overwriting and accumulating into random
+// initial contents, with im2col tiles of the given height.
+func runConvCase(t *testing.T, r *rand.Rand, p ConvParams, rows int) {
+	t.Helper()
+	x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+	y, ymag, dx, dxmag, dw, dwmag := convRefs(p, x, w, dy)
+	for _, acc := range []bool{false, true} {
+		check := func(name string, terms int, run func(out []float32), want, mag []float64) {
+			out := randSlice(r, len(want))
+			want, mag = append([]float64(nil), want...), append([]float64(nil), mag...)
+			for i := range want {
+				mag[i] += 1e-30
+				if acc {
+					want[i] += float64(out[i])
+					mag[i] += math.Abs(float64(out[i]))
+				}
+			}
+			run(out)
+			checkClose(t, fmt.Sprintf("%s accumulate=%v", name, acc), out, want, mag, terms, nil)
+		}
+		check("Conv2D", p.KH*p.KW*p.C, func(out []float32) { conv2D(p, x, w, out, acc, rows) }, y, ymag)
+		check("BackwardData", p.KH*p.KW*p.F, func(out []float32) { conv2DBackwardData(p, dy, w, out, acc, rows) }, dx, dxmag)
+		check("BackwardFilter", p.N*p.OH*p.OW, func(out []float32) { conv2DBackwardFilter(p, x, dy, out, acc, rows) }, dw, dwmag)
+	}
+}
+
+func TestConv(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	i := 0
+	for _, k := range []int{1, 3, 5} {
+		for _, s := range []int{1, 2} {
+			for _, pad := range []string{"valid", "same", "full"} {
+				for _, hw := range [][2]int{{7, 5}, {6, 9}} {
+					for _, n := range []int{1, 3} {
+						for _, cf := range [][2]int{{1, 1}, {1, 7}, {3, 5}, {5, 3}, {7, 1}, {7, 7}, {3, 3}, {5, 5}} {
+							p := convCase(n, hw[0], hw[1], cf[0], k, cf[1], s, pad)
+							rows := p.tileRows()
+							if i%2 == 1 {
+								rows = 1 + i%7 // force several im2col tiles
+							}
+							i++
+							t.Run(fmt.Sprintf("%+v/rows=%d", p, rows), func(t *testing.T) { runConvCase(t, r, p, rows) })
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestConvPaths runs a few convolutions, large enough to take the packed
+// GEMM path, on every micro-kernel.
+func TestConvPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	cases := []ConvParams{
+		convCase(3, 16, 13, 7, 5, 17, 2, "same"),
+		convCase(2, 8, 8, 33, 3, 29, 1, "same"),
+		convCase(2, 11, 9, 19, 1, 37, 1, "valid"),
+		{N: 2, H: 8, W: 8, C: 11, KH: 5, KW: 5, F: 9, SH: 2, SW: 2, PadTop: 2, PadLeft: 2, OH: 4, OW: 4},
+	}
+	for _, path := range pathNames() {
+		for ci, p := range cases {
+			t.Run(fmt.Sprintf("%s/%+v", path, p), func(t *testing.T) {
+				defer forcePath(t, path)()
+				runConvCase(t, r, p, []int{p.tileRows(), 13}[ci%2])
+			})
+		}
+	}
+}
+
+func TestConvValidate(t *testing.T) {
+	good := ConvParams{N: 2, H: 5, W: 5, C: 3, KH: 3, KW: 3, F: 4, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 5, OW: 5}
+	tests := []struct {
+		name    string
+		p       ConvParams
+		x, w, y int
+		want    string // substring of the error; "" means valid
+	}{
+		{"ok", good, 150, 108, 200, ""},
+		{"short x", good, 100, 108, 200, "x has 100 values, want N·H·W·C = 2·5·5·3 = 150"},
+		{"long w", good, 150, 109, 200, "w has 109 values, want KH·KW·C·F = 3·3·3·4 = 108"},
+		{"short y", good, 150, 108, 199, "y has 199 values, want N·OH·OW·F = 2·5·5·4 = 200"},
+		{"zero stride", ConvParams{N: 1, H: 1, W: 1, C: 1, KH: 1, KW: 1, F: 1, OH: 1, OW: 1}, 1, 1, 1, "strides ≥ 1"},
+		{"negative pad", ConvParams{N: 1, H: 1, W: 1, C: 1, KH: 1, KW: 1, F: 1, SH: 1, SW: 1, PadTop: -1, OH: 1, OW: 1},
+			1, 1, 1, "padding ≥ 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.p.Validate(tt.x, tt.w, tt.y)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate: %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate: %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	defer func() {
+		if msg := fmt.Sprint(recover()); !strings.Contains(msg, "x has 1 values") {
+			t.Errorf("Conv2D panic %q, want the Validate message", msg)
+		}
+	}()
+	Conv2D(good, make([]float32, 1), make([]float32, 108), make([]float32, 200), false)
+}

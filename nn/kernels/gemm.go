@@ -1,0 +1,184 @@
+package kernels
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C where op(A) is m×k and op(B)
+// is k×n, row-major with leading dimensions lda, ldb, ldc (as in BLAS, but
+// row-major). transA means A is stored k×m; transB means B is n×k.
+// beta == 0 means C is overwritten (NaNs in C are not propagated).
+//
+// Sgemm panics if a dimension is negative, a leading dimension is smaller
+// than the stored row width, or a slice is too short for its shape.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int,
+	beta float32, c []float32, ldc int) {
+	sgemm(activeKernel, autoStrategy, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// strategy says how sgemm runs: autoStrategy picks by size; the others force
+// one code path so that tests can reach each of them on small inputs.
+type strategy int
+
+const (
+	autoStrategy     strategy = iota
+	directStrategy            // plain loops, no packing
+	serialStrategy            // packed and blocked, one goroutine
+	parallelStrategy          // packed and blocked, C split over 3 goroutines
+)
+
+// sgemm is Sgemm with the micro-kernel and the strategy given explicitly.
+func sgemm(kern *microKernel, strat strategy, transA, transB bool, m, n, k int, alpha float32,
+	a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: sgemm negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", ar, ac, a, lda)
+	checkMatrix("B", br, bc, b, ldb)
+	checkMatrix("C", m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	scaleC(m, n, beta, c, ldc)
+	if k == 0 || alpha == 0 {
+		return
+	}
+	g := gemmArgs{transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	switch {
+	case strat == directStrategy || strat == autoStrategy && m*n*k <= smallGemmFlops:
+		g.direct(0, m, 0, n)
+	case strat == serialStrategy || strat == autoStrategy && m*n*k < parallelGemmFlops:
+		g.blocked(kern, 0, m, 0, n)
+	case strat == parallelStrategy:
+		g.parallel(kern, m, n, 3)
+	default:
+		g.parallel(kern, m, n, runtime.GOMAXPROCS(0))
+	}
+}
+
+// smallGemmFlops is the m·n·k below which Sgemm skips packing and threads and
+// runs a plain loop: packing costs more than it saves on tiny products.
+const smallGemmFlops = 32 * 1024
+
+// parallelGemmFlops is the m·n·k below which Sgemm runs on one goroutine.
+const parallelGemmFlops = 1 << 20
+
+// checkMatrix panics unless s can hold a rows×cols row-major matrix with
+// leading dimension ld.
+func checkMatrix(name string, rows, cols int, s []float32, ld int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("kernels: sgemm ld%s=%d, want ≥ %d (the row width of the stored %d×%d %s)",
+			lowerName(name), ld, max(cols, 1), rows, cols, name))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if need := (rows-1)*ld + cols; len(s) < need {
+		panic(fmt.Sprintf("kernels: sgemm %s has %d values, want ≥ (rows-1)·ld+cols = (%d-1)·%d+%d = %d",
+			name, len(s), rows, ld, cols, need))
+	}
+}
+
+func lowerName(name string) string { return string(name[0] + 'a' - 'A') }
+
+// scaleC computes C = beta·C on the m×n matrix C; beta == 0 stores zeros.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// gemmArgs holds the operands of C += alpha·op(A)·op(B), shared by all
+// workers (each writes a disjoint block of C).
+type gemmArgs struct {
+	transA, transB bool
+	k              int
+	alpha          float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+}
+
+// direct computes C[i0:i1, j0:j1] += alpha·op(A)·op(B) with plain loops.
+func (g *gemmArgs) direct(i0, i1, j0, j1 int) {
+	for i := i0; i < i1; i++ {
+		crow := g.c[i*g.ldc+j0 : i*g.ldc+j1]
+		for p := range g.k {
+			aip := g.alpha * g.atA(i, p)
+			if aip == 0 {
+				continue
+			}
+			if g.transB {
+				for j := range crow {
+					crow[j] += aip * g.b[(j0+j)*g.ldb+p]
+				}
+				continue
+			}
+			brow := g.b[p*g.ldb+j0 : p*g.ldb+j1]
+			for j, bv := range brow {
+				crow[j] += aip * bv
+			}
+		}
+	}
+}
+
+// atA returns op(A)[i, p].
+func (g *gemmArgs) atA(i, p int) float32 {
+	if g.transA {
+		return g.a[p*g.lda+i]
+	}
+	return g.a[i*g.lda+p]
+}
+
+// parallel splits C into one block of rows (or columns, when C is wide) for
+// each of up to workers goroutines and runs the blocked algorithm on each.
+func (g *gemmArgs) parallel(kern *microKernel, m, n, workers int) {
+	splitRows := m >= n
+	units, unit := ceilDiv(n, kern.nr), kern.nr
+	if splitRows {
+		units, unit = ceilDiv(m, kern.mr), kern.mr
+	}
+	workers = min(workers, units)
+	if workers <= 1 {
+		g.blocked(kern, 0, m, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo := units * w / workers * unit
+		hi := units * (w + 1) / workers * unit
+		wg.Go(func() {
+			if splitRows {
+				g.blocked(kern, lo, min(hi, m), 0, n)
+			} else {
+				g.blocked(kern, 0, m, lo, min(hi, n))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

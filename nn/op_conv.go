@@ -1,0 +1,130 @@
+package nn
+
+import (
+	"fmt"
+
+	"sdgan/nn/kernels"
+)
+
+// PadMode selects how a convolution pads its input.
+type PadMode int
+
+const (
+	// PadSame pads so that the output has ceil(in/stride) positions, the smaller half of the padding before
+	// (TensorFlow's "SAME").
+	PadSame PadMode = iota
+	// PadValid does not pad (TensorFlow's "VALID").
+	PadValid
+	// PadExplicit uses the Top, Bottom, Left and Right amounts of the Padding.
+	PadExplicit
+)
+
+// Padding says how a convolution pads its input. Use Same, Valid or Explicit.
+type Padding struct {
+	Mode                     PadMode
+	Top, Bottom, Left, Right int // PadExplicit only
+}
+
+// Same is TensorFlow's "SAME" padding; Valid is "VALID".
+var (
+	Same  = Padding{Mode: PadSame}
+	Valid = Padding{Mode: PadValid}
+)
+
+// Explicit pads the input by fixed amounts on each side.
+func Explicit(top, bottom, left, right int) Padding {
+	return Padding{Mode: PadExplicit, Top: top, Bottom: bottom, Left: left, Right: right}
+}
+
+// convGeom returns the output size and the padding before, along one axis of size in, for kernel k and stride s.
+// SAME follows TensorFlow: out = ceil(in/s), total = max((out−1)·s + k − in, 0), before = total/2.
+func convGeom(in, k, s int, mode PadMode, before, after int) (out, padBefore int) {
+	switch mode {
+	case PadSame:
+		out = (in + s - 1) / s
+		total := max((out-1)*s+k-in, 0)
+		return out, total / 2
+	case PadValid:
+		return max((in-k)/s+1, 0), 0
+	default:
+		return max((in+before+after-k)/s+1, 0), before
+	}
+}
+
+// convParams computes the kernel parameters of the convolution of x [n,h,w,c] by a k×k filter to f channels.
+func convParams(op string, xShape []int, kh, kw, c, f, stride int, pad Padding) kernels.ConvParams {
+	if len(xShape) != 4 || xShape[3] != c || stride < 1 {
+		panic(fmt.Sprintf("nn: %s: input %v with a %d×%d×%d×%d filter, stride %d", op, xShape, kh, kw, c, f, stride))
+	}
+	oh, pt := convGeom(xShape[1], kh, stride, pad.Mode, pad.Top, pad.Bottom)
+	ow, pl := convGeom(xShape[2], kw, stride, pad.Mode, pad.Left, pad.Right)
+	if oh < 1 || ow < 1 {
+		panic(fmt.Sprintf("nn: %s: input %v too small for a %d×%d filter", op, xShape, kh, kw))
+	}
+	return kernels.ConvParams{N: xShape[0], H: xShape[1], W: xShape[2], C: c, KH: kh, KW: kw, F: f,
+		SH: stride, SW: stride, PadTop: pt, PadLeft: pl, OH: oh, OW: ow}
+}
+
+// Conv2D convolves NHWC x [n,h,w,c] with the HWIO filter w [kh,kw,c,f] (cross-correlation, as every deep
+// learning framework), adding the bias b [f] when it is not nil. The output is [n,oh,ow,f].
+func Conv2D(x, w, b *Tensor, stride int, pad Padding) *Tensor {
+	if len(w.Shape) != 4 {
+		panic(fmt.Sprintf("nn: conv2d filter %v; want [kh kw in out]", w.Shape))
+	}
+	p := convParams("conv2d", x.Shape, w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], stride, pad)
+	out, record := result([]int{p.N, p.OH, p.OW, p.F}, x, w)
+	kernels.Conv2D(p, x.Data, w.Data, out.Data, false)
+	if record {
+		out.backward = func() {
+			if x.requiresGrad {
+				kernels.Conv2DBackwardData(p, out.Grad, w.Data, x.gradBuf(), true)
+			}
+			if w.requiresGrad {
+				kernels.Conv2DBackwardFilter(p, x.Data, out.Grad, w.gradBuf(), true)
+			}
+		}
+	}
+	return withBias("conv2d", out, b)
+}
+
+// ConvTranspose2D is the transposed convolution of NHWC x [n,h,w,c] with the filter w [kh,kw,f,c] (TensorFlow's
+// layout for conv2d_transpose: output channels, then input channels), giving [n,outH,outW,f], plus the bias b [f]
+// when not nil. As in TensorFlow, it is defined as the gradient with respect to its input of the convolution that
+// maps [n,outH,outW,f] to [n,h,w,c] with the same filter, stride and padding; outH and outW must be sizes that
+// convolution maps to h and w. With a 5×5 filter, stride 2 and Same padding, outH = 2h gives TensorFlow's
+// "doubling" layer (padding 1 before, 2 after, in the forward convolution's terms).
+func ConvTranspose2D(x, w, b *Tensor, stride int, pad Padding, outH, outW int) *Tensor {
+	if len(w.Shape) != 4 || len(x.Shape) != 4 || w.Shape[3] != x.Shape[3] {
+		panic(fmt.Sprintf("nn: conv2d_transpose input %v filter %v; want filter [kh kw out in]", x.Shape, w.Shape))
+	}
+	// p describes the forward convolution out -> x that this op transposes.
+	p := convParams("conv2d_transpose", []int{x.Shape[0], outH, outW, w.Shape[2]}, w.Shape[0], w.Shape[1],
+		w.Shape[2], w.Shape[3], stride, pad)
+	if p.OH != x.Shape[1] || p.OW != x.Shape[2] {
+		panic(fmt.Sprintf("nn: conv2d_transpose: output %d×%d convolves to %d×%d, not the input's %d×%d",
+			outH, outW, p.OH, p.OW, x.Shape[1], x.Shape[2]))
+	}
+	out, record := result([]int{p.N, outH, outW, p.C}, x, w)
+	kernels.Conv2DBackwardData(p, x.Data, w.Data, out.Data, false)
+	if record {
+		out.backward = func() {
+			if x.requiresGrad {
+				kernels.Conv2D(p, out.Grad, w.Data, x.gradBuf(), true)
+			}
+			if w.requiresGrad {
+				kernels.Conv2DBackwardFilter(p, out.Grad, x.Data, w.gradBuf(), true)
+			}
+		}
+	}
+	return withBias("conv2d_transpose", out, b)
+}
+
+func withBias(op string, y, b *Tensor) *Tensor {
+	if b == nil {
+		return y
+	}
+	if len(b.Shape) != 1 || b.Shape[0] != y.Shape[len(y.Shape)-1] {
+		panic(fmt.Sprintf("nn: %s bias %v for output %v", op, b.Shape, y.Shape))
+	}
+	return addBias(y, b)
+}
