@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"sdgan/data"
+)
+
+// dataVerb is one `sdgan data <verb>`: its name, a one-line summary and what it runs.
+type dataVerb struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// dataVerbs lists the sub-verbs of `sdgan data`.
+func dataVerbs() []dataVerb {
+	return []dataVerb{
+		{"check", "load a data set and report identities, images, sizes, unreadable files and memory", runDataCheckArgs},
+		{"export", "write a data set (e.g. builtin:fonts) as one folder of PNGs per identity", runDataExportArgs},
+	}
+}
+
+func dataCmd() *command {
+	return &command{
+		name:    "data",
+		summary: "check a data set, or export builtin:fonts as image folders",
+		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			verbs := dataVerbs()
+			if len(args) > 0 {
+				for _, v := range verbs {
+					if v.name == args[0] {
+						return v.run(ctx, args[1:], stdout, stderr)
+					}
+				}
+			}
+			fmt.Fprintf(stderr, "Usage: sdgan data <verb> [flags] [args]\n\nVerbs:\n")
+			for _, v := range verbs {
+				fmt.Fprintf(stderr, "  %-8s %s\n", v.name, v.summary)
+			}
+			fmt.Fprintf(stderr, "\nA data set is %s or a folder: one sub-folder of PNG/JPEG/GIF images per identity, or\n"+
+				"files named <identity>_<observation>_<anything>.png.\n", data.BuiltinFonts)
+			switch {
+			case len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
+				return flag.ErrHelp
+			case len(args) == 0:
+				return usagef("no verb given; want check or export")
+			}
+			return usagef("unknown verb %q; want check or export", args[0])
+		},
+	}
+}
+
+// dataFontDirs is a repeatable --font-dir flag.
+type dataFontDirs []string
+
+func (d *dataFontDirs) String() string { return strings.Join(*d, ",") }
+
+func (d *dataFontDirs) Set(s string) error {
+	if s == "" {
+		return errors.New("empty folder name")
+	}
+	*d = append(*d, s)
+	return nil
+}
+
+// dataCheckOptions are the inputs of `sdgan data check PATH`.
+type dataCheckOptions struct {
+	spec     string   // builtin:fonts or a folder
+	k        int      // tuple size the data must support
+	res      int      // resolution to estimate memory at
+	channels int      // 0 natural, 1 or 3
+	strict   bool     // unreadable files are an error
+	fontDirs []string // extra font folders for builtin:fonts
+}
+
+func runDataCheckArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o dataCheckOptions
+	fs := newFlagSet("data check", "[flags] PATH|builtin:fonts", stderr)
+	fs.IntVar(&o.k, "k", 2, "tuple size: identities need at least `k` images")
+	fs.IntVar(&o.res, "res", 32, "resolution to load at and estimate memory for (`pixels`, 8 to 4096)")
+	fs.IntVar(&o.channels, "channels", 0, "1 (grey), 3 (RGB) or 0 (natural: 1 for builtin:fonts, 3 for folders)")
+	fs.BoolVar(&o.strict, "strict", false, "fail on an unreadable image instead of skipping it")
+	fs.Var((*dataFontDirs)(&o.fontDirs), "font-dir", "builtin:fonts: also render the fonts under this `folder` (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("want one data set (a folder or %s), got %d arguments", data.BuiltinFonts, fs.NArg())
+	}
+	o.spec = fs.Arg(0)
+	if err := o.validate(); err != nil {
+		return err
+	}
+	return runDataCheck(o, stdout)
+}
+
+// validate checks the flags before any loading.
+func (o dataCheckOptions) validate() error {
+	switch {
+	case o.k < 1:
+		return usagef("--k %d: want at least 1", o.k)
+	case o.res < 8 || o.res > 4096:
+		return usagef("--res %d: want 8 to 4096 pixels", o.res)
+	case o.channels != 0 && o.channels != 1 && o.channels != 3:
+		return usagef("--channels %d: want 0, 1 or 3", o.channels)
+	case len(o.fontDirs) > 0 && o.spec != data.BuiltinFonts:
+		return usagef("--font-dir applies only to %s", data.BuiltinFonts)
+	}
+	return nil
+}
+
+// runDataCheck loads the data set and prints its report; it fails when the data cannot be trained on.
+func runDataCheck(o dataCheckOptions, stdout io.Writer) error {
+	ds, err := data.Open(o.spec, data.Options{Res: o.res, Channels: o.channels, K: o.k, Strict: o.strict, FontDirs: o.fontDirs})
+	if err != nil {
+		return err
+	}
+	st := ds.Stats
+	found := len(st.PerIdentity)
+	fmt.Fprintf(stdout, "data %s (layout: %s)\n", ds.Name, ds.Layout)
+	fmt.Fprintf(stdout, "identities: %d found, %d usable at k=%d, %d with fewer than %d images\n", found, len(ds.Identities), o.k, ds.Skipped, o.k)
+	total := 0
+	for _, n := range st.PerIdentity {
+		total += n
+	}
+	what := "files"
+	if ds.Layout == data.LayoutFonts {
+		what = "typefaces"
+	}
+	fmt.Fprintf(stdout, "images: %d read from %d %s, %d unreadable\n", total, st.Files, what, len(st.Unreadable))
+	dataList(stdout, "unreadable", st.Unreadable)
+	pi := st.PerIdentity
+	median := float64(pi[(len(pi)-1)/2]+pi[len(pi)/2]) / 2
+	fmt.Fprintf(stdout, "images per identity: min %d, median %g, max %d\n", pi[0], median, pi[len(pi)-1])
+	if len(st.SourceSizes) > 0 {
+		fmt.Fprintf(stdout, "source sizes: %s\n", dataSizes(st.SourceSizes))
+	}
+	if len(st.SourceChannels) > 0 {
+		var parts []string
+		for _, c := range []int{1, 3, 4} {
+			if n := st.SourceChannels[c]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", map[int]string{1: "grey", 3: "colour", 4: "colour+alpha"}[c], n))
+			}
+		}
+		fmt.Fprintf(stdout, "source channels: %s\n", strings.Join(parts, ", "))
+	}
+	if len(st.Ignored) > 0 {
+		fmt.Fprintf(stdout, "ignored: %d files\n", len(st.Ignored))
+		dataList(stdout, "ignored", st.Ignored)
+	}
+	fmt.Fprintf(stdout, "memory at %d×%d×%d: %s for %d images\n", ds.Res, ds.Res, ds.Channels, data.FormatBytes(ds.MemoryBytes()), ds.NumImages())
+	fmt.Fprintf(stdout, "ok: %d identities can be sampled at k=%d\n", len(ds.Identities), o.k)
+	return nil
+}
+
+// dataList prints up to 10 items, indented, and how many more there are.
+func dataList(w io.Writer, what string, items []string) {
+	const most = 10
+	for i, it := range items {
+		if i == most {
+			fmt.Fprintf(w, "  … and %d more %s\n", len(items)-most, what)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", it)
+	}
+}
+
+// dataSizes lists sizes by count (most common first), at most 8, as "250×250 (3000), 64×64 (12)".
+func dataSizes(sizes map[image.Point]int) string {
+	type sc struct {
+		p image.Point
+		n int
+	}
+	var all []sc
+	for p, n := range sizes {
+		all = append(all, sc{p, n})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].n != all[j].n {
+			return all[i].n > all[j].n
+		}
+		if all[i].p.X != all[j].p.X {
+			return all[i].p.X < all[j].p.X
+		}
+		return all[i].p.Y < all[j].p.Y
+	})
+	var parts []string
+	for i, s := range all {
+		if i == 8 {
+			parts = append(parts, fmt.Sprintf("… and %d more sizes", len(all)-8))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%d×%d (%d)", s.p.X, s.p.Y, s.n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// dataExportOptions are the inputs of `sdgan data export SPEC DIR`.
+type dataExportOptions struct {
+	spec, dir string
+	res       int
+	fontDirs  []string
+	force     bool // write into a non-empty dir
+}
+
+func runDataExportArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o dataExportOptions
+	fs := newFlagSet("data export", "[flags] builtin:fonts|FOLDER DIR", stderr)
+	fs.IntVar(&o.res, "res", 64, "image size in `pixels` (8 to 4096)")
+	fs.Var((*dataFontDirs)(&o.fontDirs), "font-dir", "builtin:fonts: also render the fonts under this `folder` (repeatable)")
+	fs.BoolVar(&o.force, "force", false, "write into DIR even if it is not empty (files of the same names are replaced)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("want a data set and an output folder, got %d arguments", fs.NArg())
+	}
+	o.spec, o.dir = fs.Arg(0), fs.Arg(1)
+	if err := o.validate(); err != nil {
+		return err
+	}
+	return runDataExport(o, stdout, stderr)
+}
+
+// validate checks the flags and that the output folder may be written.
+func (o dataExportOptions) validate() error {
+	switch {
+	case o.res < 8 || o.res > 4096:
+		return usagef("--res %d: want 8 to 4096 pixels", o.res)
+	case len(o.fontDirs) > 0 && o.spec != data.BuiltinFonts:
+		return usagef("--font-dir applies only to %s", data.BuiltinFonts)
+	case o.dir == "":
+		return usagef("empty output folder name")
+	}
+	entries, err := os.ReadDir(o.dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("output folder %s: %w", o.dir, err)
+	case len(entries) > 0 && !o.force:
+		return fmt.Errorf("output folder %s is not empty (%d entries); choose an empty folder or pass --force", o.dir, len(entries))
+	}
+	return nil
+}
+
+// runDataExport loads the data set and writes it as one folder of PNGs per identity.
+func runDataExport(o dataExportOptions, stdout, stderr io.Writer) error {
+	ds, err := data.Open(o.spec, data.Options{Res: o.res, K: 1, FontDirs: o.fontDirs, Warn: stderr})
+	if err != nil {
+		return err
+	}
+	if err := ds.WriteFolders(o.dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d identities, %d images of %d×%d×%d to %s\n", len(ds.Identities), ds.NumImages(), ds.Res, ds.Res, ds.Channels, o.dir)
+	return nil
+}

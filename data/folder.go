@@ -1,0 +1,228 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // registers the GIF decoder
+	_ "image/jpeg"
+	_ "image/png"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// imageExts are the file extensions read as images (compared in lower case).
+var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true}
+
+func isImage(name string) bool { return imageExts[strings.ToLower(filepath.Ext(name))] }
+
+func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+// group is one identity's image files before decoding.
+type group struct {
+	name  string
+	paths []string
+}
+
+// loadFolder scans root, decodes its images in parallel and returns every identity found, with at least one image.
+func loadFolder(ds *Dataset, root string, opt Options) ([]Identity, error) {
+	groups, err := scanFolder(ds, root)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range ds.Stats.Ignored {
+		fmt.Fprintf(opt.Warn, "data %s: ignoring %s\n", root, f)
+	}
+	var jobs []decodeJob
+	for g, gr := range groups {
+		for _, p := range gr.paths {
+			jobs = append(jobs, decodeJob{group: g, path: p})
+		}
+	}
+	ds.Stats.Files = len(jobs)
+	if len(jobs) == 0 {
+		return nil, fmt.Errorf("data %s: no images found; expected PNG, JPEG or GIF files, either in one sub-folder per identity or named <identity>_<observation>_<anything>.png", root)
+	}
+	if err := checkMemory(root, len(jobs), opt); err != nil {
+		return nil, err
+	}
+	decodeAll(jobs, opt.Res, opt.Channels)
+
+	ds.Stats.SourceSizes = map[image.Point]int{}
+	ds.Stats.SourceChannels = map[int]int{}
+	ids := make([]Identity, len(groups))
+	for g, gr := range groups {
+		ids[g].Name = gr.name
+	}
+	for _, j := range jobs {
+		if j.err != nil {
+			if opt.Strict {
+				return nil, fmt.Errorf("data %s: %w", root, j.err)
+			}
+			fmt.Fprintf(opt.Warn, "data %s: skipping unreadable image: %v\n", root, j.err)
+			ds.Stats.Unreadable = append(ds.Stats.Unreadable, j.path)
+			continue
+		}
+		ds.Stats.SourceSizes[j.size]++
+		ds.Stats.SourceChannels[j.channels]++
+		id := &ids[j.group]
+		id.Images = append(id.Images, j.img)
+		id.Sources = append(id.Sources, j.path)
+	}
+	return ids, nil
+}
+
+// scanFolder lists root's identities and their image files, sorted, and records ignored files in ds.Stats.
+// It sets ds.Layout.
+func scanFolder(ds *Dataset, root string) ([]group, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("data %s: no such folder; expected %s or a folder of images", root, BuiltinFonts)
+		}
+		return nil, fmt.Errorf("data %s: %w", root, err)
+	}
+	var dirs, files []string
+	for _, e := range entries {
+		switch {
+		case isHidden(e.Name()):
+		case isDir(root, e):
+			dirs = append(dirs, e.Name())
+		default:
+			files = append(files, e.Name())
+		}
+	}
+	if len(dirs) > 0 {
+		ds.Layout = LayoutFolders
+		for _, f := range files {
+			ds.Stats.Ignored = append(ds.Stats.Ignored, filepath.Join(root, f)+" (a file beside the identity folders)")
+		}
+		var groups []group
+		for _, d := range dirs {
+			dir := filepath.Join(root, d)
+			sub, err := os.ReadDir(dir)
+			if err != nil {
+				return nil, fmt.Errorf("data %s: identity folder: %w", root, err)
+			}
+			g := group{name: d}
+			for _, e := range sub {
+				p := filepath.Join(dir, e.Name())
+				switch {
+				case isHidden(e.Name()):
+				case isDir(dir, e):
+					ds.Stats.Ignored = append(ds.Stats.Ignored, p+" (a folder inside an identity folder)")
+				case !isImage(e.Name()):
+					ds.Stats.Ignored = append(ds.Stats.Ignored, p+" (not .png, .jpg, .jpeg or .gif)")
+				default:
+					g.paths = append(g.paths, p)
+				}
+			}
+			groups = append(groups, g)
+		}
+		return groups, nil
+	}
+
+	ds.Layout = LayoutFlat
+	byName := map[string]*group{}
+	for _, f := range files {
+		p := filepath.Join(root, f)
+		if !isImage(f) {
+			ds.Stats.Ignored = append(ds.Stats.Ignored, p+" (not .png, .jpg, .jpeg or .gif)")
+			continue
+		}
+		id, ok := flatIdentity(f)
+		if !ok {
+			ds.Stats.Ignored = append(ds.Stats.Ignored, p+" (name is not <identity>_<observation>_<anything>)")
+			continue
+		}
+		g := byName[id]
+		if g == nil {
+			g = &group{name: id}
+			byName[id] = g
+		}
+		g.paths = append(g.paths, p)
+	}
+	groups := make([]group, 0, len(byName))
+	for _, g := range byName {
+		groups = append(groups, *g)
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].name < groups[j].name })
+	return groups, nil
+}
+
+// flatIdentity returns the identity in a flat-layout file name <IDENTITY>_<OBSERVATION>_<anything>.ext: everything
+// before the last two underscores. ok is false when the name has fewer than two underscores or an empty identity.
+func flatIdentity(name string) (id string, ok bool) {
+	stem := strings.TrimSuffix(name, filepath.Ext(name))
+	last := strings.LastIndexByte(stem, '_')
+	if last < 0 {
+		return "", false
+	}
+	second := strings.LastIndexByte(stem[:last], '_')
+	if second <= 0 {
+		return "", false
+	}
+	return stem[:second], true
+}
+
+// isDir reports whether the entry is a folder, following symbolic links.
+func isDir(parent string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink != 0 {
+		fi, err := os.Stat(filepath.Join(parent, e.Name()))
+		return err == nil && fi.IsDir()
+	}
+	return e.IsDir()
+}
+
+// decodeJob is one file to decode and, once decoded, its image or error.
+type decodeJob struct {
+	group    int
+	path     string
+	img      []float32
+	size     image.Point
+	channels int
+	err      error
+}
+
+// decodeAll decodes every job's file with one worker per CPU. Each job is written only by its worker.
+func decodeAll(jobs []decodeJob, res, channels int) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := &jobs[i]
+				j.img, j.size, j.channels, j.err = decodeFile(j.path, res, channels)
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// decodeFile reads and preprocesses one image file.
+func decodeFile(path string, res, channels int) ([]float32, image.Point, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, image.Point{}, 0, err
+	}
+	defer f.Close()
+	m, _, err := image.Decode(f)
+	if err != nil {
+		return nil, image.Point{}, 0, fmt.Errorf("decode %s: %w", path, err)
+	}
+	if m.Bounds().Empty() {
+		return nil, image.Point{}, 0, fmt.Errorf("decode %s: image has no pixels", path)
+	}
+	return preprocess(m, res, channels), m.Bounds().Size(), sourceChannels(m), nil
+}
