@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // register the JPEG decoder for image.Decode
+	_ "image/png"  // register the PNG decoder for image.Decode
+	"io"
+	"os"
+	"strings"
+
+	"sdgan/eval"
+)
+
+// evalVerb is one `sdgan eval <verb>`: its name, a one-line summary and what it runs.
+type evalVerb struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// evalVerbs lists the sub-verbs of `sdgan eval`. The full report of a trained model (`sdgan eval --model ...`)
+// is to be added here later.
+func evalVerbs() []evalVerb {
+	return []evalVerb{
+		{"msssim", "print the MS-SSIM of two same-size images (1 = identical; lower = more different)", evalPairCmd("msssim", "MS-SSIM")},
+		{"ssim", "print the single-scale SSIM of two same-size images", evalPairCmd("ssim", "SSIM")},
+	}
+}
+
+func evalCmd() *command {
+	return &command{
+		name:    "eval",
+		summary: "measure images: MS-SSIM and SSIM of two images (the model report is not built yet)",
+		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			verbs := evalVerbs()
+			if len(args) > 0 {
+				for _, v := range verbs {
+					if v.name == args[0] {
+						return v.run(ctx, args[1:], stdout, stderr)
+					}
+				}
+			}
+			var usage strings.Builder
+			fmt.Fprintf(&usage, "Usage: sdgan eval <verb> [flags] [args]\n\nVerbs:\n")
+			for _, v := range verbs {
+				fmt.Fprintf(&usage, "  %-8s %s\n", v.name, v.summary)
+			}
+			fmt.Fprintf(&usage, "\nThe full evaluation report of a trained model (sdgan eval --model ...) is not built yet.\n")
+			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+				fmt.Fprint(stderr, usage.String())
+				return flag.ErrHelp
+			}
+			fmt.Fprint(stderr, usage.String())
+			if len(args) == 0 {
+				return usagef("no verb given; want one of %s", evalVerbNames(verbs))
+			}
+			return usagef("unknown verb %q; want one of %s (the model report is not built yet)", args[0], evalVerbNames(verbs))
+		},
+	}
+}
+
+func evalVerbNames(verbs []evalVerb) string {
+	names := make([]string, len(verbs))
+	for i, v := range verbs {
+		names[i] = v.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// evalPairOptions are the inputs of `sdgan eval msssim|ssim A B`.
+type evalPairOptions struct {
+	metric string // "msssim" or "ssim"
+	a, b   string // image files (PNG or JPEG)
+}
+
+// evalPairCmd returns the runner of `sdgan eval <metric> A B`; title names the metric in the help text.
+func evalPairCmd(metric, title string) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := newFlagSet("eval "+metric, "A.png B.png\n\nPrints the "+title+" of two same-size images, pixels 0..255,\n"+
+			"each channel scored as a grey image (grey if both images are grey, else RGB; alpha is ignored).", stderr)
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() != 2 {
+			fs.Usage()
+			return usagef("eval %s: got %d image files, want 2 (A B)", metric, fs.NArg())
+		}
+		return runEvalPair(ctx, evalPairOptions{metric: metric, a: fs.Arg(0), b: fs.Arg(1)}, stdout)
+	}
+}
+
+// runEvalPair reads both images and prints their similarity on one line.
+func runEvalPair(ctx context.Context, opts evalPairOptions, stdout io.Writer) error {
+	a, err := evalReadImage(opts.a)
+	if err != nil {
+		return err
+	}
+	b, err := evalReadImage(opts.b)
+	if err != nil {
+		return err
+	}
+	if a.Bounds().Dx() != b.Bounds().Dx() || a.Bounds().Dy() != b.Bounds().Dy() {
+		return fmt.Errorf("%s is %d×%d but %s is %d×%d: %s needs images of the same size",
+			opts.a, a.Bounds().Dx(), a.Bounds().Dy(), opts.b, b.Bounds().Dx(), b.Bounds().Dy(), opts.metric)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := 3
+	if evalIsGray(a) && evalIsGray(b) {
+		c = 1
+	}
+	pa, h, w := evalPixels(a, c)
+	pb, _, _ := evalPixels(b, c)
+	opt := eval.SSIMOptions{DataRange: 255}
+	var v float64
+	switch opts.metric {
+	case "msssim":
+		v, err = eval.MSSSIM(pa, pb, h, w, c, eval.MSSSIMOptions{SSIMOptions: opt})
+	case "ssim":
+		v, err = eval.SSIM(pa, pb, h, w, c, opt)
+	default:
+		return fmt.Errorf("eval: unknown metric %q, want msssim or ssim", opts.metric)
+	}
+	if err != nil {
+		return fmt.Errorf("%s of %s and %s: %w", opts.metric, opts.a, opts.b, err)
+	}
+	_, err = fmt.Fprintf(stdout, "%.6f\n", v)
+	return err
+}
+
+// evalReadImage decodes the PNG or JPEG file at path.
+func evalReadImage(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read image: %w", err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("decode image %s: %w (want a PNG or JPEG file)", path, err)
+	}
+	return img, nil
+}
+
+// evalIsGray reports whether img stores grey pixels only.
+func evalIsGray(img image.Image) bool {
+	switch img.(type) {
+	case *image.Gray, *image.Gray16:
+		return true
+	}
+	return false
+}
+
+// evalPixels returns img as float32 [h, w, c] in 0..255 (c is 1 for grey, 3 for RGB, not premultiplied by
+// alpha, which is dropped) with its height and width.
+func evalPixels(img image.Image, c int) (px []float32, h, w int) {
+	r := img.Bounds()
+	h, w = r.Dy(), r.Dx()
+	px = make([]float32, 0, h*w*c)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if c == 1 {
+				g := color.Gray16Model.Convert(img.At(x, y)).(color.Gray16)
+				px = append(px, float32(g.Y)/257)
+				continue
+			}
+			n := color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
+			px = append(px, float32(n.R)/257, float32(n.G)/257, float32(n.B)/257)
+		}
+	}
+	return px, h, w
+}
