@@ -1,0 +1,168 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sdgan/nn"
+	"sdgan/safetensors"
+)
+
+// A checkpoint is one safetensors file (readable by any safetensors tool) holding every tensor by its name —
+// the generator's "G/…", the discriminator's "D/…", and training state such as "opt/G/…" — and metadata:
+//
+//	sdgan.format  "1"
+//	sdgan.config  the model Config as JSON
+//	sdgan.step    training steps done
+//
+// plus any extra keys the writer adds (the training loop stores its resume state there).
+const (
+	metaFormat = "sdgan.format"
+	metaConfig = "sdgan.config"
+	metaStep   = "sdgan.step"
+	format     = "1"
+)
+
+// CheckpointDir is where a run folder keeps its checkpoints.
+const CheckpointDir = "checkpoints"
+
+// Checkpoint is a checkpoint file's contents.
+type Checkpoint struct {
+	Path    string
+	Config  Config
+	Step    int64
+	Tensors map[string]safetensors.Tensor
+	Meta    map[string]string // every metadata key, the sdgan.* ones included
+}
+
+// SaveCheckpoint writes cfg, step, the tensors (under their Names) and extra metadata to path atomically: a
+// crash while writing leaves the previous file intact.
+func SaveCheckpoint(path string, cfg Config, step int64, tensors []*nn.Tensor, extra map[string]string) error {
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", path, err)
+	}
+	meta := map[string]string{metaFormat: format, metaConfig: string(js), metaStep: strconv.FormatInt(step, 10)}
+	for k, v := range extra {
+		meta[k] = v
+	}
+	m := make(map[string]safetensors.Tensor, len(tensors))
+	for _, t := range tensors {
+		if t.Name == "" {
+			return fmt.Errorf("save checkpoint %s: a tensor of shape %v has no name", path, t.Shape)
+		}
+		if _, dup := m[t.Name]; dup {
+			return fmt.Errorf("save checkpoint %s: two tensors named %q", path, t.Name)
+		}
+		m[t.Name] = safetensors.Tensor{Shape: t.Shape, Data: t.Data}
+	}
+	if err := safetensors.Write(path, m, meta); err != nil {
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// ReadCheckpoint reads and checks a checkpoint file.
+func ReadCheckpoint(path string) (*Checkpoint, error) {
+	ts, meta, err := safetensors.Read(path)
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoint: %w", err)
+	}
+	if meta[metaFormat] != format {
+		return nil, fmt.Errorf("read checkpoint %s: not an sdgan checkpoint (metadata %s is %q, want %q)", path, metaFormat, meta[metaFormat], format)
+	}
+	c := &Checkpoint{Path: path, Tensors: ts, Meta: meta}
+	if err := json.Unmarshal([]byte(meta[metaConfig]), &c.Config); err != nil {
+		return nil, fmt.Errorf("read checkpoint %s: metadata %s: %w", path, metaConfig, err)
+	}
+	if err := c.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("read checkpoint %s: config: %w", path, err)
+	}
+	if c.Step, err = strconv.ParseInt(meta[metaStep], 10, 64); err != nil {
+		return nil, fmt.Errorf("read checkpoint %s: metadata %s: %w", path, metaStep, err)
+	}
+	return c, nil
+}
+
+// Fill copies the checkpoint's tensors into ts by name, checking that each exists with the same shape.
+func (c *Checkpoint) Fill(ts []*nn.Tensor) error {
+	for _, t := range ts {
+		src, ok := c.Tensors[t.Name]
+		if !ok {
+			return fmt.Errorf("checkpoint %s has no tensor %q", c.Path, t.Name)
+		}
+		if !slices.Equal(src.Shape, t.Shape) {
+			return fmt.Errorf("checkpoint %s: tensor %q has shape %v, the model wants %v", c.Path, t.Name, src.Shape, t.Shape)
+		}
+		copy(t.Data, src.Data)
+	}
+	return nil
+}
+
+// LoadGenerator reads a checkpoint (a file, or a run folder: its latest checkpoint) and rebuilds its generator.
+func LoadGenerator(path string) (Generator, *Checkpoint, error) {
+	file, err := ResolveCheckpoint(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := ReadCheckpoint(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := NewGenerator(c.Config, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint %s: %w", file, err)
+	}
+	if err := c.Fill(append(g.Params(), g.Buffers()...)); err != nil {
+		return nil, nil, err
+	}
+	return g, c, nil
+}
+
+// CheckpointName is the file name of the checkpoint at a step, inside a run's CheckpointDir.
+func CheckpointName(step int64) string { return fmt.Sprintf("ckpt-%09d.safetensors", step) }
+
+// ListCheckpoints returns the checkpoint files of a run folder, oldest (lowest step) first.
+func ListCheckpoints(runDir string) ([]string, error) {
+	dir := filepath.Join(runDir, CheckpointDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if n := e.Name(); !e.IsDir() && strings.HasPrefix(n, "ckpt-") && strings.HasSuffix(n, ".safetensors") {
+			files = append(files, filepath.Join(dir, n))
+		}
+	}
+	sort.Strings(files) // zero-padded steps sort in step order
+	return files, nil
+}
+
+// ResolveCheckpoint turns a model argument into a checkpoint file: a file is itself; a run folder gives its latest
+// checkpoint. The error says what was expected.
+func ResolveCheckpoint(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("model %s: %w", path, err)
+	}
+	if !st.IsDir() {
+		return path, nil
+	}
+	files, err := ListCheckpoints(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("model %s: %w", path, err)
+	}
+	if len(files) == 0 {
+		return "", fmt.Errorf("model %s: a folder without checkpoints (want a run folder with %s/ckpt-*.safetensors, or a checkpoint file)", path, CheckpointDir)
+	}
+	return files[len(files)-1], nil
+}

@@ -1,0 +1,209 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"sdgan/nn"
+)
+
+// dcganGenerator is SPEC's SD-DCGAN generator: dense z → 4×4×ch[0], BN, ReLU; then 5×5 stride-2 "SAME"
+// transposed convolutions doubling the size, each followed by BN and ReLU, the last by tanh.
+// 64×64: channels 512, 256, 128, 64, C. 32×32 (our variant): 256, 128, 64, C.
+type dcganGenerator struct {
+	project *nn.Dense
+	bn0     *nn.BN
+	ch0     int
+	ups     []*nn.ConvTranspose // the last has a bias and no batch norm
+	bns     []*nn.BN
+}
+
+func dcganGenChannels(cfg Config) []int {
+	if cfg.Res == 64 {
+		return []int{512, 256, 128, 64, cfg.Channels}
+	}
+	return []int{256, 128, 64, cfg.Channels}
+}
+
+func newDCGANGenerator(cfg Config, rng *rand.Rand) *dcganGenerator {
+	ch := dcganGenChannels(cfg)
+	g := &dcganGenerator{
+		project: nn.NewDense("G/project", cfg.Z(), 4*4*ch[0], true),
+		bn0:     nn.NewBN("G/project/bn", ch[0], cfg.BNMomentum, cfg.BNEps),
+		ch0:     ch[0],
+	}
+	for i := 0; i+1 < len(ch); i++ {
+		last := i+2 == len(ch)
+		name := fmt.Sprintf("G/up%d", i)
+		g.ups = append(g.ups, nn.NewConvTranspose(name, 5, ch[i], ch[i+1], 2, nn.Same, last))
+		if !last {
+			g.bns = append(g.bns, nn.NewBN(name+"/bn", ch[i+1], cfg.BNMomentum, cfg.BNEps))
+		}
+	}
+	initWeights(rng, g.project.W)
+	for _, u := range g.ups {
+		initWeights(rng, u.W)
+	}
+	return g
+}
+
+func (g *dcganGenerator) Forward(z *nn.Tensor, training bool) *nn.Tensor {
+	n := z.Dim(0)
+	h := g.project.Forward(z)               // [n, 4·4·ch0]
+	h = nn.Reshape(h, n, 4, 4, g.ch0)       // [n, 4, 4, ch0]
+	h = nn.ReLU(g.bn0.Forward(h, training)) //
+	for i, up := range g.ups {              // [n, 8, 8, ch1] … [n, res, res, C]
+		h = up.Forward(h)
+		if i < len(g.bns) {
+			h = nn.ReLU(g.bns[i].Forward(h, training))
+		}
+	}
+	return nn.Tanh(h)
+}
+
+func (g *dcganGenerator) Params() []*nn.Tensor {
+	ps := slices.Concat(g.project.Params(), g.bn0.Params())
+	for i, u := range g.ups {
+		ps = append(ps, u.Params()...)
+		if i < len(g.bns) {
+			ps = append(ps, g.bns[i].Params()...)
+		}
+	}
+	return ps
+}
+
+func (g *dcganGenerator) Buffers() []*nn.Tensor {
+	bs := g.bn0.Buffers()
+	for _, b := range g.bns {
+		bs = append(bs, b.Buffers()...)
+	}
+	return bs
+}
+
+// Discriminator judges k-tuples of images x [tuples·k, res, res, channels], the k images of a tuple consecutive.
+type Discriminator interface {
+	// Forward returns, for SD-DCGAN, one logit per tuple [tuples, 1] (real > 0); for SD-BEGAN, the autoencoder's
+	// reconstruction of x, same shape as x.
+	Forward(x *nn.Tensor, training bool) *nn.Tensor
+	Params() []*nn.Tensor
+	Buffers() []*nn.Tensor
+}
+
+// NewDiscriminator builds the discriminator of cfg with weights initialised from rng.
+func NewDiscriminator(cfg Config, rng *rand.Rand) (Discriminator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	switch cfg.Arch {
+	case DCGAN:
+		return newDCGANDiscriminator(cfg, rng), nil
+	case BEGAN:
+		return newBEGANDiscriminator(cfg, rng), nil
+	}
+	return nil, fmt.Errorf("arch %q: no discriminator", cfg.Arch)
+}
+
+// dcganDiscriminator is SPEC's SD-DCGAN discriminator. Siamese: every image of a tuple goes through the same
+// tower (5×5 stride-2 convolutions to 64, 128, 256[, 512] channels, LeakyReLU 0.2, BN on all but the first); the k
+// feature maps are concatenated on the channel axis, then conv 3×3/2 ("conv_1" merge), BN, LeakyReLU, flatten and
+// a dense layer to one logit. Like the authors' code, the tower is called once per position in the tuple, so its
+// batch-norm statistics are computed per call (over the images at that position), and separately for every batch
+// the discriminator sees (real, fake). Non-Siamese: the k images are stacked on the channel axis into one tower.
+type dcganDiscriminator struct {
+	cfg   Config
+	tower []*nn.Conv
+	bns   []*nn.BN // bns[i] follows tower[i+1]
+	merge *nn.Conv
+	mbn   *nn.BN
+	out   *nn.Dense
+}
+
+func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
+	ch := []int{cfg.Channels, 64, 128, 256, 512}
+	if cfg.Res == 32 {
+		ch = ch[:4]
+	}
+	if !cfg.Siamese {
+		ch[0] = cfg.K * cfg.Channels
+	}
+	d := &dcganDiscriminator{cfg: cfg}
+	for i := 0; i+1 < len(ch); i++ {
+		name := fmt.Sprintf("D/tower/conv%d", i)
+		d.tower = append(d.tower, nn.NewConv(name, 5, ch[i], ch[i+1], 2, nn.Same, i == 0))
+		if i > 0 {
+			d.bns = append(d.bns, nn.NewBN(name+"/bn", ch[i+1], cfg.BNMomentum, cfg.BNEps))
+		}
+	}
+	c := ch[len(ch)-1]
+	in := c
+	if cfg.Siamese {
+		in = cfg.K * c
+	}
+	d.merge = nn.NewConv("D/merge/conv", 3, in, c, 2, nn.Same, false)
+	d.mbn = nn.NewBN("D/merge/bn", c, cfg.BNMomentum, cfg.BNEps)
+	d.out = nn.NewDense("D/out", 2*2*c, 1, true)
+	for _, l := range d.tower {
+		initWeights(rng, l.W)
+	}
+	initWeights(rng, d.merge.W, d.out.W)
+	return d
+}
+
+func (d *dcganDiscriminator) towerForward(x *nn.Tensor, training bool) *nn.Tensor {
+	h := x
+	for i, l := range d.tower {
+		h = l.Forward(h)
+		if i > 0 {
+			h = d.bns[i-1].Forward(h, training)
+		}
+		h = nn.LeakyReLU(h, 0.2)
+	}
+	return h // [n, 4, 4, c]
+}
+
+func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
+	k, r, c := d.cfg.K, d.cfg.Res, d.cfg.Channels
+	if len(x.Shape) != 4 || x.Dim(0)%k != 0 || x.Dim(1) != r || x.Dim(2) != r || x.Dim(3) != c {
+		panic(fmt.Sprintf("model: discriminator input %v; want [tuples·%d, %d, %d, %d]", x.Shape, k, r, r, c))
+	}
+	n := x.Dim(0) / k
+	var h *nn.Tensor
+	if d.cfg.Siamese {
+		// [n·k, …] → [k, n, …]: position j of every tuple together, one tower call per position.
+		byPos := nn.Transpose(nn.Reshape(x, n, k, r*r*c), 1, 0, 2)
+		sizes := make([]int, k)
+		for j := range sizes {
+			sizes[j] = 1
+		}
+		feats := make([]*nn.Tensor, k)
+		for j, xj := range nn.Split(byPos, 0, sizes...) {
+			feats[j] = d.towerForward(nn.Reshape(xj, n, r, r, c), training)
+		}
+		h = nn.Concat(3, feats...) // [n, 4, 4, k·c]
+	} else {
+		stacked := nn.Transpose(nn.Reshape(x, n, k, r, r, c), 0, 2, 3, 1, 4) // [n, r, r, k, c]
+		h = d.towerForward(nn.Reshape(stacked, n, r, r, k*c), training)
+	}
+	h = nn.LeakyReLU(d.mbn.Forward(d.merge.Forward(h), training), 0.2) // [n, 2, 2, c]
+	return d.out.Forward(nn.Reshape(h, n, -1))                         // [n, 1]
+}
+
+func (d *dcganDiscriminator) Params() []*nn.Tensor {
+	var ps []*nn.Tensor
+	for i, l := range d.tower {
+		ps = append(ps, l.Params()...)
+		if i > 0 {
+			ps = append(ps, d.bns[i-1].Params()...)
+		}
+	}
+	return slices.Concat(ps, d.merge.Params(), d.mbn.Params(), d.out.Params())
+}
+
+func (d *dcganDiscriminator) Buffers() []*nn.Tensor {
+	var bs []*nn.Tensor
+	for _, b := range d.bns {
+		bs = append(bs, b.Buffers()...)
+	}
+	return append(bs, d.mbn.Buffers()...)
+}
