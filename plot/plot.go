@@ -2,7 +2,9 @@
 // steps) and ROC curves. Several named series share axes, or sit in panels stacked over a shared x axis;
 // each panel has numbered ticks, light grid lines and a legend placed in its emptiest corner.
 //
-// Points with a NaN or infinite coordinate are skipped and break the line.
+// Points with a NaN or infinite coordinate are skipped and break the line. Dense series (more points than
+// pixel columns, such as 100k training steps) are reduced to each column's first, lowest, highest and last
+// point before drawing, which looks the same and keeps a chart to tens of milliseconds.
 package plot
 
 import (

@@ -277,3 +277,63 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+func TestRunsKeepColumnExtremes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	p := &panel{rect: image.Rect(10, 10, 110, 60), xmin: 0, xmax: 1, ymin: -3, ymax: 3}
+	n := 5003
+	xs, ys := make([]float64, n), make([]float64, n)
+	for i := range xs {
+		xs[i], ys[i] = float64(i)/float64(n-1), rng.NormFloat64()
+	}
+	ys[1000], xs[2500] = math.NaN(), math.Inf(1) // two breaks: three runs
+	got := runs(p, Series{X: xs, Y: ys})
+	if len(got) != 3 {
+		t.Fatalf("%d runs, want 3", len(got))
+	}
+
+	// Reference: per run, the first and last point, and the lowest and highest y of every pixel column.
+	type extent struct{ lo, hi float64 }
+	bounds := []int{0, 1000, 2500, n}
+	for r, run := range got {
+		from, to := bounds[r]+min(r, 1), bounds[r+1] // skip the break itself
+		want := map[int]extent{}
+		for i := from; i < to; i++ {
+			x, y := p.toPixel(xs[i], ys[i])
+			col := int(math.Floor(x))
+			e, ok := want[col]
+			if !ok {
+				e = extent{y, y}
+			}
+			want[col] = extent{min(e.lo, y), max(e.hi, y)}
+		}
+		have := map[int]extent{}
+		for i, q := range run {
+			if i > 0 && q.x < run[i-1].x {
+				t.Fatalf("run %d: points out of order", r)
+			}
+			col := int(math.Floor(q.x))
+			e, ok := have[col]
+			if !ok {
+				e = extent{q.y, q.y}
+			}
+			have[col] = extent{min(e.lo, q.y), max(e.hi, q.y)}
+		}
+		if len(have) != len(want) {
+			t.Fatalf("run %d: %d columns, want %d", r, len(have), len(want))
+		}
+		for col, e := range want {
+			if have[col] != e {
+				t.Fatalf("run %d column %d: extent %v, want %v", r, col, have[col], e)
+			}
+		}
+		fx, fy := p.toPixel(xs[from], ys[from])
+		lx, ly := p.toPixel(xs[to-1], ys[to-1])
+		if run[0] != (point{fx, fy}) || run[len(run)-1] != (point{lx, ly}) {
+			t.Errorf("run %d does not keep its first and last points", r)
+		}
+		if len(run) > 4*len(want) {
+			t.Errorf("run %d kept %d points for %d columns, want at most 4 a column", r, len(run), len(want))
+		}
+	}
+}

@@ -9,7 +9,8 @@
 // ([begin, end), relative to the start of the buffer) must cover exactly, without gaps or overlaps.
 // Values are little-endian, row-major.
 //
-// This package writes F32 only, and reads F32, F64, F16 and BF16, converting them to float32.
+// This package writes F32 only, and reads F32, F64, F16 and BF16, converting them to float32 (F16 and BF16
+// exactly; F64 rounded to nearest, ±Inf beyond float32's range). Other dtypes are an error naming the tensor.
 package safetensors
 
 import (

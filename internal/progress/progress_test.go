@@ -176,3 +176,30 @@ func TestDetectsFileIsNotTerminal(t *testing.T) {
 		t.Error("a buffer was taken for a terminal")
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	var out bytes.Buffer
+	p := New(&out, 400, "par", Terminal(false))
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			for i := range 100 {
+				p.Set(g*100 + i)
+			}
+			p.Printf("worker %d done", g)
+			done <- true
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	p.Finish()
+	p.Finish()
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if n := strings.Count(out.String(), "done\n"); n != 4 {
+		t.Errorf("%d worker messages, want 4:\n%s", n, out.String())
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "par ") {
+		t.Errorf("last line %q is not the final progress line", last)
+	}
+}
