@@ -39,6 +39,10 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 func commands() []*command {
 	return []*command{
 		versionCmd(),
+		evalCmd(),
+		dataCmd(),
+		trainCmd(),
+		serveCmd(),
 	}
 }
 

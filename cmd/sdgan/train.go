@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sdgan/model"
+	"sdgan/train"
+)
+
+// trainFlags are the flags of `sdgan train`, bound to a train.Options.
+type trainFlags struct {
+	o        train.Options
+	arch     string
+	res      int
+	out      string
+	resume   string
+	fontDirs string
+	noSiam   bool
+	filters  int
+	dryRun   bool
+}
+
+func (f *trainFlags) addFlags(fs *flag.FlagSet) {
+	d := train.Defaults()
+	f.o = d
+	fs.StringVar(&f.o.Data, "data", d.Data, "training data: builtin:fonts, a folder with one sub-folder per identity, or a flat folder of <ID>_<OBS>_*.png")
+	fs.StringVar(&f.fontDirs, "font-dir", "", "builtin:fonts: also use every font under these folders (comma-separated), e.g. /usr/share/fonts")
+	fs.BoolVar(&f.o.Strict, "strict", false, "fail on an unreadable image instead of skipping it with a warning")
+	fs.StringVar(&f.out, "out", "", "run folder (default runs/<date-time>)")
+	fs.StringVar(&f.resume, "resume", "", "continue the run in this folder from its latest checkpoint (only --steps may change)")
+	fs.StringVar(&f.arch, "arch", model.DCGAN, "architecture: dcgan (SD-DCGAN) or began (SD-BEGAN)")
+	fs.IntVar(&f.res, "res", 32, "image resolution: 32 or 64")
+	fs.IntVar(&f.o.Model.Channels, "channels", 0, "1 (grey) or 3 (RGB); 0 = as the data (builtin:fonts is grey)")
+	fs.IntVar(&f.o.Model.K, "k", 2, "images per tuple (≥ 2)")
+	fs.IntVar(&f.o.Model.DI, "d-i", 50, "identity latent size d_I")
+	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
+	fs.BoolVar(&f.noSiam, "non-siamese", false, "dcgan: stack the k images on the channel axis instead of a shared tower")
+	fs.IntVar(&f.filters, "filters", 128, "began: convolution width n")
+	fs.StringVar(&f.o.Loss, "loss", "", "dcgan: dcgan (default), lsgan or wgan; began: began")
+	fs.IntVar(&f.o.Tuples, "batch", d.Tuples, "tuples per batch (images per batch = batch·k)")
+	fs.Int64Var(&f.o.Steps, "steps", d.Steps, "total generator updates")
+	fs.IntVar(&f.o.DPerG, "d-per-g", d.DPerG, "discriminator updates per generator update (dcgan)")
+	fs.Float64Var(&f.o.LRG, "lr-g", 0, "generator learning rate (0 = the loss's default)")
+	fs.Float64Var(&f.o.LRD, "lr-d", 0, "discriminator learning rate (0 = the loss's default)")
+	fs.Float64Var(&f.o.Clip, "clip", d.Clip, "wgan: weight clipping bound")
+	fs.Float64Var(&f.o.Gamma, "gamma", d.Gamma, "began: diversity ratio γ")
+	fs.Float64Var(&f.o.LambdaK, "lambda-k", d.LambdaK, "began: k_t learning rate λ_k")
+	fs.Uint64Var(&f.o.Seed, "seed", 0, "random seed: same seed, data and flags give the same checkpoints")
+	fs.Int64Var(&f.o.PreviewEvery, "preview-every", d.PreviewEvery, "steps between preview grids and plot updates")
+	fs.Int64Var(&f.o.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "steps between checkpoints")
+	fs.Int64Var(&f.o.LogEvery, "log-every", d.LogEvery, "steps between stats.jsonl lines")
+	fs.IntVar(&f.o.Keep, "keep", d.Keep, "checkpoints kept (the newest)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved options and exit")
+}
+
+// options resolves the flags into train options; for --resume, those of the run, with --steps applied.
+func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
+	if f.resume != "" {
+		o, _, err := train.ResumeOptions(f.resume)
+		if err != nil {
+			return o, err
+		}
+		for name := range set {
+			if name != "resume" && name != "steps" && name != "dry-run" {
+				return o, usagef("--%s cannot change when resuming: a resumed run keeps its options (only --steps may change)", name)
+			}
+		}
+		if set["steps"] {
+			o.Steps = f.o.Steps
+		}
+		return o, nil
+	}
+	o := f.o
+	cfg := model.DefaultConfig(f.arch, f.res, o.Model.Channels)
+	cfg.K, cfg.DI, cfg.DO, cfg.Siamese = o.Model.K, o.Model.DI, o.Model.DO, cfg.Siamese && !f.noSiam
+	if f.arch == model.BEGAN {
+		cfg.Filters = f.filters
+	}
+	o.Model = cfg
+	if o.Loss == "" {
+		o.Loss = train.LossDCGAN
+		if f.arch == model.BEGAN {
+			o.Loss = train.LossBEGAN
+		}
+	}
+	if f.fontDirs != "" {
+		o.FontDirs = strings.Split(f.fontDirs, ",")
+	}
+	probe := o
+	if probe.Model.Channels == 0 {
+		probe.Model.Channels = 1 // the data decides; validate the rest now
+	}
+	if err := probe.Validate(); err != nil {
+		return o, usagef("%v", err)
+	}
+	return o, nil
+}
+
+func trainCmd() *command {
+	return &command{
+		name:    "train",
+		summary: "train SD-DCGAN or SD-BEGAN (default: 32×32 SD-DCGAN on builtin:fonts)",
+		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			fs := newFlagSet("train", "[flags]", stderr)
+			var f trainFlags
+			f.addFlags(fs)
+			if err := parseFlags(fs, args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return usagef("unexpected argument %q (flags only; see sdgan train -h)", fs.Arg(0))
+			}
+			set := map[string]bool{}
+			fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+			o, err := f.options(set)
+			if err != nil {
+				return err
+			}
+			dir := f.resume
+			if dir == "" {
+				dir = f.out
+				if dir == "" {
+					dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
+				}
+				if files, _ := model.ListCheckpoints(dir); len(files) > 0 {
+					return usagef("--out %s already holds a run: continue it with --resume %s, or choose another --out", dir, dir)
+				}
+			}
+			if f.dryRun {
+				js, _ := json.MarshalIndent(o, "", "  ")
+				fmt.Fprintf(stdout, "run folder: %s\n%s\n", dir, js)
+				return nil
+			}
+			if err := checkWritable(dir); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			}
+			return train.Run(ctx, train.Job{Options: o, Dir: dir, Resume: f.resume != "", Stdout: stdout, Stderr: stderr})
+		},
+	}
+}
+
+// checkWritable makes dir (and its parents) and checks that a file can be created in it, so that a bad --out fails
+// before any work.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("%s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

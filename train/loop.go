@@ -1,0 +1,252 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sdgan/data"
+	"sdgan/internal/atomicfile"
+	"sdgan/internal/progress"
+	"sdgan/model"
+)
+
+// Job is one call of Run.
+type Job struct {
+	Options Options
+	Dir     string    // the run folder: checkpoints/, previews/, preview.png, real.png, stats.jsonl, losses.png
+	Resume  bool      // continue the run in Dir from its latest checkpoint (Options must be ResumeOptions' result)
+	Stdout  io.Writer // what the user reads: set-up facts, where things go, the end
+	Stderr  io.Writer // progress bar and warnings
+}
+
+// logLine is one line of stats.jsonl.
+type logLine struct {
+	Step      int64   `json:"step"`
+	Seconds   float64 `json:"seconds"`          // wall-clock seconds since this process started training
+	ImgPerSec float64 `json:"img_per_s"`        // fake images generated per second over the last log interval
+	DLoss     float64 `json:"d_loss"`           //
+	GLoss     float64 `json:"g_loss"`           //
+	LReal     float64 `json:"l_real,omitempty"` // BEGAN: L(x)
+	LFake     float64 `json:"l_fake,omitempty"` // BEGAN: L(G(z))
+	KT        float64 `json:"k_t,omitempty"`    // BEGAN: k_t used by this step
+	M         float64 `json:"m,omitempty"`      // BEGAN: convergence measure
+	LRG       float64 `json:"lr_g"`
+	LRD       float64 `json:"lr_d"`
+}
+
+// ResumeOptions reads the options and latest checkpoint of the run in dir.
+func ResumeOptions(dir string) (Options, *model.Checkpoint, error) {
+	files, err := model.ListCheckpoints(dir)
+	if err != nil || len(files) == 0 {
+		return Options{}, nil, fmt.Errorf("--resume %s: no checkpoint found in %s (want a run folder written by sdgan train)", dir, filepath.Join(dir, model.CheckpointDir))
+	}
+	c, err := model.ReadCheckpoint(files[len(files)-1])
+	if err != nil {
+		return Options{}, nil, fmt.Errorf("--resume %s: %w", dir, err)
+	}
+	o, err := checkpointOptions(c)
+	return o, c, err
+}
+
+// Run trains until Options.Steps generator updates are done or ctx is cancelled (Ctrl-C, SIGTERM). It writes a
+// checkpoint every CheckpointEvery steps, at the end, and when cancelled; a failure (a diverged loss included)
+// leaves the last checkpoint as it was.
+func Run(ctx context.Context, job Job) error {
+	o := job.Options
+	var ckpt *model.Checkpoint
+	if job.Resume {
+		var err error
+		if _, ckpt, err = ResumeOptions(job.Dir); err != nil {
+			return err
+		}
+	}
+	ds, err := openData(o, job.Stderr)
+	if err != nil {
+		return err
+	}
+	if o.Model.Channels == 0 {
+		o.Model.Channels = ds.Channels
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	for _, sub := range []string{"", "previews"} {
+		if err := os.MkdirAll(filepath.Join(job.Dir, sub), 0o755); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	js, _ := json.MarshalIndent(o, "", "  ")
+	if err := atomicfile.WriteFile(filepath.Join(job.Dir, "config.json"), append(js, '\n')); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	t, err := newTrainer(o, ds)
+	if err != nil {
+		return err
+	}
+	if ckpt != nil {
+		if err := t.restore(ckpt); err != nil {
+			return err
+		}
+	}
+	hist, err := loadHistory(job.Dir, t.step)
+	if err != nil {
+		return err
+	}
+	describe(job.Stdout, job, t, ds)
+	if ckpt == nil {
+		if err := writeRealGrid(job.Dir, o, ds); err != nil {
+			return err
+		}
+	}
+	if t.step >= o.Steps {
+		fmt.Fprintf(job.Stdout, "nothing to do: the run is at step %d of %d (raise --steps to continue)\n", t.step, o.Steps)
+		return nil
+	}
+	logFile, err := os.OpenFile(filepath.Join(job.Dir, "stats.jsonl"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	defer logFile.Close()
+
+	bar := progress.New(job.Stderr, int(o.Steps), "train", progress.Unit("step"))
+	start := time.Now()
+	lastLog, lastLogStep := start, t.step
+	lastSaved := t.step
+	imagesPerStep := float64(o.Tuples * o.Model.K)
+	for t.step < o.Steps {
+		if ctx.Err() != nil {
+			bar.Finish()
+			if t.step > lastSaved {
+				path, err := t.save(job.Dir)
+				if err != nil {
+					return fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", t.step, err)
+				}
+				fmt.Fprintf(job.Stdout, "interrupted at step %d; saved %s\n", t.step, path)
+			}
+			fmt.Fprintf(job.Stdout, "continue with: sdgan train --resume %s\n", job.Dir)
+			return ctx.Err()
+		}
+		s, err := t.trainStep()
+		if err != nil {
+			bar.Finish()
+			return fmt.Errorf("%w; the last good checkpoint is in %s (try a lower learning rate)", err, filepath.Join(job.Dir, model.CheckpointDir))
+		}
+		if t.step%o.LogEvery == 0 || t.step == o.Steps {
+			now := time.Now()
+			lrG, lrD := o.learningRates(t.step - 1)
+			line := logLine{Step: t.step, Seconds: now.Sub(start).Seconds(),
+				ImgPerSec: imagesPerStep * float64(t.step-lastLogStep) / now.Sub(lastLog).Seconds(),
+				DLoss:     s.DLoss, GLoss: s.GLoss, LReal: s.LReal, LFake: s.LFake, KT: s.KT, M: s.M, LRG: lrG, LRD: lrD}
+			lastLog, lastLogStep = now, t.step
+			hist = append(hist, line)
+			b, _ := json.Marshal(line)
+			if _, err := logFile.Write(append(b, '\n')); err != nil {
+				return fmt.Errorf("write stats.jsonl: %w", err)
+			}
+			fields := fmt.Sprintf("%.1f img/s  D %.3f  G %.3f", line.ImgPerSec, s.DLoss, s.GLoss)
+			if o.Model.Arch == model.BEGAN {
+				fields += fmt.Sprintf("  k %.4f  M %.3f", s.KT, s.M)
+			}
+			bar.Set(int(t.step), fields)
+		}
+		if t.step%o.PreviewEvery == 0 || t.step == o.Steps {
+			if err := writePreview(job.Dir, o, t.g, t.step); err != nil {
+				return err
+			}
+			if err := writePlot(job.Dir, o, hist); err != nil {
+				return err
+			}
+		}
+		if t.step%o.CheckpointEvery == 0 || t.step == o.Steps {
+			if _, err := t.save(job.Dir); err != nil {
+				return err
+			}
+			lastSaved = t.step
+		}
+	}
+	bar.Finish()
+	fmt.Fprintf(job.Stdout, "done: %d steps in %s. Latest preview %s, losses %s, checkpoints in %s\n", o.Steps,
+		time.Since(start).Round(time.Second), filepath.Join(job.Dir, "preview.png"), filepath.Join(job.Dir, "losses.png"),
+		filepath.Join(job.Dir, model.CheckpointDir))
+	return nil
+}
+
+// openData loads the options' data set at the model's resolution, keeping identities with at least k images.
+func openData(o Options, warn io.Writer) (*data.Dataset, error) {
+	ds, err := data.Open(o.Data, data.Options{Res: o.Model.Res, Channels: o.Model.Channels, K: o.Model.K,
+		Strict: o.Strict, FontDirs: o.FontDirs, Warn: warn})
+	if err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	return ds, nil
+}
+
+// describe prints what is about to be trained and where the outputs go.
+func describe(w io.Writer, job Job, t *trainer, ds *data.Dataset) {
+	o := t.opt
+	c := o.Model
+	fmt.Fprintf(w, "data      %s: %d identities, %d images at %d×%d×%d (%s in memory)", ds.Name, len(ds.Identities),
+		ds.NumImages(), ds.Res, ds.Res, ds.Channels, data.FormatBytes(ds.MemoryBytes()))
+	if ds.Skipped > 0 {
+		fmt.Fprintf(w, "; %d identities with fewer than k=%d images skipped", ds.Skipped, c.K)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "model     SD-%s %d×%d×%d, k=%d, d_I=%d, d_O=%d: G %s parameters, D %s parameters\n",
+		map[string]string{model.DCGAN: "DCGAN", model.BEGAN: "BEGAN"}[c.Arch], c.Res, c.Res, c.Channels, c.K, c.DI, c.DO,
+		thousands(model.Count(t.g.Params())), thousands(model.Count(t.d.Params())))
+	lrG, lrD := o.learningRates(t.step)
+	fmt.Fprintf(w, "training  loss %s, %d tuples (%d images) per batch, lr G %g D %g, seed %d, steps %d → %d\n",
+		o.Loss, o.Tuples, o.Tuples*c.K, lrG, lrD, o.Seed, t.step, o.Steps)
+	fmt.Fprintf(w, "outputs   %s: preview.png and previews/ every %d steps, real.png, losses.png, stats.jsonl, checkpoints/ every %d steps\n",
+		job.Dir, o.PreviewEvery, o.CheckpointEvery)
+}
+
+// thousands formats n with commas: 5,134,915.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// loadHistory reads stats.jsonl for the plot and drops lines past step (written after the checkpoint that a
+// resumed run continues from, so they will be written again), rewriting the file when it drops any.
+func loadHistory(dir string, step int64) ([]logLine, error) {
+	path := filepath.Join(dir, "stats.jsonl")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var hist []logLine
+	var kept bytes.Buffer
+	dropped := false
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var l logLine
+		if json.Unmarshal(sc.Bytes(), &l) != nil || l.Step > step {
+			dropped = true
+			continue
+		}
+		hist = append(hist, l)
+		kept.Write(sc.Bytes())
+		kept.WriteByte('\n')
+	}
+	if dropped {
+		if err := atomicfile.WriteFile(path, kept.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	return hist, nil
+}

@@ -1,0 +1,86 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+
+	"sdgan/data"
+	"sdgan/model"
+	"sdgan/nn"
+	"sdgan/picture"
+	"sdgan/plot"
+)
+
+// previewLatents are the fixed codes of the preview grids: PreviewIDs identities × PreviewObs observations, drawn
+// from the seed alone, so that every preview of a run (resumed or not) shows the same codes.
+func previewLatents(o Options) (zi, zo [][]float32) {
+	rng := rand.New(rand.NewPCG(o.Seed, 3))
+	return model.Uniform(rng, o.PreviewIDs, o.Model.DI), model.Uniform(rng, o.PreviewObs, o.Model.DO)
+}
+
+// generateGrid runs g in inference mode on every (identity, observation) pair and returns the images row-major.
+func generateGrid(g model.Generator, cfg model.Config, zi, zo [][]float32) [][]float32 {
+	n := len(zi) * len(zo)
+	out := g.Forward(nn.FromData(model.GridZ(zi, zo), n, cfg.Z()), false)
+	imgs := make([][]float32, n)
+	size := cfg.ImageSize()
+	for i := range imgs {
+		imgs[i] = out.Data[i*size : (i+1)*size]
+	}
+	return imgs
+}
+
+// writePreview writes the generator's grid for the fixed latents to previews/step-N.png and preview.png.
+func writePreview(runDir string, o Options, g model.Generator, step int64) error {
+	zi, zo := previewLatents(o)
+	c := o.Model
+	img := picture.Grid(generateGrid(g, c, zi, zo), len(zi), len(zo), c.Res, c.Res, c.Channels, 2)
+	if err := picture.SavePNG(filepath.Join(runDir, "previews", fmt.Sprintf("step-%09d.png", step)), img); err != nil {
+		return err
+	}
+	return picture.SavePNG(filepath.Join(runDir, "preview.png"), img)
+}
+
+// writeRealGrid writes real.png: PreviewIDs identities (spread over the data set) with up to PreviewObs of their
+// images each, to compare the previews with.
+func writeRealGrid(runDir string, o Options, ds *data.Dataset) error {
+	rows, cols := min(o.PreviewIDs, len(ds.Identities)), o.PreviewObs
+	cells := make([][]float32, rows*cols)
+	for r := range rows {
+		id := ds.Identities[r*len(ds.Identities)/rows]
+		for c := range min(cols, len(id.Images)) {
+			cells[r*cols+c] = id.Images[c]
+		}
+	}
+	img := picture.Grid(cells, rows, cols, ds.Res, ds.Res, ds.Channels, 2)
+	return picture.SavePNG(filepath.Join(runDir, "real.png"), img)
+}
+
+// writePlot draws the losses (and, for BEGAN, k_t and the convergence measure M) against the step.
+func writePlot(runDir string, o Options, hist []logLine) error {
+	if len(hist) == 0 {
+		return nil
+	}
+	col := func(f func(l logLine) float64) (xs, ys []float64) {
+		for _, l := range hist {
+			xs, ys = append(xs, float64(l.Step)), append(ys, f(l))
+		}
+		return xs, ys
+	}
+	var series []plot.Series
+	add := func(name string, panel int, f func(l logLine) float64) {
+		x, y := col(f)
+		series = append(series, plot.Series{Name: name, X: x, Y: y, Panel: panel})
+	}
+	add("D loss", 0, func(l logLine) float64 { return l.DLoss })
+	add("G loss", 0, func(l logLine) float64 { return l.GLoss })
+	panels := []string{"loss"}
+	if o.Model.Arch == model.BEGAN {
+		add("k_t", 1, func(l logLine) float64 { return l.KT })
+		add("M (convergence)", 2, func(l logLine) float64 { return l.M })
+		panels = append(panels, "k_t", "M")
+	}
+	title := fmt.Sprintf("sdgan %s %d×%d k=%d, loss %s", o.Model.Arch, o.Model.Res, o.Model.Res, o.Model.K, o.Loss)
+	return plot.Lines(filepath.Join(runDir, "losses.png"), title, series, plot.Options{XLabel: "step", Panels: panels})
+}

@@ -1,0 +1,209 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sdgan/model"
+	"sdgan/nn"
+)
+
+// fixture writes a small folder-per-identity data set of random grey 32×32 PNGs and returns its path.
+func fixture(t *testing.T, ids, perID int) string {
+	t.Helper()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := range ids {
+		sub := filepath.Join(dir, string(rune('a'+i)))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for j := range perID {
+			m := image.NewGray(image.Rect(0, 0, 32, 32))
+			for p := range m.Pix {
+				m.Pix[p] = uint8(rng.IntN(256))
+			}
+			var b bytes.Buffer
+			if err := png.Encode(&b, m); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(sub, string(rune('0'+j))+".png"), b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+func smallOptions(dataDir string, arch string) Options {
+	o := Defaults()
+	o.Data = dataDir
+	o.Model = model.DefaultConfig(arch, 32, 1)
+	o.Tuples, o.Steps, o.CheckpointEvery, o.PreviewEvery, o.LogEvery = 3, 4, 2, 2, 1
+	o.PreviewIDs, o.PreviewObs = 2, 3
+	o.Seed = 5
+	if arch == model.BEGAN {
+		o.Loss = LossBEGAN
+		o.Model.Filters, o.Model.Hidden = 8, 16
+		o.LambdaK = 0.1 // move k_t visibly within a few steps, so that resume must restore it
+	}
+	return o
+}
+
+func run(t *testing.T, o Options, dir string, resume bool) {
+	t.Helper()
+	if err := Run(context.Background(), Job{Options: o, Dir: dir, Resume: resume, Stdout: io.Discard, Stderr: io.Discard}); err != nil {
+		t.Fatalf("train %s (resume %v): %v", dir, resume, err)
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// N steps, then resume for N more, must give the same checkpoint bytes as 2N steps in one run; and two runs with
+// one seed must give the same bytes (determinism).
+func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
+	ds := fixture(t, 5, 3)
+	for _, arch := range []string{model.DCGAN, model.BEGAN} {
+		t.Run(arch, func(t *testing.T) {
+			o := smallOptions(ds, arch)
+			straight, again, split := t.TempDir(), t.TempDir(), t.TempDir()
+			run(t, o, straight, false)
+			run(t, o, again, false)
+			half := o
+			half.Steps = 2
+			run(t, half, split, false)
+			resumed, _, err := ResumeOptions(split)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resumed.Steps = 4
+			run(t, resumed, split, true)
+
+			name := filepath.Join(model.CheckpointDir, model.CheckpointName(4))
+			a := readFile(t, filepath.Join(straight, name))
+			if !bytes.Equal(a, readFile(t, filepath.Join(again, name))) {
+				t.Fatal("two runs with the same seed wrote different checkpoints")
+			}
+			if !bytes.Equal(a, readFile(t, filepath.Join(split, name))) {
+				t.Fatal("2 steps + resume + 2 steps differs from 4 steps in one run")
+			}
+			c, err := model.ReadCheckpoint(filepath.Join(straight, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if arch == model.BEGAN && c.Meta[metaKT] == "0" {
+				t.Error("k_t never moved: the resume test does not cover it")
+			}
+			for _, f := range []string{"preview.png", "real.png", "losses.png", "stats.jsonl", "config.json"} {
+				if _, err := os.Stat(filepath.Join(split, f)); err != nil {
+					t.Errorf("run folder lacks %s", f)
+				}
+			}
+			// The resumed run's log has each step once.
+			if n := strings.Count(string(readFile(t, filepath.Join(split, "stats.jsonl"))), "\n"); n != 4 {
+				t.Errorf("stats.jsonl of the resumed run has %d lines, want 4", n)
+			}
+		})
+	}
+}
+
+func TestKeepsNewestCheckpoints(t *testing.T) {
+	o := smallOptions(fixture(t, 4, 2), model.DCGAN)
+	o.Steps, o.CheckpointEvery, o.Keep = 5, 1, 2
+	dir := t.TempDir()
+	run(t, o, dir, false)
+	files, err := model.ListCheckpoints(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 || !strings.HasSuffix(files[1], model.CheckpointName(5)) {
+		t.Fatalf("checkpoints %v; want the newest 2, ending at step 5", files)
+	}
+}
+
+func TestDivergenceStopsWithoutCheckpoint(t *testing.T) {
+	o := smallOptions(fixture(t, 4, 2), model.DCGAN)
+	dir := t.TempDir()
+	run(t, o, dir, false) // a good run to step 4
+	// Poison the generator in the last checkpoint, then resume: the first step's losses are NaN.
+	last := filepath.Join(dir, model.CheckpointDir, model.CheckpointName(4))
+	c, err := model.ReadCheckpoint(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []*nn.Tensor
+	for name, v := range c.Tensors {
+		ts = append(ts, &nn.Tensor{Name: name, Shape: v.Shape, Data: v.Data})
+	}
+	c.Tensors["G/project/weights"].Data[0] = float32(math.NaN())
+	extra := map[string]string{}
+	for k, v := range c.Meta {
+		if strings.HasPrefix(k, "sdgan.train.") {
+			extra[k] = v
+		}
+	}
+	if err := model.SaveCheckpoint(last, c.Config, c.Step, ts, extra); err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, last)
+	resumed, _, err := ResumeOptions(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed.Steps = 8
+	err = Run(context.Background(), Job{Options: resumed, Dir: dir, Resume: true, Stdout: io.Discard, Stderr: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "last good checkpoint") {
+		t.Fatalf("training from NaN weights: %v; want a divergence error pointing at the last good checkpoint", err)
+	}
+	files, _ := model.ListCheckpoints(dir)
+	if len(files) != 2 || files[1] != last || !bytes.Equal(before, readFile(t, last)) {
+		t.Fatalf("checkpoints after divergence: %v; want the two from before, unchanged", files)
+	}
+}
+
+func TestLearningRateSchedule(t *testing.T) {
+	o := Defaults()
+	o.Loss = LossBEGAN
+	o.Model = model.DefaultConfig(model.BEGAN, 32, 1)
+	for _, tc := range []struct {
+		step int64
+		want float64
+	}{{0, 8e-5}, {99_999, 8e-5}, {100_000, 4e-5}, {200_000, 2e-5}, {900_000, 2e-5}} {
+		if g, d := o.learningRates(tc.step); g != tc.want || d != tc.want {
+			t.Errorf("step %d: lr %g/%g, want %g", tc.step, g, d, tc.want)
+		}
+	}
+	o = Defaults()
+	if g, _ := o.learningRates(500_000); g != 2e-4 {
+		t.Errorf("dcgan lr %g; want a constant 2e-4", g)
+	}
+}
+
+func TestBEGANUpdate(t *testing.T) {
+	k, m := beganUpdate(0.5, 0.001, 0.5, 0.2, 0.05) // balance 0.1 − 0.05 = 0.05
+	if math.Abs(k-0.50005) > 1e-12 || math.Abs(m-0.25) > 1e-12 {
+		t.Errorf("k %g m %g; want 0.50005 and 0.25", k, m)
+	}
+	if k, _ := beganUpdate(0, 1, 0.5, 0, 1); k != 0 {
+		t.Errorf("k %g; want clipped to 0", k)
+	}
+	if k, _ := beganUpdate(1, 1, 0.5, 10, 0); k != 1 {
+		t.Errorf("k %g; want clipped to 1", k)
+	}
+}

@@ -1,0 +1,161 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"sdgan/data"
+	"sdgan/model"
+	"sdgan/nn"
+)
+
+// trainer holds a run's live state: the networks, their optimisers, the random streams and the step count.
+// Everything in it is saved in a checkpoint, so that a resumed run continues bit for bit.
+type trainer struct {
+	opt     Options
+	g       model.Generator
+	d       model.Discriminator
+	optG    nn.Optimizer
+	optD    nn.Optimizer
+	pcg     *rand.PCG // latent stream (its state is checkpointed)
+	rng     *rand.Rand
+	sampler *data.Sampler
+	step    int64   // generator updates done
+	kt      float64 // BEGAN's k_t
+
+	tape       *nn.Tape
+	real, z    []float32 // batch buffers
+	imageShape []int
+}
+
+// stats are one step's figures.
+type stats struct {
+	DLoss, GLoss float64
+	LReal, LFake float64 // BEGAN
+	KT, M        float64 // BEGAN
+}
+
+// newTrainer builds freshly initialised networks and optimisers for o on ds.
+func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
+	init := rand.New(rand.NewPCG(o.Seed, 1))
+	g, err := model.NewGenerator(o.Model, init)
+	if err != nil {
+		return nil, err
+	}
+	d, err := model.NewDiscriminator(o.Model, init)
+	if err != nil {
+		return nil, err
+	}
+	sampler, err := data.NewSampler(ds, o.Model.K, o.Seed^0x5eed_da7a)
+	if err != nil {
+		return nil, err
+	}
+	t := &trainer{opt: o, g: g, d: d, sampler: sampler, pcg: rand.NewPCG(o.Seed, 2), tape: nn.NewTape()}
+	t.rng = rand.New(t.pcg)
+	lrG, lrD := o.learningRates(0)
+	switch o.Loss {
+	case LossDCGAN:
+		t.optG = nn.NewAdam(g.Params(), float32(lrG), 0.5, 0.999, 1e-8)
+		t.optD = nn.NewAdam(d.Params(), float32(lrD), 0.5, 0.999, 1e-8)
+	case LossBEGAN:
+		t.optG = nn.NewAdam(g.Params(), float32(lrG), 0.5, 0.999, 1e-8)
+		t.optD = nn.NewAdam(d.Params(), float32(lrD), 0.5, 0.999, 1e-8)
+	default: // lsgan, wgan: TensorFlow's RMSProp, as the authors' code
+		t.optG = nn.NewRMSProp(g.Params(), float32(lrG), 0.9, 1e-10)
+		t.optD = nn.NewRMSProp(d.Params(), float32(lrD), 0.9, 1e-10)
+	}
+	n := o.Tuples * o.Model.K
+	t.real = make([]float32, n*o.Model.ImageSize())
+	t.z = make([]float32, n*o.Model.Z())
+	t.imageShape = []int{n, o.Model.Res, o.Model.Res, o.Model.Channels}
+	return t, nil
+}
+
+// trainStep runs one generator update (and its discriminator updates) and returns the step's figures.
+func (t *trainer) trainStep() (stats, error) {
+	lrG, lrD := t.opt.learningRates(t.step)
+	t.optG.SetLR(float32(lrG))
+	t.optD.SetLR(float32(lrD))
+	var s stats
+	if t.opt.Model.Arch == model.BEGAN {
+		s = t.beganStep()
+	} else {
+		s = t.dcganStep()
+	}
+	t.step++
+	for name, v := range map[string]float64{"discriminator loss": s.DLoss, "generator loss": s.GLoss} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return s, fmt.Errorf("step %d: the %s is %g: training diverged", t.step, name, v)
+		}
+	}
+	return s, nil
+}
+
+// batch draws the next real tuples and fake latents onto the tape.
+func (t *trainer) batch() (real, z *nn.Tensor) {
+	t.sampler.Sample(t.opt.Tuples, t.real)
+	model.TupleZ(t.rng, t.opt.Model, t.opt.Tuples, t.z)
+	return t.tape.Input(t.real, t.imageShape...), t.tape.Input(t.z, len(t.z)/t.opt.Model.Z(), t.opt.Model.Z())
+}
+
+// dcganStep: DPerG discriminator updates on fresh real and fake tuples, then one generator update through the
+// discriminator, reusing the last fakes (as the reference PyTorch step does). The discriminator's parameters are
+// frozen during the generator's backward pass, which saves computing gradients that would be thrown away.
+func (t *trainer) dcganStep() stats {
+	dLoss, gLoss := ganLosses(t.opt.Loss)
+	var s stats
+	var fake *nn.Tensor
+	for i := range t.opt.DPerG {
+		if i > 0 {
+			t.tape.Reset()
+		}
+		real, z := t.batch()
+		fake = t.g.Forward(z, true)
+		ld := dLoss(t.d.Forward(real, true), t.d.Forward(fake.Detach(), true))
+		t.tape.Backward(ld)
+		t.optD.Step()
+		if t.opt.Loss == LossWGAN {
+			nn.ClipWeights(float32(t.opt.Clip), t.d.Params()...)
+		}
+		s.DLoss = float64(ld.Item())
+	}
+	setRequiresGrad(t.d.Params(), false)
+	lg := gLoss(t.d.Forward(fake, true))
+	t.tape.Backward(lg)
+	setRequiresGrad(t.d.Params(), true)
+	t.optG.Step()
+	s.GLoss = float64(lg.Item())
+	t.tape.Reset()
+	return s
+}
+
+// beganStep: BEGAN's losses with L(v) = mean |AE(v) − v|: D minimises L(x) − k_t·L(G(z)), G minimises L(G(z)).
+// Both gradients are taken at the same parameters, then both networks update (SPEC: "G and D update in the same
+// step"), then k_t moves towards the equilibrium γ·L(x) = L(G(z)).
+func (t *trainer) beganStep() stats {
+	real, z := t.batch()
+	fake := t.g.Forward(z, true)
+	fd := fake.Detach()
+	lReal := nn.L1(t.d.Forward(real, true), real)
+	lFake := nn.L1(t.d.Forward(fd, true), fd)
+	ld := nn.Sub(lReal, nn.Scale(lFake, float32(t.kt)))
+	t.tape.Backward(ld)
+	setRequiresGrad(t.d.Params(), false)
+	lg := nn.L1(t.d.Forward(fake, true), fake)
+	t.tape.Backward(lg)
+	setRequiresGrad(t.d.Params(), true)
+	t.optD.Step()
+	t.optG.Step()
+	s := stats{DLoss: float64(ld.Item()), GLoss: float64(lg.Item()), LReal: float64(lReal.Item()), LFake: float64(lFake.Item())}
+	s.KT = t.kt
+	t.kt, s.M = beganUpdate(t.kt, t.opt.LambdaK, t.opt.Gamma, s.LReal, s.LFake)
+	t.tape.Reset()
+	return s
+}
+
+func setRequiresGrad(ps []*nn.Tensor, on bool) {
+	for _, p := range ps {
+		p.SetRequiresGrad(on)
+	}
+}
