@@ -7,7 +7,6 @@ import (
 
 	"sdgan/data"
 	"sdgan/model"
-	"sdgan/nn"
 	"sdgan/picture"
 	"sdgan/plot"
 )
@@ -19,23 +18,11 @@ func previewLatents(o Options) (zi, zo [][]float32) {
 	return model.Uniform(rng, o.PreviewIDs, o.Model.DI), model.Uniform(rng, o.PreviewObs, o.Model.DO)
 }
 
-// generateGrid runs g in inference mode on every (identity, observation) pair and returns the images row-major.
-func generateGrid(g model.Generator, cfg model.Config, zi, zo [][]float32) [][]float32 {
-	n := len(zi) * len(zo)
-	out := g.Forward(nn.FromData(model.GridZ(zi, zo), n, cfg.Z()), false)
-	imgs := make([][]float32, n)
-	size := cfg.ImageSize()
-	for i := range imgs {
-		imgs[i] = out.Data[i*size : (i+1)*size]
-	}
-	return imgs
-}
-
 // writePreview writes the generator's grid for the fixed latents to previews/step-N.png and preview.png.
 func writePreview(runDir string, o Options, g model.Generator, step int64) error {
 	zi, zo := previewLatents(o)
 	c := o.Model
-	img := picture.Grid(generateGrid(g, c, zi, zo), len(zi), len(zo), c.Res, c.Res, c.Channels, 2)
+	img := picture.Grid(model.GenerateGrid(g, c, zi, zo), len(zi), len(zo), c.Res, c.Res, c.Channels, 2)
 	if err := picture.SavePNG(filepath.Join(runDir, "previews", fmt.Sprintf("step-%09d.png", step)), img); err != nil {
 		return err
 	}

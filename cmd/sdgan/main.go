@@ -42,7 +42,7 @@ func commands() []*command {
 		evalCmd(),
 		dataCmd(),
 		trainCmd(),
-		serveCmd(),
+		generateCmd(),
 	}
 }
 
