@@ -79,6 +79,24 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		return o, nil
 	}
 	o := f.o
+	for _, c := range []struct {
+		bad  bool
+		flag string
+		val  any
+		want string
+	}{
+		{f.arch != model.DCGAN && f.arch != model.BEGAN, "arch", f.arch, "dcgan or began"},
+		{f.res != 32 && f.res != 64, "res", f.res, "32 or 64"},
+		{o.Model.Channels != 0 && o.Model.Channels != 1 && o.Model.Channels != 3, "channels", o.Model.Channels, "1, 3 or 0 (as the data)"},
+		{o.Model.K < 2, "k", o.Model.K, "at least 2 images per tuple"},
+		{o.Model.DI < 1, "d-i", o.Model.DI, "at least 1 identity dimension"},
+		{o.Model.DO < 1, "d-o", o.Model.DO, "at least 1 observation dimension"},
+		{f.filters < 1, "filters", f.filters, "at least 1"},
+	} {
+		if c.bad {
+			return o, usagef("--%s %v: want %s", c.flag, c.val, c.want)
+		}
+	}
 	cfg := model.DefaultConfig(f.arch, f.res, o.Model.Channels)
 	cfg.K, cfg.DI, cfg.DO, cfg.Siamese = o.Model.K, o.Model.DI, o.Model.DO, cfg.Siamese && !f.noSiam
 	if f.arch == model.BEGAN {
