@@ -43,6 +43,7 @@ func commands() []*command {
 		dataCmd(),
 		trainCmd(),
 		generateCmd(),
+		benchCmd(),
 	}
 }
 

@@ -1,0 +1,113 @@
+// Package bench times sdgan's hot paths against the PyTorch reference (../shared/bench/torch_sdgan_step.py) with the
+// same shapes, side by side: each measure runs in its own process, so that its peak memory is its own.
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"syscall"
+	"time"
+
+	"sdgan/data"
+	"sdgan/model"
+	"sdgan/nn"
+	"sdgan/nn/kernels"
+	"sdgan/train"
+)
+
+// Measures lists what is timed, in order.
+var Measures = []string{"train64", "train32", "generate64", "sgemm4096"}
+
+// Timing is one engine's figures for one measure.
+type Timing struct {
+	MedianS float64 `json:"median_s"`
+	MinS    float64 `json:"min_s"`
+	MaxS    float64 `json:"max_s"`
+	PeakMB  float64 `json:"peak_rss_mb"` // the process's peak resident memory
+	Reps    int     `json:"reps"`
+}
+
+// GFLOP is the nominal work of a measure, the same for both engines (see flops.go).
+func GFLOP(measure string) float64 {
+	switch measure {
+	case "train64":
+		return dcganStepFlops(64) / 1e9
+	case "train32":
+		return dcganStepFlops(32) / 1e9
+	case "generate64":
+		return 64 * dcganGenFlops(64) / 1e9
+	case "sgemm4096":
+		return 2 * 4096 * 4096 * 4096 / 1e9
+	}
+	return 0
+}
+
+// Run times measure in this process: warmup untimed repetitions, then reps timed ones.
+func Run(measure string, warmup, reps int) (Timing, error) {
+	var step func() error
+	switch measure {
+	case "train64", "train32":
+		res := 64
+		if measure == "train32" {
+			res = 32
+		}
+		o := train.Defaults()
+		o.Model = model.DefaultConfig(model.DCGAN, res, 3)
+		o.Tuples = 32 // 32 pairs, 64 images per pass: the reference step's shapes
+		s, err := train.NewStepper(o, data.Random(res, 3, 16, 4, 1))
+		if err != nil {
+			return Timing{}, err
+		}
+		step = s.Step
+	case "generate64":
+		cfg := model.DefaultConfig(model.DCGAN, 64, 3)
+		g, err := model.NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			return Timing{}, err
+		}
+		rng := rand.New(rand.NewPCG(2, 2))
+		z := make([]float32, 64*cfg.Z())
+		step = func() error {
+			model.TupleZ(rng, cfg, 32, z)
+			model.Generate(g, cfg, z)
+			return nil
+		}
+	case "sgemm4096":
+		const n = 4096
+		a, b, c := nn.New(n, n), nn.New(n, n), make([]float32, n*n)
+		nn.InitUniform(rand.New(rand.NewPCG(3, 3)), -1, 1, a, b)
+		step = func() error {
+			kernels.Sgemm(false, false, n, n, n, 1, a.Data, n, b.Data, n, 0, c, n)
+			return nil
+		}
+	default:
+		return Timing{}, fmt.Errorf("unknown measure %q (want one of %v)", measure, Measures)
+	}
+	for range warmup {
+		if err := step(); err != nil {
+			return Timing{}, err
+		}
+	}
+	times := make([]float64, reps)
+	for i := range times {
+		t0 := time.Now()
+		if err := step(); err != nil {
+			return Timing{}, err
+		}
+		times[i] = time.Since(t0).Seconds()
+	}
+	slices.Sort(times)
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return Timing{MedianS: median(times), MinS: times[0], MaxS: times[len(times)-1], PeakMB: float64(ru.Maxrss) / 1024, Reps: reps}, nil
+}
+
+// median of sorted values.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}

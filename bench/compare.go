@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// Result compares the two engines on one measure. Nil PyTorch fields mean PyTorch was not run.
+type Result struct {
+	Measure      string   `json:"measure"`
+	GFLOP        float64  `json:"gflop"`
+	SdganS       float64  `json:"sdgan_s"`
+	PytorchS     *float64 `json:"pytorch_s"`
+	Ratio        *float64 `json:"ratio"` // sdgan_s / pytorch_s: below 1 means sdgan is faster
+	SdganGFLOPS  float64  `json:"sdgan_gflops"`
+	PytorchGFLOP *float64 `json:"pytorch_gflops"`
+	SdganPeakMB  float64  `json:"sdgan_peak_mb"`
+	PytorchPeak  *float64 `json:"pytorch_peak_mb"`
+	Sdgan        Timing   `json:"sdgan"`
+	Pytorch      *Timing  `json:"pytorch"`
+}
+
+// Torch says how to run the PyTorch reference.
+type Torch struct {
+	Python string // interpreter with torch, e.g. /usr/bin/python3
+	Script string // torch_sdgan_step.py
+	Tuned  bool   // the "best" configuration of ../shared/bench/README.md: oneDNN transposed convolutions, AVX-512 BLAS
+}
+
+// Available reports whether the interpreter imports torch, and if not, why.
+func (t Torch) Available() error {
+	if _, err := os.Stat(t.Python); err != nil {
+		return fmt.Errorf("%s not found", t.Python)
+	}
+	if out, err := exec.Command(t.Python, "-c", "import torch").CombinedOutput(); err != nil {
+		return fmt.Errorf("%s cannot import torch: %s", t.Python, errorLine(out))
+	}
+	if _, err := os.Stat(t.Script); err != nil {
+		return fmt.Errorf("reference script %s not found", t.Script)
+	}
+	return nil
+}
+
+// env returns the environment of the PyTorch runs: for the tuned configuration, AVX-512 OpenBLAS kernels and a
+// quieter allocator, as ../shared/bench/README.md describes.
+func (t Torch) env() []string {
+	env := os.Environ()
+	if t.Tuned {
+		env = append(env, "OPENBLAS_CORETYPE=SkylakeX", "MALLOC_MMAP_THRESHOLD_=33554432", "MALLOC_TRIM_THRESHOLD_=4294967296")
+	}
+	return env
+}
+
+// sgemmPy times a 4096³ float32 matrix product in PyTorch on 2 threads, printing the same JSON as the step script.
+const sgemmPy = `
+import json, resource, statistics, sys, time, torch
+torch.set_num_threads(int(sys.argv[1])); warm, reps = int(sys.argv[2]), int(sys.argv[3])
+a = torch.rand(4096, 4096) * 2 - 1; b = torch.rand(4096, 4096) * 2 - 1
+for _ in range(warm): torch.mm(a, b)
+ts = []
+for _ in range(reps):
+    t0 = time.perf_counter(); torch.mm(a, b); ts.append(time.perf_counter() - t0)
+print(json.dumps(dict(median_s=statistics.median(ts), min_s=min(ts), max_s=max(ts),
+    peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+`
+
+// Run times measure in PyTorch, in its own process.
+func (t Torch) Run(measure string, warmup, reps int) (Timing, error) {
+	var cmd *exec.Cmd
+	common := []string{"--threads", "2", "--warmup", strconv.Itoa(warmup), "--steps", strconv.Itoa(reps)}
+	if t.Tuned {
+		common = append(common, "--tuned")
+	}
+	switch measure {
+	case "train64", "train32":
+		cmd = exec.Command(t.Python, append([]string{t.Script, "--res", strings.TrimPrefix(measure, "train"), "--k", "2", "--tuples", "32"}, common...)...)
+	case "generate64":
+		cmd = exec.Command(t.Python, append([]string{t.Script, "--res", "64", "--mode", "generate", "--k", "2", "--tuples", "32"}, common...)...)
+	case "sgemm4096":
+		cmd = exec.Command(t.Python, "-c", sgemmPy, "2", strconv.Itoa(warmup), strconv.Itoa(reps))
+	default:
+		return Timing{}, fmt.Errorf("unknown measure %q", measure)
+	}
+	cmd.Env = t.env()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return Timing{}, fmt.Errorf("pytorch %s: %v: %s", measure, err, errorLine(stderr.Bytes()))
+	}
+	var tm Timing
+	if err := json.Unmarshal(lastLine(out), &tm); err != nil {
+		return Timing{}, fmt.Errorf("pytorch %s printed %q: %w", measure, out, err)
+	}
+	tm.Reps = reps
+	return tm, nil
+}
+
+// Compare builds the result row of a measure.
+func Compare(measure string, sd Timing, pt *Timing) Result {
+	r := Result{Measure: measure, GFLOP: GFLOP(measure), SdganS: sd.MedianS, SdganPeakMB: sd.PeakMB, Sdgan: sd, Pytorch: pt}
+	r.SdganGFLOPS = r.GFLOP / sd.MedianS
+	if pt != nil {
+		s, ratio, gf, peak := pt.MedianS, sd.MedianS/pt.MedianS, r.GFLOP/pt.MedianS, pt.PeakMB
+		r.PytorchS, r.Ratio, r.PytorchGFLOP, r.PytorchPeak = &s, &ratio, &gf, &peak
+	}
+	return r
+}
+
+// WriteTable prints results as an aligned text table.
+func WriteTable(w io.Writer, rs []Result) {
+	fmt.Fprintf(w, "%-11s %9s %10s %10s %7s %10s %10s %10s %10s\n", "measure", "GFLOP", "sdgan s", "pytorch s", "ratio",
+		"sdgan GF/s", "torch GF/s", "sdgan MB", "torch MB")
+	opt := func(p *float64, f string) string {
+		if p == nil {
+			return "-"
+		}
+		return fmt.Sprintf(f, *p)
+	}
+	for _, r := range rs {
+		fmt.Fprintf(w, "%-11s %9.1f %10.4f %10s %7s %10.1f %10s %10.0f %10s\n", r.Measure, r.GFLOP, r.SdganS,
+			opt(r.PytorchS, "%.4f"), opt(r.Ratio, "%.2f"), r.SdganGFLOPS, opt(r.PytorchGFLOP, "%.1f"), r.SdganPeakMB,
+			opt(r.PytorchPeak, "%.0f"))
+	}
+}
+
+// errorLine is the last line of a failed command's output (where a Python traceback says what went wrong).
+func errorLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// lastLine is the last non-empty line of output.
+func lastLine(b []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	return lines[len(lines)-1]
+}

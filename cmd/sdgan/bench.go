@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"sdgan/bench"
+)
+
+func benchCmd() *command {
+	return &command{
+		name:    "bench",
+		summary: "time sdgan's training step, generation and GEMM against PyTorch on this machine, side by side",
+		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			fs := newFlagSet("bench", "[flags]", stderr)
+			measures := fs.String("measures", strings.Join(bench.Measures, ","), "what to time, comma-separated")
+			reps := fs.Int("reps", 7, "timed repetitions per measure (the median is reported)")
+			warmup := fs.Int("warmup", 2, "untimed repetitions first")
+			asJSON := fs.Bool("json", false, "print a JSON list instead of a table")
+			torchMode := fs.String("torch", "best", "PyTorch configuration: best (tuned, the bar to beat), default (a plain install) or none")
+			python := fs.String("python", "/usr/bin/python3", "Python interpreter with torch (Debian: apt-get install python3-torch libopenblas0-pthread)")
+			script := fs.String("torch-script", "../shared/bench/torch_sdgan_step.py", "the PyTorch reference step")
+			one := fs.String("one", "", "internal: time one measure in this process and print its JSON")
+			if err := parseFlags(fs, args); err != nil {
+				return err
+			}
+			if *reps < 1 || *warmup < 0 {
+				return usagef("--reps %d --warmup %d: want reps ≥ 1 and warmup ≥ 0", *reps, *warmup)
+			}
+			if *one != "" {
+				tm, err := bench.Run(*one, *warmup, *reps)
+				if err != nil {
+					return err
+				}
+				return json.NewEncoder(stdout).Encode(tm)
+			}
+			torch := bench.Torch{Python: *python, Script: *script, Tuned: *torchMode == "best"}
+			useTorch := *torchMode != "none"
+			if *torchMode != "best" && *torchMode != "default" && *torchMode != "none" {
+				return usagef("--torch %q: want best, default or none", *torchMode)
+			}
+			if useTorch {
+				if err := torch.Available(); err != nil {
+					fmt.Fprintf(stderr, "PyTorch reference skipped: %v.\nInstall it with: apt-get update && apt-get install -y python3-torch libopenblas0-pthread\n", err)
+					useTorch = false
+				}
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			var results []bench.Result
+			for _, m := range strings.Split(*measures, ",") {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fmt.Fprintf(stderr, "timing %s: sdgan…", m)
+				sd, err := runOne(ctx, self, m, *warmup, *reps)
+				if err != nil {
+					return err
+				}
+				var pt *bench.Timing
+				if useTorch {
+					fmt.Fprintf(stderr, " pytorch…")
+					t, err := torch.Run(m, *warmup, *reps)
+					if err != nil {
+						return err
+					}
+					pt = &t
+				}
+				fmt.Fprintln(stderr)
+				results = append(results, bench.Compare(m, sd, pt))
+			}
+			if *asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(results)
+			}
+			bench.WriteTable(stdout, results)
+			return nil
+		},
+	}
+}
+
+// runOne times a measure in a child process of this binary, so that its peak memory is its own.
+func runOne(ctx context.Context, self, measure string, warmup, reps int) (bench.Timing, error) {
+	cmd := exec.CommandContext(ctx, self, "bench", "--one", measure, "--warmup", strconv.Itoa(warmup), "--reps", strconv.Itoa(reps))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return bench.Timing{}, fmt.Errorf("sdgan %s: %v: %s", measure, err, strings.TrimSpace(stderr.String()))
+	}
+	var tm bench.Timing
+	if err := json.Unmarshal(out, &tm); err != nil {
+		return bench.Timing{}, fmt.Errorf("sdgan %s printed %q: %w", measure, out, err)
+	}
+	return tm, nil
+}

@@ -1,0 +1,28 @@
+package train
+
+import "sdgan/data"
+
+// Stepper runs training steps without a run folder: no logs, previews or checkpoints. Benchmarks use it to time
+// exactly the work of a step.
+type Stepper struct{ t *trainer }
+
+// NewStepper builds freshly initialised networks for o on ds.
+func NewStepper(o Options, ds *data.Dataset) (*Stepper, error) {
+	if o.Model.Channels == 0 {
+		o.Model.Channels = ds.Channels
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	t, err := newTrainer(o, ds)
+	if err != nil {
+		return nil, err
+	}
+	return &Stepper{t: t}, nil
+}
+
+// Step runs one training step (one generator update and its discriminator updates).
+func (s *Stepper) Step() error {
+	_, err := s.t.trainStep()
+	return err
+}
