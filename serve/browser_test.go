@@ -1,0 +1,301 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// findChromium returns the first Chromium-like browser on PATH, or "".
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	return ""
+}
+
+// shownImage is what the page shows in one <img>: its place, its data URL and a digest of its pixels.
+type shownImage struct {
+	Row, Col int
+	Src      string
+	W, H     int
+	Min, Max int    // darkest and brightest channel value: equal means blank
+	Digest   string // FNV-1a of the decoded RGBA pixels
+}
+
+// readImages returns the decoded images matching selector, read back from a canvas.
+const readImages = `(sel) => [...document.querySelectorAll(sel)].map((img) => {
+  const c = document.createElement("canvas");
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext("2d");
+  g.drawImage(img, 0, 0);
+  const d = c.width ? g.getImageData(0, 0, c.width, c.height).data : [];
+  let min = 255, max = 0, h = 0x811c9dc5;
+  for (let k = 0; k < d.length; k++) {
+    if (k % 4 !== 3) { min = Math.min(min, d[k]); max = Math.max(max, d[k]); }
+    h = Math.imul(h ^ d[k], 16777619) >>> 0;
+  }
+  return {Row: +img.dataset.row, Col: +img.dataset.col, Src: img.src, W: img.naturalWidth, H: img.naturalHeight,
+    Min: min, Max: max, Digest: h.toString(16)};
+})`
+
+// browser drives one headless Chromium tab for a test.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// get runs one action that returns a value, failing the test on error.
+func get[T any](b *browser, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.t.Fatalf("browser: %s: %v", what, err)
+	}
+	return v
+}
+
+// do runs actions that return no value, failing the test on error.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %s: %v", what, err)
+	}
+}
+
+// byTestID selects the element with the given data-testid.
+func byTestID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// version is the page's count of finished actions.
+func (b *browser) version() int {
+	return get(b, "read version", chromedp.Evaluate[int](`+document.body.dataset.version`))
+}
+
+// settle waits until the page is idle with more than after actions finished, and fails on a reported error.
+func (b *browser) settle(after int) {
+	b.t.Helper()
+	b.do("wait for the page", chromedp.WaitReady(chromedp.CSS("body")))
+	get(b, fmt.Sprintf("wait for action %d", after+1), chromedp.Poll[chromedp.Void](
+		fmt.Sprintf(`document.body.dataset.busy === "0" && +document.body.dataset.version > %d`, after),
+		chromedp.WithPollingTimeout(15*time.Second)))
+	status := get(b, "read status", chromedp.Evaluate[string](`document.getElementById("status").textContent`))
+	if get(b, "read status class", chromedp.Evaluate[bool](`document.getElementById("status").classList.contains("error")`)) {
+		b.t.Fatalf("page reports an error: %s", status)
+	}
+}
+
+// click clicks the element with the given data-testid and, when waits, waits for what the click started.
+func (b *browser) click(testid string, waits bool) {
+	b.t.Helper()
+	v := b.version()
+	b.do("click "+testid, chromedp.Click(byTestID(testid)))
+	if waits {
+		b.settle(v)
+	}
+}
+
+// images returns the images of the main grid (sel "#grid img") or the interpolation ("#interp img"), by place.
+func (b *browser) images(sel string) map[[2]int]shownImage {
+	b.t.Helper()
+	list := get(b, "read images "+sel, chromedp.Evaluate[[]shownImage](`(`+readImages+`)(`+fmt.Sprintf("%q", sel)+`)`))
+	out := map[[2]int]shownImage{}
+	for _, im := range list {
+		out[[2]int{im.Row, im.Col}] = im
+	}
+	return out
+}
+
+// checkShown checks that sel holds rows×cols decoded, non-blank res×res images.
+func (b *browser) checkShown(sel string, rows, cols, res int) map[[2]int]shownImage {
+	b.t.Helper()
+	ims := b.images(sel)
+	if len(ims) != rows*cols {
+		b.t.Fatalf("%s: %d images, want %d", sel, len(ims), rows*cols)
+	}
+	for r := range rows {
+		for c := range cols {
+			im, ok := ims[[2]int{r, c}]
+			if !ok || im.W != res || im.H != res || im.Max-im.Min < 20 || !strings.HasPrefix(im.Src, "data:image/png;base64,") {
+				b.t.Fatalf("%s (%d,%d): %+v; want a decoded, non-blank %d×%d PNG", sel, r, c, im, res, res)
+			}
+		}
+	}
+	return ims
+}
+
+func TestBrowser(t *testing.T) {
+	path := findChromium()
+	if path == "" {
+		t.Skip("browser test skipped: no chromium, chromium-browser or google-chrome on PATH (apt-get install chromium)")
+	}
+	m := newFakeModel()
+	res := m.info.Res
+	srv := startServer(t, m, Options{})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	var mu sync.Mutex
+	var jsErrors []string
+	err := chromedp.Listen(bctx, func(ev any) { // starts the browser
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			mu.Lock()
+			jsErrors = append(jsErrors, msg)
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatalf("start %s: %v", path, err)
+	}
+	b := &browser{t: t, ctx: bctx}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(jsErrors) > 0 {
+			t.Errorf("JavaScript exceptions: %v", jsErrors)
+		}
+	}()
+
+	// The page loads, shows the model facts and a 4×4 grid of decoded images; rows and columns differ.
+	b.do("load page", chromedp.Navigate(srv.URL+"/"))
+	b.settle(0)
+	facts := get(b, "read facts", chromedp.Text(byTestID("info")))
+	for _, want := range []string{"fake-stripes", "13 × 13 × 3", "synthetic stripes", "12,345"} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("model panel %q lacks %q", facts, want)
+		}
+	}
+	before := b.checkShown("#grid img", 4, 4, res)
+	for r := range 4 {
+		for c := range 4 {
+			if r > 0 && before[[2]int{r, c}].Digest == before[[2]int{0, c}].Digest {
+				t.Fatalf("cells (0,%d) and (%d,%d) are equal: identities should differ", c, r, c)
+			}
+			if c > 0 && before[[2]int{r, c}].Digest == before[[2]int{r, 0}].Digest {
+				t.Fatalf("cells (%d,0) and (%d,%d) are equal: observations should differ", r, r, c)
+			}
+		}
+	}
+
+	// "Change identity 1" redraws row 1 only.
+	b.click("change-identity-1", true)
+	after := b.checkShown("#grid img", 4, 4, res)
+	for k, im := range after {
+		changed := im.Src != before[k].Src || im.Digest != before[k].Digest
+		if changed != (k[0] == 1) {
+			t.Fatalf("after changing identity 1, cell %v changed = %v", k, changed)
+		}
+	}
+
+	// Click A then B: the interpolation's corners are A, B and the two swaps, all of which are grid cells.
+	b.click("cell-0-1", false)
+	b.click("cell-2-3", true)
+	interp := b.checkShown("#interp img", 4, 4, res)
+	for _, c := range []struct {
+		corner, cell [2]int
+		what         string
+	}{
+		{[2]int{0, 0}, [2]int{0, 1}, "A"}, {[2]int{3, 3}, [2]int{2, 3}, "B"},
+		{[2]int{0, 3}, [2]int{0, 3}, "A's identity with B's observation"},
+		{[2]int{3, 0}, [2]int{2, 1}, "B's identity with A's observation"},
+	} {
+		if got, want := interp[c.corner], after[c.cell]; got.Src != want.Src || got.Digest != want.Digest {
+			t.Fatalf("interpolation corner %v (%s) differs from grid cell %v", c.corner, c.what, c.cell)
+		}
+	}
+	if interp[[2]int{1, 1}].Digest == interp[[2]int{0, 0}].Digest || interp[[2]int{1, 1}].Digest == interp[[2]int{3, 3}].Digest {
+		t.Fatal("interpolation's inner cell equals a corner")
+	}
+
+	// Lock identity 0 and observation 2, then "change all": only cell (0, 2) keeps its image.
+	b.click("lock-identity-0", false)
+	b.click("lock-observation-2", false)
+	b.click("change-all", true)
+	locked := b.checkShown("#grid img", 4, 4, res)
+	for k, im := range locked {
+		if same := im.Digest == after[k].Digest; same != (k == [2]int{0, 2}) {
+			t.Fatalf("after change all with identity 0 and observation 2 locked, cell %v unchanged = %v", k, same)
+		}
+	}
+
+	shot := get(b, "screenshot", chromedp.FullScreenshot(100))
+	dir := os.Getenv("SDGAN_ARTIFACTS")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	shotPath := filepath.Join(dir, "sdgan-serve-browser.png")
+	if err := writeFileAtomic(shotPath, shot); err != nil {
+		t.Errorf("screenshot: %v", err)
+	} else {
+		t.Logf("screenshot of the explorer: %s", shotPath)
+	}
+
+	// The URL hash reproduces the view exactly (grid, locks and interpolation), opened in a new tab.
+	url := get(b, "read URL", chromedp.Location())
+	tab, closeTab := chromedp.NewContext(bctx)
+	defer closeTab()
+	b = &browser{t: t, ctx: tab}
+	b.do("open the link in a new tab", chromedp.Navigate(url))
+	b.settle(0)
+	reloaded := b.checkShown("#grid img", 4, 4, res)
+	reInterp := b.checkShown("#interp img", 4, 4, res)
+	for k := range locked {
+		if reloaded[k].Src != locked[k].Src {
+			t.Fatalf("reloaded link %s: grid cell %v differs", url, k)
+		}
+	}
+	for k := range interp {
+		if reInterp[k].Src != interp[k].Src {
+			t.Fatalf("reloaded link %s: interpolation cell %v differs", url, k)
+		}
+	}
+	if lock := get(b, "read lock", chromedp.AttributeValue(byTestID("lock-identity-0"), "aria-pressed")); lock.Value != "true" {
+		t.Fatalf("reloaded link %s: identity 0 is not locked", url)
+	}
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same folder, synced, then renamed.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: sync: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,383 @@
+// SD-GAN latent explorer: a grid of identities (rows) × observations (columns) drawn by the server.
+// The view is kept as one seed per row and per column (base 36 in the URL hash), so a link reproduces it
+// exactly: the server turns each seed into a code (POST /api/grid with identity_seeds/observation_seeds).
+"use strict";
+
+const MAX_SIDE = 8; // largest grid the page offers
+const STEP_CHOICES = [2, 3, 4, 5, 6, 8];
+
+const $ = (id) => document.getElementById(id);
+
+// state is everything the URL hash holds.
+let state = null;
+let pick = null; // the first clicked cell, waiting for the second: {rs, cs}
+let info = null;
+let queue = Promise.resolve();
+let pending = 0;
+let version = 0;
+
+function newSeed() {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+function freshState(rows, cols) {
+  return {
+    rows, cols,
+    rowSeeds: Array.from({ length: rows }, newSeed),
+    colSeeds: Array.from({ length: cols }, newSeed),
+    lockRows: new Set(), lockCols: new Set(),
+    a: null, b: null, steps: 4,
+  };
+}
+
+// ---- URL hash: #g=4x4&r=seed.seed…&c=…&lr=0.2&lc=1&a=rs.cs&b=rs.cs&s=4 (seeds in base 36) ----
+
+function encodeHash(st) {
+  const p = new URLSearchParams();
+  const b36 = (s) => s.toString(36);
+  p.set("g", `${st.rows}x${st.cols}`);
+  p.set("r", st.rowSeeds.map(b36).join("."));
+  p.set("c", st.colSeeds.map(b36).join("."));
+  if (st.lockRows.size) p.set("lr", [...st.lockRows].sort((x, y) => x - y).join("."));
+  if (st.lockCols.size) p.set("lc", [...st.lockCols].sort((x, y) => x - y).join("."));
+  if (st.a && st.b) {
+    p.set("a", `${b36(st.a.rs)}.${b36(st.a.cs)}`);
+    p.set("b", `${b36(st.b.rs)}.${b36(st.b.cs)}`);
+    p.set("s", String(st.steps));
+  }
+  return "#" + p.toString();
+}
+
+// decodeHash returns the state in hash, or null when it is missing or malformed.
+function decodeHash(hash) {
+  const p = new URLSearchParams(hash.replace(/^#/, ""));
+  const g = /^(\d+)x(\d+)$/.exec(p.get("g") || "");
+  if (!g) return null;
+  const rows = +g[1], cols = +g[2];
+  const seeds = (s) => (s || "").split(".").map((x) => (/^[0-9a-z]{1,7}$/.test(x) ? parseInt(x, 36) : NaN));
+  const okSeed = (s) => Number.isInteger(s) && s >= 0 && s <= 0xffffffff;
+  const rowSeeds = seeds(p.get("r")), colSeeds = seeds(p.get("c"));
+  if (rows < 1 || cols < 1 || rows > MAX_SIDE || cols > MAX_SIDE) return null;
+  if (rowSeeds.length !== rows || colSeeds.length !== cols || ![...rowSeeds, ...colSeeds].every(okSeed)) return null;
+  const idx = (s, n) => new Set((s ? s.split(".") : []).map(Number).filter((i) => Number.isInteger(i) && i >= 0 && i < n));
+  const st = { rows, cols, rowSeeds, colSeeds, lockRows: idx(p.get("lr"), rows), lockCols: idx(p.get("lc"), cols), a: null, b: null, steps: 4 };
+  const ends = [p.get("a"), p.get("b")].map((s) => seeds(s));
+  if (ends.every((e) => e.length === 2 && e.every(okSeed))) {
+    st.a = { rs: ends[0][0], cs: ends[0][1] };
+    st.b = { rs: ends[1][0], cs: ends[1][1] };
+    const steps = +p.get("s");
+    st.steps = STEP_CHOICES.includes(steps) ? steps : 4;
+  }
+  return st;
+}
+
+function saveHash() {
+  history.replaceState(null, "", encodeHash(state));
+}
+
+// ---- server calls, run one at a time; body[data-busy] is 1 while any is pending ----
+
+async function api(path, body, accept = "application/json") {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: accept },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try { msg = (await res.json()).error; } catch (_) { /* keep the status line */ }
+    throw new Error(`${path}: ${msg}`);
+  }
+  return accept === "application/json" ? res.json() : res.blob();
+}
+
+function setStatus(text, isError = false) {
+  const el = $("status");
+  el.textContent = text;
+  el.classList.toggle("error", isError);
+}
+
+// run queues fn after every earlier action, so clicks apply in order and never interleave.
+function run(fn) {
+  pending++;
+  document.body.dataset.busy = "1";
+  queue = queue.then(fn).catch((err) => setStatus(err.message, true)).finally(() => {
+    pending--;
+    version++;
+    document.body.dataset.version = String(version);
+    if (pending === 0) document.body.dataset.busy = "0";
+  });
+  return queue;
+}
+
+// setImage shows a base64 PNG in img and resolves once it is decoded.
+function setImage(img, b64) {
+  img.src = "data:image/png;base64," + b64;
+  return img.decode().catch(() => {});
+}
+
+// ---- the grid ----
+
+function el(tag, props = {}, children = []) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "dataset") Object.assign(e.dataset, v);
+    else if (k in e) e[k] = v;
+    else e.setAttribute(k, v);
+  }
+  e.append(...children);
+  return e;
+}
+
+function cellImage(i, j) {
+  return document.querySelector(`#grid img[data-row="${i}"][data-col="${j}"]`);
+}
+
+// buildGrid lays out headers and empty cells for the current size.
+function buildGrid() {
+  const grid = $("grid");
+  grid.replaceChildren();
+  grid.style.gridTemplateColumns = `auto repeat(${state.cols}, auto)`;
+  grid.append(el("div"));
+  for (let j = 0; j < state.cols; j++) {
+    grid.append(el("div", { className: "head col" }, [
+      el("button", { type: "button", textContent: `Obs ${j + 1}`, title: `Change observation ${j + 1}`,
+        dataset: { testid: `change-observation-${j}` }, onclick: () => changeObservation(j) }),
+      lockButton("observation", j, state.lockCols),
+    ]));
+  }
+  for (let i = 0; i < state.rows; i++) {
+    grid.append(el("div", { className: "head row" }, [
+      el("button", { type: "button", textContent: `ID ${i + 1}`, title: `Change identity ${i + 1}`,
+        dataset: { testid: `change-identity-${i}` }, onclick: () => changeIdentity(i) }),
+      lockButton("identity", i, state.lockRows),
+    ]));
+    for (let j = 0; j < state.cols; j++) {
+      const img = el("img", { alt: `identity ${i + 1}, observation ${j + 1}`, dataset: { testid: `cell-${i}-${j}`, row: i, col: j } });
+      grid.append(el("button", { type: "button", className: "cell", onclick: () => clickCell(i, j) }, [img]));
+    }
+  }
+  markCells();
+}
+
+function lockButton(kind, index, set) {
+  const b = el("button", { type: "button", className: "lock", textContent: set.has(index) ? "Locked" : "Lock",
+    title: `Keep this ${kind} when changing all`, dataset: { testid: `lock-${kind}-${index}` } });
+  b.setAttribute("aria-pressed", String(set.has(index)));
+  b.onclick = () => {
+    if (set.has(index)) set.delete(index); else set.add(index);
+    b.setAttribute("aria-pressed", String(set.has(index)));
+    b.textContent = set.has(index) ? "Locked" : "Lock";
+    saveHash();
+    markCells();
+  };
+  return b;
+}
+
+// markCells outlines A, B, the pending pick and locked rows/columns.
+function markCells() {
+  const same = (p, i, j) => p && p.rs === state.rowSeeds[i] && p.cs === state.colSeeds[j];
+  document.querySelectorAll("#grid img").forEach((img) => {
+    const i = +img.dataset.row, j = +img.dataset.col, cell = img.parentElement;
+    cell.classList.toggle("is-a", same(state.a, i, j));
+    cell.classList.toggle("is-b", same(state.b, i, j));
+    cell.classList.toggle("is-pick", same(pick, i, j));
+    cell.classList.toggle("locked", state.lockRows.has(i) || state.lockCols.has(j));
+  });
+}
+
+// fillGrid draws the cells at rows × cols (index lists) with one request.
+async function fillGrid(rows, cols) {
+  const resp = await api("/api/grid", {
+    identity_seeds: rows.map((i) => state.rowSeeds[i]),
+    observation_seeds: cols.map((j) => state.colSeeds[j]),
+  });
+  const done = [];
+  rows.forEach((i, a) => cols.forEach((j, b) => done.push(setImage(cellImage(i, j), resp.images[a * cols.length + b]))));
+  await Promise.all(done);
+}
+
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+
+function changeIdentity(i) {
+  run(async () => {
+    state.rowSeeds[i] = newSeed();
+    saveHash();
+    markCells();
+    await fillGrid([i], range(state.cols));
+    setStatus(`Identity ${i + 1} changed.`);
+  });
+}
+
+function changeObservation(j) {
+  run(async () => {
+    state.colSeeds[j] = newSeed();
+    saveHash();
+    markCells();
+    await fillGrid(range(state.rows), [j]);
+    setStatus(`Observation ${j + 1} changed.`);
+  });
+}
+
+function changeAll() {
+  run(async () => {
+    state.rowSeeds = state.rowSeeds.map((s, i) => (state.lockRows.has(i) ? s : newSeed()));
+    state.colSeeds = state.colSeeds.map((s, j) => (state.lockCols.has(j) ? s : newSeed()));
+    saveHash();
+    markCells();
+    await fillGrid(range(state.rows), range(state.cols));
+    setStatus("All unlocked rows and columns changed.");
+  });
+}
+
+function resize() {
+  run(async () => {
+    const rows = +$("rows").value, cols = +$("cols").value;
+    const grow = (seeds, n) => Array.from({ length: n }, (_, k) => (k < seeds.length ? seeds[k] : newSeed()));
+    state.rowSeeds = grow(state.rowSeeds, rows);
+    state.colSeeds = grow(state.colSeeds, cols);
+    state.rows = rows;
+    state.cols = cols;
+    state.lockRows = new Set([...state.lockRows].filter((i) => i < rows));
+    state.lockCols = new Set([...state.lockCols].filter((j) => j < cols));
+    saveHash();
+    buildGrid();
+    await fillGrid(range(rows), range(cols));
+    setStatus(`Grid is ${rows} × ${cols}.`);
+  });
+}
+
+// ---- interpolation: click A, then B ----
+
+function clickCell(i, j) {
+  const cell = { rs: state.rowSeeds[i], cs: state.colSeeds[j] };
+  if (!pick) {
+    pick = cell;
+    markCells();
+    setStatus(`A is identity ${i + 1}, observation ${j + 1}. Now click image B.`);
+    return;
+  }
+  const a = pick;
+  pick = null;
+  run(async () => {
+    state.a = a;
+    state.b = cell;
+    saveHash();
+    markCells();
+    await showInterpolation();
+    setStatus("Interpolation: A top left, B bottom right, identities swapped in the other corners.");
+  });
+}
+
+// showInterpolation asks for A's and B's codes by their seeds, then for the grid between them.
+async function showInterpolation() {
+  const { a, b, steps } = state;
+  const lat = await api("/api/sample", { identity_seeds: [a.rs, b.rs], observation_seeds: [a.cs, b.cs] });
+  const resp = await api("/api/interpolate", {
+    a: { zi: lat.zi[0], zo: lat.zo[0] },
+    b: { zi: lat.zi[1], zo: lat.zo[1] },
+    steps,
+  });
+  const box = $("interp");
+  box.replaceChildren();
+  box.style.gridTemplateColumns = `repeat(${steps}, auto)`;
+  const last = steps - 1;
+  const labels = { [`0,0`]: ["A", "a"], [`${last},${last}`]: ["B", "b"], [`0,${last}`]: ["A id · B obs", "a"], [`${last},0`]: ["B id · A obs", "b"] };
+  const done = [];
+  for (let r = 0; r < steps; r++) {
+    for (let c = 0; c < steps; c++) {
+      const img = el("img", { alt: `interpolation row ${r + 1}, column ${c + 1}`, dataset: { testid: `interp-${r}-${c}`, row: r, col: c } });
+      const fig = el("figure", {}, [img]);
+      const label = labels[`${r},${c}`];
+      if (label) fig.append(el("figcaption", { className: label[1], textContent: label[0] }));
+      box.append(fig);
+      done.push(setImage(img, resp.images[r * steps + c]));
+    }
+  }
+  $("interp-hint").textContent = "Rows: identity from A to B. Columns: observation from A to B.";
+  await Promise.all(done);
+}
+
+// ---- download, link, model facts ----
+
+function download() {
+  run(async () => {
+    const blob = await api("/api/grid", { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds, padding: 2 }, "image/png");
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: `sdgan-grid-${state.rows}x${state.cols}.png` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    setStatus("Grid downloaded.");
+  });
+}
+
+async function copyLink() {
+  try {
+    await navigator.clipboard.writeText(location.href);
+    setStatus("Link copied: it reloads this exact view.");
+  } catch (_) {
+    setStatus("The address bar holds this view's link.");
+  }
+}
+
+function showInfo() {
+  const dl = $("info");
+  dl.replaceChildren();
+  const rows = [
+    ["Architecture", info.arch],
+    ["Image", `${info.res} × ${info.res} × ${info.channels}`],
+    ["d_I (identity)", info.d_i],
+    ["d_O (observation)", info.d_o],
+    ["k (tuple size)", info.k],
+    ["Training steps", Number(info.step).toLocaleString("en")],
+    ...Object.keys(info.facts).sort().map((k) => [k, info.facts[k]]),
+  ];
+  for (const [k, v] of rows) dl.append(el("dt", { textContent: k }), el("dd", { textContent: String(v) }));
+  if (info.res < 64) document.body.classList.add("pixelated");
+}
+
+function fillSelect(sel, choices, value) {
+  sel.replaceChildren(...choices.map((n) => el("option", { value: String(n), textContent: String(n) })));
+  sel.value = String(value);
+}
+
+// render rebuilds the whole view from state.
+async function render() {
+  fillSelect($("rows"), range(MAX_SIDE).map((k) => k + 1), state.rows);
+  fillSelect($("cols"), range(MAX_SIDE).map((k) => k + 1), state.cols);
+  fillSelect($("steps"), STEP_CHOICES, state.steps);
+  saveHash();
+  buildGrid();
+  await fillGrid(range(state.rows), range(state.cols));
+  if (state.a && state.b) await showInterpolation();
+  setStatus("Ready. Click image A, then image B, to interpolate.");
+}
+
+async function start() {
+  const res = await fetch("/api/info");
+  if (!res.ok) throw new Error(`/api/info: ${res.status} ${res.statusText}`);
+  info = await res.json();
+  showInfo();
+  state = decodeHash(location.hash) || freshState(4, 4);
+  await render();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("change-all").onclick = changeAll;
+  $("download").onclick = download;
+  $("copy-link").onclick = copyLink;
+  $("rows").onchange = resize;
+  $("cols").onchange = resize;
+  $("steps").onchange = () => run(async () => {
+    state.steps = +$("steps").value;
+    saveHash();
+    if (state.a && state.b) await showInterpolation();
+  });
+  window.addEventListener("hashchange", () => {
+    const st = decodeHash(location.hash);
+    if (st) run(async () => { state = st; pick = null; await render(); });
+  });
+  run(start);
+});
