@@ -44,6 +44,7 @@ func commands() []*command {
 		trainCmd(),
 		generateCmd(),
 		benchCmd(),
+		importCmd(),
 		serveCmd(),
 	}
 }
