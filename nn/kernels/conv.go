@@ -1,30 +1,14 @@
 package kernels
 
-// colTileFloats bounds the im2col buffer (in float32s, 16 MB): convolutions
-// process the N·OH·OW output positions in tiles of at most this many values.
-const colTileFloats = 4 << 20
-
-// tileRows returns how many output positions (rows of the column matrix) one
-// im2col tile holds.
-func (p ConvParams) tileRows() int {
-	return max(1, colTileFloats/(p.KH*p.KW*p.C))
-}
-
-// pointwise reports whether the convolution is a 1×1, stride-1, unpadded one
-// whose column matrix is x itself (viewed as N·H·W × C).
-func (p ConvParams) pointwise() bool {
-	return p.KH == 1 && p.KW == 1 && p.SH == 1 && p.SW == 1 && p.PadTop == 0 && p.PadLeft == 0 &&
-		p.OH == p.H && p.OW == p.W
-}
-
 // Conv2D computes y = conv(x, w), or y += conv(x, w) when accumulate (see
 // ConvParams for the formula). It panics if the slice lengths do not match p.
 func Conv2D(p ConvParams, x, w, y []float32, accumulate bool) {
-	conv2D(p, x, w, y, accumulate, p.tileRows())
+	conv2D(p, x, w, y, accumulate, p.tileRows(), p.plan(p.workers()))
 }
 
-// conv2D is Conv2D with the im2col tile height (output positions) given.
-func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int) {
+// conv2D is Conv2D with the im2col tile height (output positions) and the
+// use of goroutines given.
+func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int, pl convPlan) {
 	p.mustValidate(len(x), len(w), len(y))
 	k, m := p.KH*p.KW*p.C, p.N*p.OH*p.OW
 	beta := betaFor(accumulate)
@@ -32,15 +16,20 @@ func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int) {
 		Sgemm(false, false, m, p.F, k, 1, x, k, w, p.F, beta, y, p.F)
 		return
 	}
-	buf := getScratch(min(rows, m) * k)
-	defer putScratch(buf)
-	for r0 := 0; r0 < m; r0 += rows {
-		r1 := min(m, r0+rows)
-		col := (*buf)[:(r1-r0)*k]
-		im2col(p, x, col, r0, r1)
-		// y[r0:r1, F] = col[r0:r1, K] · w[K, F]
-		Sgemm(false, false, r1-r0, p.F, k, 1, col, k, w, p.F, beta, y[r0*p.F:], p.F)
-	}
+	wm := newFilterOperand(pl.groups > 1 || m > rows, false, k, p.F, w, p.F) // w as the K×F matrix
+	defer wm.release()
+	forRows(0, p.N, pl.groups, func(n0, n1 int) { // images n0 ≤ n < n1
+		r0, r1 := n0*p.OH*p.OW, n1*p.OH*p.OW
+		buf := getScratch(min(rows, r1-r0) * k)
+		defer putScratch(buf)
+		for t0 := r0; t0 < r1; t0 += rows {
+			t1 := min(r1, t0+rows)
+			col := (*buf)[:(t1-t0)*k]
+			forRows(t0, t1, pl.inner, func(a, b int) { im2col(p, x, col[(a-t0)*k:(b-t0)*k], a, b) })
+			// y[t0:t1, F] = col[t0:t1, K] · w[K, F]
+			wm.mul(pl.strat, t1-t0, col, k, beta, y[t0*p.F:], p.F)
+		}
+	})
 }
 
 // Conv2DBackwardData computes dx = ∂L/∂x given dy = ∂L/∂y (the transpose of
@@ -51,29 +40,40 @@ func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int) {
 // It is also the forward pass of a transposed convolution. It panics if the
 // slice lengths do not match p.
 func Conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool) {
-	conv2DBackwardData(p, dy, w, dx, accumulate, p.tileRows())
+	conv2DBackwardData(p, dy, w, dx, accumulate, p.tileRows(), p.plan(p.workers()))
 }
 
-// conv2DBackwardData is Conv2DBackwardData with the tile height given.
-func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows int) {
+// conv2DBackwardData is Conv2DBackwardData with the tile height and the use
+// of goroutines given.
+func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows int, pl convPlan) {
 	p.mustValidate(len(dx), len(w), len(dy))
 	k, m := p.KH*p.KW*p.C, p.N*p.OH*p.OW
 	if p.pointwise() { // dx[M,C] (+)= dy[M,F] · w[C,F]ᵀ
 		Sgemm(false, true, m, p.C, p.F, 1, dy, p.F, w, p.F, betaFor(accumulate), dx, p.C)
 		return
 	}
-	if !accumulate {
-		clear(dx)
-	}
-	buf := getScratch(min(rows, m) * k)
-	defer putScratch(buf)
-	for r0 := 0; r0 < m; r0 += rows {
-		r1 := min(m, r0+rows)
-		col := (*buf)[:(r1-r0)*k]
-		// col[r0:r1, K] = dy[r0:r1, F] · w[K, F]ᵀ
-		Sgemm(false, true, r1-r0, k, p.F, 1, dy[r0*p.F:], p.F, w, p.F, 0, col, k)
-		col2im(p, col, dx, r0, r1)
-	}
+	wm := newFilterOperand(pl.groups > 1 || m > rows, true, p.F, k, w, p.F) // wᵀ as the F×K matrix
+	defer wm.release()
+	imageLen, ohw := p.H*p.W*p.C, p.OH*p.OW
+	forRows(0, p.N, pl.groups, func(n0, n1 int) { // images n0 ≤ n < n1
+		if !accumulate {
+			clear(dx[n0*imageLen : n1*imageLen])
+		}
+		r0, r1 := n0*ohw, n1*ohw
+		buf := getScratch(min(rows, r1-r0) * k)
+		defer putScratch(buf)
+		for t0 := r0; t0 < r1; t0 += rows {
+			t1 := min(r1, t0+rows)
+			col := (*buf)[:(t1-t0)*k]
+			// col[t0:t1, K] = dy[t0:t1, F] · w[K, F]ᵀ
+			wm.mul(pl.strat, t1-t0, dy[t0*p.F:], p.F, 0, col, k)
+			// Scatter the rows back, image by image: goroutines never share an image of dx.
+			forRows(t0/ohw, ceilDiv(t1, ohw), pl.inner, func(i0, i1 int) {
+				a, b := max(t0, i0*ohw), min(t1, i1*ohw)
+				col2im(p, col[(a-t0)*k:(b-t0)*k], dx, a, b)
+			})
+		}
+	})
 }
 
 // Conv2DBackwardFilter computes dw = ∂L/∂w given x and dy = ∂L/∂y, or
@@ -83,11 +83,13 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows
 //
 // It panics if the slice lengths do not match p.
 func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool) {
-	conv2DBackwardFilter(p, x, dy, dw, accumulate, p.tileRows())
+	conv2DBackwardFilter(p, x, dy, dw, accumulate, p.tileRows(), p.plan(p.workers()))
 }
 
-// conv2DBackwardFilter is Conv2DBackwardFilter with the tile height given.
-func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, rows int) {
+// conv2DBackwardFilter is Conv2DBackwardFilter with the tile height and the
+// use of goroutines given. All goroutines (groups·inner) share each tile:
+// they fill parts of the column matrix, then the GEMM splits dw.
+func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, rows int, pl convPlan) {
 	p.mustValidate(len(x), len(dw), len(dy))
 	k, m := p.KH*p.KW*p.C, p.N*p.OH*p.OW
 	beta := betaFor(accumulate)
@@ -95,22 +97,19 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, ro
 		Sgemm(true, false, k, p.F, m, 1, x, k, dy, p.F, beta, dw, p.F)
 		return
 	}
+	workers := pl.groups * pl.inner
+	strat := autoStrategy
+	if workers <= 1 {
+		strat = oneThreadStrategy
+	}
 	buf := getScratch(min(rows, m) * k)
 	defer putScratch(buf)
-	for r0 := 0; r0 < m; r0 += rows {
-		r1 := min(m, r0+rows)
-		col := (*buf)[:(r1-r0)*k]
-		im2col(p, x, col, r0, r1)
-		// dw[K, F] (+)= col[r0:r1, K]ᵀ · dy[r0:r1, F]
-		Sgemm(true, false, k, p.F, r1-r0, 1, col, k, dy[r0*p.F:], p.F, beta, dw, p.F)
+	for t0 := 0; t0 < m; t0 += rows {
+		t1 := min(m, t0+rows)
+		col := (*buf)[:(t1-t0)*k]
+		forRows(t0, t1, workers, func(a, b int) { im2col(p, x, col[(a-t0)*k:(b-t0)*k], a, b) })
+		// dw[K, F] (+)= col[t0:t1, K]ᵀ · dy[t0:t1, F]
+		sgemm(activeKernel, strat, true, false, k, p.F, t1-t0, 1, col, k, dy[t0*p.F:], p.F, beta, dw, p.F)
 		beta = 1
 	}
-}
-
-// betaFor returns the Sgemm beta that overwrites (0) or accumulates (1).
-func betaFor(accumulate bool) float32 {
-	if accumulate {
-		return 1
-	}
-	return 0
 }

@@ -84,7 +84,7 @@ func convCase(n, h, w, c, k, f, s int, pad string) ConvParams {
 // runConvCase checks Conv2D, Conv2DBackwardData and Conv2DBackwardFilter on
 // random inputs against convRefs, overwriting and accumulating into random
 // initial contents, with im2col tiles of the given height.
-func runConvCase(t *testing.T, r *rand.Rand, p ConvParams, rows int) {
+func runConvCase(t *testing.T, r *rand.Rand, p ConvParams, rows int, pl convPlan) {
 	t.Helper()
 	x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
 	y, ymag, dx, dxmag, dw, dwmag := convRefs(p, x, w, dy)
@@ -102,11 +102,16 @@ func runConvCase(t *testing.T, r *rand.Rand, p ConvParams, rows int) {
 			run(out)
 			checkClose(t, fmt.Sprintf("%s accumulate=%v", name, acc), out, want, mag, terms, nil)
 		}
-		check("Conv2D", p.KH*p.KW*p.C, func(out []float32) { conv2D(p, x, w, out, acc, rows) }, y, ymag)
-		check("BackwardData", p.KH*p.KW*p.F, func(out []float32) { conv2DBackwardData(p, dy, w, out, acc, rows) }, dx, dxmag)
-		check("BackwardFilter", p.N*p.OH*p.OW, func(out []float32) { conv2DBackwardFilter(p, x, dy, out, acc, rows) }, dw, dwmag)
+		check("Conv2D", p.KH*p.KW*p.C, func(out []float32) { conv2D(p, x, w, out, acc, rows, pl) }, y, ymag)
+		check("BackwardData", p.KH*p.KW*p.F, func(out []float32) { conv2DBackwardData(p, dy, w, out, acc, rows, pl) }, dx, dxmag)
+		check("BackwardFilter", p.N*p.OH*p.OW, func(out []float32) { conv2DBackwardFilter(p, x, dy, out, acc, rows, pl) }, dw, dwmag)
 	}
 }
+
+// convPlans are the ways a convolution may use goroutines: none, split
+// batch (three goroutines, one thread each), shared tiles.
+var convPlans = []convPlan{{1, 1, autoStrategy}, {3, 1, oneThreadStrategy}, {1, 3, autoStrategy},
+	{1, 3, parallelStrategy}}
 
 func TestConv(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
@@ -119,11 +124,14 @@ func TestConv(t *testing.T) {
 						for _, cf := range [][2]int{{1, 1}, {1, 7}, {3, 5}, {5, 3}, {7, 1}, {7, 7}, {3, 3}, {5, 5}} {
 							p := convCase(n, hw[0], hw[1], cf[0], k, cf[1], s, pad)
 							rows := p.tileRows()
-							if i%2 == 1 {
+							if i%3 != 0 {
 								rows = 1 + i%7 // force several im2col tiles
 							}
 							i++
-							t.Run(fmt.Sprintf("%+v/rows=%d", p, rows), func(t *testing.T) { runConvCase(t, r, p, rows) })
+							pl := convPlans[i%len(convPlans)]
+							t.Run(fmt.Sprintf("%+v/rows=%d/plan=%v", p, rows, pl), func(t *testing.T) {
+								runConvCase(t, r, p, rows, pl)
+							})
 						}
 					}
 				}
@@ -146,7 +154,7 @@ func TestConvPaths(t *testing.T) {
 		for ci, p := range cases {
 			t.Run(fmt.Sprintf("%s/%+v", path, p), func(t *testing.T) {
 				defer forcePath(t, path)()
-				runConvCase(t, r, p, []int{p.tileRows(), 13}[ci%2])
+				runConvCase(t, r, p, []int{p.tileRows(), 13}[ci%2], convPlans[ci%len(convPlans)])
 			})
 		}
 	}

@@ -23,10 +23,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 type strategy int
 
 const (
-	autoStrategy     strategy = iota
-	directStrategy            // plain loops, no packing
-	serialStrategy            // packed and blocked, one goroutine
-	parallelStrategy          // packed and blocked, C split over 3 goroutines
+	autoStrategy      strategy = iota
+	directStrategy             // plain loops, no packing
+	serialStrategy             // packed and blocked, one goroutine
+	oneThreadStrategy          // like autoStrategy, but on the calling goroutine only
+	parallelStrategy           // packed and blocked, C split over 3 goroutines
 )
 
 // sgemm is Sgemm with the micro-kernel and the strategy given explicitly.
@@ -49,15 +50,25 @@ func sgemm(kern *microKernel, strat strategy, transA, transB bool, m, n, k int, 
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
 	if k == 0 || alpha == 0 {
+		scaleC(c, ldc, 0, m, 0, n, beta)
 		return
 	}
-	g := gemmArgs{transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	g := gemmArgs{transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+		beta: beta, c: c, ldc: ldc}
+	g.run(kern, strat, m, n)
+}
+
+// run computes C = alpha·op(A)·op(B) + beta·C on the m×n matrix C with
+// strategy strat. With a prepacked B (g.pb) it never takes the direct path.
+func (g *gemmArgs) run(kern *microKernel, strat strategy, m, n int) {
+	flops := m * n * g.k
+	small := flops <= smallGemmFlops && (strat == autoStrategy || strat == oneThreadStrategy)
 	switch {
-	case strat == directStrategy || strat == autoStrategy && m*n*k <= smallGemmFlops:
+	case g.pb == nil && (strat == directStrategy || small):
 		g.direct(0, m, 0, n)
-	case strat == serialStrategy || strat == autoStrategy && m*n*k < parallelGemmFlops:
+	case strat == serialStrategy || strat == directStrategy || strat == oneThreadStrategy ||
+		strat == autoStrategy && flops < parallelGemmFlops:
 		g.blocked(kern, 0, m, 0, n)
 	case strat == parallelStrategy:
 		g.parallel(kern, m, n, 3)
@@ -91,13 +102,13 @@ func checkMatrix(name string, rows, cols int, s []float32, ld int) {
 
 func lowerName(name string) string { return string(name[0] + 'a' - 'A') }
 
-// scaleC computes C = beta·C on the m×n matrix C; beta == 0 stores zeros.
-func scaleC(m, n int, beta float32, c []float32, ldc int) {
+// scaleC computes C = beta·C on C[i0:i1, j0:j1]; beta == 0 stores zeros.
+func scaleC(c []float32, ldc, i0, i1, j0, j1 int, beta float32) {
 	if beta == 1 {
 		return
 	}
-	for i := range m {
-		row := c[i*ldc : i*ldc+n]
+	for i := i0; i < i1; i++ {
+		row := c[i*ldc+j0 : i*ldc+j1]
 		if beta == 0 {
 			clear(row)
 			continue
@@ -108,8 +119,8 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// gemmArgs holds the operands of C += alpha·op(A)·op(B), shared by all
-// workers (each writes a disjoint block of C).
+// gemmArgs holds the operands of C = alpha·op(A)·op(B) + beta·C, shared by
+// all workers (each writes a disjoint block of C).
 type gemmArgs struct {
 	transA, transB bool
 	k              int
@@ -118,12 +129,16 @@ type gemmArgs struct {
 	lda            int
 	b              []float32
 	ldb            int
+	beta           float32
 	c              []float32
 	ldc            int
+	pb             *packedB // if not nil, op(B) already packed (b and ldb unused)
 }
 
-// direct computes C[i0:i1, j0:j1] += alpha·op(A)·op(B) with plain loops.
+// direct computes C[i0:i1, j0:j1] = alpha·op(A)·op(B) + beta·C[…] with
+// plain loops.
 func (g *gemmArgs) direct(i0, i1, j0, j1 int) {
+	scaleC(g.c, g.ldc, i0, i1, j0, j1, g.beta)
 	for i := i0; i < i1; i++ {
 		crow := g.c[i*g.ldc+j0 : i*g.ldc+j1]
 		for p := range g.k {

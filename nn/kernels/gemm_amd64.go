@@ -4,6 +4,8 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
+//go:generate go run gen_amd64.go
+
 // activeKernel is the micro-kernel Sgemm uses. It is chosen once at start-up
 // from the CPU features and changed only by tests (see forcePath in
 // export_test.go).
@@ -12,48 +14,103 @@ var activeKernel = kernelPaths()[0]
 // The assembly micro-kernels (gemm_amd64.s). Each computes, for i < MR and
 // j < NR, with MR×NR as in its name,
 //
-//	c[i*ldc+j] += Σ_{p<k} a[p*MR+i] · b[p*NR+j]
+//	c[i*ldc+j] = Σ_{p<k} a[p*MR+i] · b[p*NR+j]  (+ c[i*ldc+j] if add ≠ 0)
 //
 // from packed panels a (k×MR) and b (k×NR), for k ≥ 1.
 
 //go:noescape
-func kernAVX512x14x32(k int, a, b, c *float32, ldc int)
+func kernAVX512x14x32(k int, a, b, c *float32, ldc, add int)
 
 //go:noescape
-func kernAVX512x12x32(k int, a, b, c *float32, ldc int)
+func kernAVX2x6x16(k int, a, b, c *float32, ldc, add int)
 
+// packA14AVX512 packs 14 rows of A (gemm_amd64.s): for p < kc (a multiple
+// of 16) and i < 14,
+//
+//	dst[p*14+i] = alpha · src[i*lda+p]
+//
 //go:noescape
-func kernAVX512x14x32bcst(k int, a, b, c *float32, ldc int)
+func packA14AVX512(dst, src *float32, lda, kc int, alpha float32)
 
-//go:noescape
-func kernAVX512x15x32bcst(k int, a, b, c *float32, ldc int)
+// packRows14 is the microKernel.packRows of the AVX-512 kernel: assembly for
+// the columns in groups of 16, Go for the rest.
+func packRows14(dst, a []float32, lda, kc int, alpha float32) {
+	_, _ = dst[14*kc-1], a[13*lda+kc-1]
+	k16 := kc &^ 15
+	if k16 > 0 {
+		packA14AVX512(&dst[0], &a[0], lda, k16, alpha)
+	}
+	for i := range 14 {
+		for p := k16; p < kc; p++ {
+			dst[p*14+i] = alpha * a[i*lda+p]
+		}
+	}
+}
 
+// packA14TransAVX512 packs panels of 14 columns of a transposed A
+// (gemm_amd64.s): for q < panels, p < kc and i < 14,
+//
+//	dst[q*kc*14+p*14+i] = alpha · src[p*lda+q*14+i]
+//
 //go:noescape
-func kernAVX2x6x16(k int, a, b, c *float32, ldc int)
+func packA14TransAVX512(dst, src *float32, lda, kc, panels int, alpha float32)
+
+// packCols14 is the microKernel.packCols of the AVX-512 kernel.
+func packCols14(dst, a []float32, lda, kc, panels int, alpha float32) {
+	if kc < 1 || panels < 1 {
+		return
+	}
+	_, _ = dst[panels*kc*14-1], a[(kc-1)*lda+panels*14-1]
+	packA14TransAVX512(&dst[0], &a[0], lda, kc, panels, alpha)
+}
+
+// packB16TAVX512 transposes 16 rows of B (gemm_amd64.s): for p < kc (a
+// multiple of 16) and j < 16,
+//
+//	dst[p*ldd+j] = src[j*lda+p]
+//
+//go:noescape
+func packB16TAVX512(dst, src *float32, lda, kc, ldd int)
+
+// packBT32 is the microKernel.packBT of the AVX-512 kernel: each half of
+// the 32-column panel in assembly for the rows in groups of 16, Go for the
+// rest.
+func packBT32(dst, b []float32, ldb, kc int) {
+	_, _ = dst[32*kc-1], b[31*ldb+kc-1]
+	k16 := kc &^ 15
+	if k16 > 0 {
+		packB16TAVX512(&dst[0], &b[0], ldb, k16, 32)
+		packB16TAVX512(&dst[16], &b[16*ldb], ldb, k16, 32)
+	}
+	for j := range 32 {
+		for p := k16; p < kc; p++ {
+			dst[p*32+j] = b[j*ldb+p]
+		}
+	}
+}
 
 var (
-	avx512Kernel = microKernel{name: "avx512", mr: 14, nr: 32, mc: 14 * 10, kc: 256, nc: 32 * 64,
-		kern: asmKernel(kernAVX512x14x32, 14, 32)}
-	avx512x12Kernel = microKernel{name: "avx512x12", mr: 12, nr: 32, mc: 12 * 12, kc: 256, nc: 32 * 64,
-		kern: asmKernel(kernAVX512x12x32, 12, 32)}
-	avx512bKernel = microKernel{name: "avx512b", mr: 14, nr: 32, mc: 14 * 10, kc: 256, nc: 32 * 64,
-		kern: asmKernel(kernAVX512x14x32bcst, 14, 32)}
-	avx512b15Kernel = microKernel{name: "avx512b15", mr: 15, nr: 32, mc: 15 * 10, kc: 256, nc: 32 * 64,
-		kern: asmKernel(kernAVX512x15x32bcst, 15, 32)}
-	avx2Kernel = microKernel{name: "avx2", mr: 6, nr: 16, mc: 6 * 24, kc: 256, nc: 16 * 128,
+	avx512Kernel = microKernel{name: "avx512", mr: 14, nr: 32, mc: 14 * 10, kc: 512, nc: 32 * 128,
+		kern: asmKernel(kernAVX512x14x32, 14, 32), packRows: packRows14,
+		packCols: packCols14, packBT: packBT32}
+	avx2Kernel = microKernel{name: "avx2", mr: 6, nr: 16, mc: 6 * 12, kc: 384, nc: 16 * 256,
 		kern: asmKernel(kernAVX2x6x16, 6, 16)}
 )
 
 // asmKernel wraps an assembly micro-kernel so that it takes slices: it
 // checks that the panels and the C tile lie within their slices (an
 // out-of-range tile panics instead of writing outside C).
-func asmKernel(f func(k int, a, b, c *float32, ldc int), mr, nr int) func(k int, a, b, c []float32, ldc int) {
-	return func(k int, a, b, c []float32, ldc int) {
+func asmKernel(f func(k int, a, b, c *float32, ldc, add int), mr, nr int) func(k int, a, b, c []float32, ldc int, add bool) {
+	return func(k int, a, b, c []float32, ldc int, add bool) {
 		if k < 1 {
-			return
+			panic("kernels: micro-kernel called with k < 1")
 		}
 		_, _, _ = a[k*mr-1], b[k*nr-1], c[(mr-1)*ldc+nr-1]
-		f(k, &a[0], &b[0], &c[0], ldc)
+		var flag int
+		if add {
+			flag = 1
+		}
+		f(k, &a[0], &b[0], &c[0], ldc, flag)
 	}
 }
 
@@ -61,7 +118,7 @@ func asmKernel(f func(k int, a, b, c *float32, ldc int), mr, nr int) func(k int,
 func kernelPaths() []*microKernel {
 	var ks []*microKernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, &avx512Kernel, &avx512x12Kernel, &avx512bKernel, &avx512b15Kernel)
+		ks = append(ks, &avx512Kernel)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, &avx2Kernel)

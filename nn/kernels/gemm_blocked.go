@@ -6,48 +6,85 @@ type microKernel struct {
 	name   string
 	mr, nr int // register tile: kern updates an mr×nr block of C
 	mc     int // rows of packed A per block (multiple of mr; sized for L2)
-	kc     int // depth of one packed panel (sized so a kc×nr B panel stays in L1)
+	kc     int // largest depth of one packed panel (see depth)
 	nc     int // columns of packed B per block (multiple of nr; sized for L3)
 	// kern computes, for i < mr and j < nr,
-	//	c[i*ldc+j] += Σ_{p<k} a[p*mr+i] · b[p*nr+j]
+	//	c[i*ldc+j] = Σ_{p<k} a[p*mr+i] · b[p*nr+j]  (+ c[i*ldc+j] if add)
 	// where a and b are packed panels (see packA and packB).
-	kern func(k int, a, b, c []float32, ldc int)
+	kern func(k int, a, b, c []float32, ldc int, add bool)
+	// packRows, if not nil, packs a full panel of mr rows of A faster than
+	// the Go loop in packA: for p < kc and i < mr,
+	//	dst[p*mr+i] = alpha · a[i*lda+p]
+	packRows func(dst, a []float32, lda, kc int, alpha float32)
+	// packCols, if not nil, packs full panels of a transposed A (stored
+	// k×m) faster than the Go loop in packA: for q < panels, p < kc, i < mr,
+	//	dst[q*kc*mr+p*mr+i] = alpha · a[p*lda+q*mr+i]
+	packCols func(dst, a []float32, lda, kc, panels int, alpha float32)
+	// packBT, if not nil, packs a full panel of nr columns of a transposed
+	// B (stored n×k) faster than the Go loop in packB: for p < kc, j < nr,
+	//	dst[p*nr+j] = b[j*ldb+p]
+	packBT func(dst, b []float32, ldb, kc int)
 }
 
-// blocked computes C[i0:i1, j0:j1] += alpha·op(A)·op(B) with the packed,
-// cache-blocked algorithm of Goto and van de Geijn: B is packed in kc×nc
-// blocks, A in mc×kc blocks, and the micro-kernel runs over their panels.
+// blocked computes C[i0:i1, j0:j1] = alpha·op(A)·op(B) + beta·C[…] with the
+// packed, cache-blocked algorithm of Goto and van de Geijn: B is packed in
+// kc×nc blocks, A in mc×kc blocks, and the micro-kernel runs over their
+// panels. With beta == 0 the first kc block overwrites C (no pass to clear
+// it); j0 is a multiple of nr.
 func (g *gemmArgs) blocked(kern *microKernel, i0, i1, j0, j1 int) {
+	if g.beta != 0 {
+		scaleC(g.c, g.ldc, i0, i1, j0, j1, g.beta)
+	}
 	mr, nr := kern.mr, kern.nr
-	kcMax := min(kern.kc, g.k)
-	mcMax := min(kern.mc, ceilDiv(i1-i0, mr)*mr)
+	kcb := kern.depth(g.k)
+	mcb := ceilDiv(ceilDiv(i1-i0, ceilDiv(i1-i0, kern.mc)), mr) * mr // balanced row blocks
 	ncMax := min(kern.nc, ceilDiv(j1-j0, nr)*nr)
-	abuf := getScratch(mcMax * kcMax)
-	bbuf := getScratch(ncMax * kcMax)
+	abuf := getScratch(mcb * kcb)
 	defer putScratch(abuf)
-	defer putScratch(bbuf)
+	var bbuf *[]float32
+	if g.pb == nil {
+		bbuf = getScratch(ncMax * kcb)
+		defer putScratch(bbuf)
+	} else if g.pb.kern != kern || j0%kern.nr != 0 || j1 > g.pb.n || g.k != g.pb.k {
+		panic("kernels: prepacked B does not match the product")
+	}
 	var edge [maxTile]float32
-	for jc := j0; jc < j1; jc += kern.nc {
-		nc := min(kern.nc, j1-jc)
-		for pc := 0; pc < g.k; pc += kern.kc {
-			kc := min(kern.kc, g.k-pc)
-			g.packB(*bbuf, nr, pc, kc, jc, nc)
-			for ic := i0; ic < i1; ic += kern.mc {
-				mc := min(kern.mc, i1-ic)
-				g.packA(*abuf, mr, ic, mc, pc, kc)
-				g.macro(kern, *abuf, *bbuf, ic, mc, jc, nc, kc, edge[:mr*nr])
+	for jc := j0; jc < j1; {
+		nc := min(kern.nc-jc%kern.nc, j1-jc) // blocks end at multiples of nc, as in a prepacked B
+		for pc := 0; pc < g.k; pc += kcb {
+			kc := min(kcb, g.k-pc)
+			var bp []float32
+			if g.pb != nil {
+				bp = g.pb.block(jc, pc)
+			} else {
+				g.packB(*bbuf, kern, pc, kc, jc, nc)
+				bp = *bbuf
+			}
+			for ic := i0; ic < i1; ic += mcb {
+				mc := min(mcb, i1-ic)
+				g.packA(*abuf, kern, ic, mc, pc, kc)
+				g.macro(kern, *abuf, bp, ic, mc, jc, nc, kc, g.beta != 0 || pc > 0, edge[:mr*nr])
 			}
 		}
+		jc += nc
 	}
+}
+
+// depth returns the depth of the packed blocks for a product with inner
+// dimension k: at most kc, and equal for all blocks but the last (so that
+// k = 1600 gives 4 blocks of 400, not 3 of 512 and one of 64).
+func (kern *microKernel) depth(k int) int {
+	return ceilDiv(k, ceilDiv(k, kern.kc))
 }
 
 // maxTile bounds mr·nr over all micro-kernels (for the edge-tile buffer).
 const maxTile = 16 * 64
 
 // macro runs the micro-kernel over the packed mc×kc block of A and kc×nc
-// block of B, adding into C[ic:ic+mc, jc:jc+nc]. Tiles that overhang C are
-// computed into edge and then added to the part of C that exists.
-func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc int, edge []float32) {
+// block of B, adding into C[ic:ic+mc, jc:jc+nc] (or storing there when not
+// add). Tiles that overhang C are computed into edge and then copied to the
+// part of C that exists.
+func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc int, add bool, edge []float32) {
 	mr, nr := kern.mr, kern.nr
 	for jr := 0; jr < nc; jr += nr {
 		w := min(nr, nc-jr)
@@ -57,13 +94,16 @@ func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc
 			apan := ap[ir*kc : ir*kc+kc*mr]
 			off := (ic+ir)*g.ldc + jc + jr
 			if h == mr && w == nr {
-				kern.kern(kc, apan, bpan, g.c[off:], g.ldc)
+				kern.kern(kc, apan, bpan, g.c[off:], g.ldc, add)
 				continue
 			}
-			clear(edge)
-			kern.kern(kc, apan, bpan, edge, nr)
+			kern.kern(kc, apan, bpan, edge, nr, false)
 			for i := range h {
 				crow := g.c[off+i*g.ldc : off+i*g.ldc+w]
+				if !add {
+					copy(crow, edge[i*nr:])
+					continue
+				}
 				for j := range crow {
 					crow[j] += edge[i*nr+j]
 				}
@@ -75,20 +115,32 @@ func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc
 // packA copies alpha·op(A)[ic:ic+mc, pc:pc+kc] into dst as panels of mr
 // rows: element (i, p) of panel q goes to dst[q*kc*mr + p*mr + i]. Rows past
 // mc are zero.
-func (g *gemmArgs) packA(dst []float32, mr, ic, mc, pc, kc int) {
-	alpha := g.alpha
+func (g *gemmArgs) packA(dst []float32, kern *microKernel, ic, mc, pc, kc int) {
+	mr, alpha := kern.mr, g.alpha
+	if g.transA { // op(A)[i, p] = a[p*lda+i]: read each row of a once, spread it over the panels
+		q0 := 0
+		if kern.packCols != nil {
+			q0 = mc / mr
+			kern.packCols(dst, g.a[pc*g.lda+ic:], g.lda, kc, q0, alpha)
+		}
+		for p := range kc {
+			src := g.a[(pc+p)*g.lda+ic : (pc+p)*g.lda+ic+mc]
+			for q := q0; q*mr < mc; q++ {
+				d := dst[q*kc*mr+p*mr : q*kc*mr+p*mr+mr]
+				s := src[q*mr : min(q*mr+mr, mc)]
+				for i, v := range s {
+					d[i] = alpha * v
+				}
+				clear(d[len(s):])
+			}
+		}
+		return
+	}
 	for q := 0; q*mr < mc; q++ {
 		pan := dst[q*kc*mr : (q+1)*kc*mr]
 		rows := min(mr, mc-q*mr)
-		if g.transA { // op(A)[i, p] = a[p*lda+i]: rows of the panel are contiguous in a
-			for p := range kc {
-				src := g.a[(pc+p)*g.lda+ic+q*mr:]
-				d := pan[p*mr : p*mr+mr]
-				for i := range rows {
-					d[i] = alpha * src[i]
-				}
-				clear(d[rows:])
-			}
+		if rows == mr && kern.packRows != nil {
+			kern.packRows(pan, g.a[(ic+q*mr)*g.lda+pc:], g.lda, kc, alpha)
 			continue
 		}
 		for i := range rows {
@@ -109,17 +161,23 @@ func (g *gemmArgs) packA(dst []float32, mr, ic, mc, pc, kc int) {
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as panels of nr columns:
 // element (p, j) of panel q goes to dst[q*kc*nr + p*nr + j]. Columns past nc
 // are zero.
-func (g *gemmArgs) packB(dst []float32, nr, pc, kc, jc, nc int) {
+func (g *gemmArgs) packB(dst []float32, kern *microKernel, pc, kc, jc, nc int) {
+	nr := kern.nr
+	if !g.transB { // op(B)[p, j] = b[p*ldb+j]: read each row of b once, in order, and deal it out to the panels
+		for p := range kc {
+			src := g.b[(pc+p)*g.ldb+jc : (pc+p)*g.ldb+jc+nc]
+			for q := 0; q*nr < nc; q++ {
+				d := dst[q*kc*nr+p*nr : q*kc*nr+p*nr+nr]
+				clear(d[copy(d, src[q*nr:]):])
+			}
+		}
+		return
+	}
 	for q := 0; q*nr < nc; q++ {
 		pan := dst[q*kc*nr : (q+1)*kc*nr]
 		cols := min(nr, nc-q*nr)
-		if !g.transB { // op(B)[p, j] = b[p*ldb+j]: rows of the panel are contiguous in b
-			for p := range kc {
-				src := g.b[(pc+p)*g.ldb+jc+q*nr:]
-				d := pan[p*nr : p*nr+nr]
-				copy(d[:cols], src[:cols])
-				clear(d[cols:])
-			}
+		if cols == nr && kern.packBT != nil {
+			kern.packBT(pan, g.b[(jc+q*nr)*g.ldb+pc:], g.ldb, kc)
 			continue
 		}
 		for j := range cols {

@@ -79,7 +79,7 @@ func checkClose(t *testing.T, what string, got []float32, want, mag []float64, t
 
 var gemmSizes = []struct{ m, n, k int }{
 	{1, 1, 1}, {1, 7, 13}, {17, 1, 5}, {2, 3, 1}, {31, 37, 41}, {64, 65, 63}, {129, 3, 257},
-	{13, 97, 19}, {5, 33, 300},
+	{13, 97, 19}, {5, 33, 300}, {3, 4, 0}, // k = 0: C = beta·C
 }
 
 var gemmScalars = []struct{ alpha, beta float32 }{{1, 0}, {0.5, -1.5}, {-2, 1}, {1.25, 0}, {0, 0.75}}
@@ -89,10 +89,36 @@ var strategies = []struct {
 	strat strategy
 }{{"auto", autoStrategy}, {"direct", directStrategy}, {"serial", serialStrategy}, {"parallel", parallelStrategy}}
 
-// runGemmCase runs one Sgemm case on kernel kern with strategy strat and
-// compares it with gemmRef. Operands are unaligned sub-slices with leading
-// dimensions wider than the rows, and C is surrounded by guard values.
-func runGemmCase(t *testing.T, r *rand.Rand, kern *microKernel, strat strategy, transA, transB bool,
+// gemmFunc has the signature of Sgemm.
+type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int,
+	beta float32, c []float32, ldc int)
+
+// withKernel returns sgemm with the kernel and strategy fixed.
+func withKernel(kern *microKernel, strat strategy) gemmFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int,
+		beta float32, c []float32, ldc int) {
+		sgemm(kern, strat, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+}
+
+// withPackedB returns a GEMM that packs B first (newPackedB) and then runs
+// gemmPacked with the given strategy; alpha must be 1.
+func withPackedB(kern *microKernel, strat strategy) gemmFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int,
+		beta float32, c []float32, ldc int) {
+		if alpha != 1 {
+			panic("withPackedB: alpha must be 1")
+		}
+		pb := newPackedB(kern, transB, k, n, b, ldb)
+		defer pb.release()
+		gemmPacked(strat, transA, m, a, lda, pb, beta, c, ldc)
+	}
+}
+
+// runGemmCase runs one GEMM case and compares it with gemmRef. Operands are
+// unaligned sub-slices with leading dimensions wider than the rows, and C
+// is surrounded by guard values.
+func runGemmCase(t *testing.T, r *rand.Rand, gemm gemmFunc, transA, transB bool,
 	m, n, k int, alpha, beta float32, pad int) {
 	t.Helper()
 	ar, ac, br, bc := m, k, k, n
@@ -102,7 +128,7 @@ func runGemmCase(t *testing.T, r *rand.Rand, kern *microKernel, strat strategy, 
 	if transB {
 		br, bc = n, k
 	}
-	lda, ldb, ldc := ac+pad, bc+2*pad, n+pad+1
+	lda, ldb, ldc := max(ac, 1)+pad, max(bc, 1)+2*pad, n+pad+1
 	off := 1 + r.IntN(3) // unaligned start
 	a := randSlice(r, off+ar*lda)[off:]
 	b := randSlice(r, off+br*ldb)[off:]
@@ -124,7 +150,7 @@ func runGemmCase(t *testing.T, r *rand.Rand, kern *microKernel, strat strategy, 
 	for i := range off {
 		want[i] = float64(cbuf[i])
 	}
-	sgemm(kern, strat, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cbuf[off:off+(m-1)*ldc+n], ldc)
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cbuf[off:off+(m-1)*ldc+n], ldc)
 	markWindow(mag, off, m, n, ldc)
 	checkClose(t, "C", cbuf, want, mag, k, guard)
 }
@@ -151,7 +177,7 @@ func TestSgemm(t *testing.T) {
 						name := fmt.Sprintf("%s/%s/%dx%dx%d/tA=%v,tB=%v/a=%v,b=%v", path, st.name, sz.m, sz.n, sz.k,
 							transA, transB, sc.alpha, sc.beta)
 						t.Run(name, func(t *testing.T) {
-							runGemmCase(t, r, kern, st.strat, transA, transB, sz.m, sz.n, sz.k, sc.alpha, sc.beta,
+							runGemmCase(t, r, withKernel(kern, st.strat), transA, transB, sz.m, sz.n, sz.k, sc.alpha, sc.beta,
 								(si+ai+tr)%3)
 						})
 					}
@@ -161,21 +187,37 @@ func TestSgemm(t *testing.T) {
 	}
 }
 
+// tinyBlocks returns kern with cache blocks of a few registers tiles, so
+// that small products run every blocking loop several times.
+func tinyBlocks(kern *microKernel) *microKernel {
+	k := *kern
+	k.mc, k.kc, k.nc = 2*k.mr, 5, 2*k.nr
+	return &k
+}
+
 // TestSgemmBlocks covers products larger than one cache block in every
-// dimension, so that the jc, pc and ic loops each run more than once, with
-// the block sizes of every kernel path.
+// dimension, so that the jc, pc and ic loops each run more than once: with
+// tiny blocks on every path, and with the real blocks on the default one.
 func TestSgemmBlocks(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, path := range pathNames() {
-		kern := kernelByName(path)
-		m, n, k := kern.mc+kern.mr+3, kern.nc+kern.nr+5, kern.kc+7
-		for tr := range 4 {
-			transA, transB := tr&1 != 0, tr&2 != 0
-			t.Run(fmt.Sprintf("%s/%dx%dx%d/tA=%v,tB=%v", path, m, n, k, transA, transB), func(t *testing.T) {
-				runGemmCase(t, r, kern, autoStrategy, transA, transB, m, n, k, 0.75, 0.5, tr)
-			})
+		kern := tinyBlocks(kernelByName(path))
+		m, n, k := 2*kern.mc+kern.mr+3, 2*kern.nc+kern.nr+5, 3*kern.kc+2
+		for _, st := range strategies[2:] {
+			for tr := range 4 {
+				transA, transB := tr&1 != 0, tr&2 != 0
+				t.Run(fmt.Sprintf("%s/%s/%dx%dx%d/tA=%v,tB=%v", path, st.name, m, n, k, transA, transB), func(t *testing.T) {
+					runGemmCase(t, r, withKernel(kern, st.strat), transA, transB, m, n, k, 0.75, 0.5, tr)
+					runGemmCase(t, r, withKernel(kern, st.strat), transA, transB, m, n, k, -1, 0, tr)
+				})
+			}
 		}
 	}
+	kern := activeKernel
+	m, n, k := kern.mc+kern.mr+3, kern.nc+kern.nr+5, kern.kc+7
+	t.Run(fmt.Sprintf("%s/real/%dx%dx%d", kern.name, m, n, k), func(t *testing.T) {
+		runGemmCase(t, r, withKernel(kern, autoStrategy), false, true, m, n, k, 0.75, 0.5, 1)
+	})
 }
 
 // TestSgemmActive checks the exported entry point with the default kernel.

@@ -52,11 +52,7 @@ func col2im(p ConvParams, col, dx []float32, r0, r1 int) {
 				continue
 			}
 			dst := ((n*p.H+iy)*p.W + ix0) * p.C
-			d := dx[dst+lo*p.C : dst+hi*p.C]
-			s := src[ky*rowLen+lo*p.C : ky*rowLen+hi*p.C]
-			for i, v := range s {
-				d[i] += v
-			}
+			addTo(dx[dst+lo*p.C:dst+hi*p.C], src[ky*rowLen+lo*p.C:ky*rowLen+hi*p.C])
 		}
 	}
 }

@@ -1,0 +1,85 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Convolutions process the N·OH·OW output positions in tiles: a goroutine
+// writes the im2col rows of one tile into a buffer and multiplies it before
+// the next. A tile aims at colTileFloats values (2 MB, so that the buffer is
+// still in L2 when the GEMM packs it), but holds at least minTileRows rows
+// (fewer would stream the packed filter from L3 for too little work) unless
+// that exceeds maxTileFloats values (16 MB).
+const (
+	colTileFloats = 512 << 10
+	minTileRows   = 320
+	maxTileFloats = 4 << 20
+)
+
+// tileRows returns how many output positions (rows of the column matrix) one
+// im2col tile holds.
+func (p ConvParams) tileRows() int {
+	k := p.KH * p.KW * p.C
+	return max(1, min(max(colTileFloats/k, minTileRows), maxTileFloats/k))
+}
+
+// workers returns how many goroutines a convolution may use: one per core
+// when there is enough work.
+func (p ConvParams) workers() int {
+	if p.N*p.OH*p.OW*p.F*p.KH*p.KW*p.C < parallelGemmFlops {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// pointwise reports whether the convolution is a 1×1, stride-1, unpadded one
+// whose column matrix is x itself (viewed as N·H·W × C).
+func (p ConvParams) pointwise() bool {
+	return p.KH == 1 && p.KW == 1 && p.SH == 1 && p.SW == 1 && p.PadTop == 0 && p.PadLeft == 0 &&
+		p.OH == p.H && p.OW == p.W
+}
+
+// batchMinRows is the fewest output positions per goroutine for which a
+// convolution splits its batch over goroutines (each running whole tiles on
+// its own); below it the goroutines share each tile instead.
+const batchMinRows = 256
+
+// convPlan says how a convolution uses its goroutines.
+type convPlan struct {
+	groups int      // goroutines that split the batch, each with its own tiles
+	inner  int      // goroutines that share the work of one tile
+	strat  strategy // GEMM strategy inside a tile
+}
+
+// plan splits workers goroutines between the batch and the tiles.
+func (p ConvParams) plan(workers int) convPlan {
+	if workers > 1 && p.N >= workers && p.N/workers*p.OH*p.OW >= batchMinRows {
+		return convPlan{groups: workers, inner: 1, strat: oneThreadStrategy}
+	}
+	return convPlan{groups: 1, inner: workers, strat: autoStrategy}
+}
+
+// forRows splits [r0, r1) into up to workers ranges and runs fn on each in
+// parallel.
+func forRows(r0, r1, workers int, fn func(a, b int)) {
+	n := r1 - r0
+	workers = min(workers, n)
+	if workers <= 1 {
+		fn(r0, r1)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { fn(r0+n*w/workers, r0+n*(w+1)/workers) })
+	}
+	wg.Wait()
+}
+
+// betaFor returns the Sgemm beta that overwrites (0) or accumulates (1).
+func betaFor(accumulate bool) float32 {
+	if accumulate {
+		return 1
+	}
+	return 0
+}

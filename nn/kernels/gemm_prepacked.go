@@ -1,0 +1,104 @@
+package kernels
+
+// packedB is op(B) packed once, block by block, in the layout the blocked
+// GEMM reads, so that several products with the same right-hand matrix
+// (the filter of a convolution, applied tile after tile of im2col rows)
+// share one packing. Release it with release.
+type packedB struct {
+	kern *microKernel
+	k, n int // op(B) is k×n
+	data *[]float32
+}
+
+// newPackedB packs the k×n matrix op(B) (B stored n×k when transB) for the
+// micro-kernel kern: block (jc, pc) of nc columns and kc rows is stored as
+// packB leaves it, after all the blocks before it in (jc, pc) order.
+func newPackedB(kern *microKernel, transB bool, k, n int, b []float32, ldb int) *packedB {
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("B", br, bc, b, ldb)
+	pb := &packedB{kern: kern, k: k, n: n, data: getScratch(k * ceilDiv(n, kern.nr) * kern.nr)}
+	g := gemmArgs{transB: transB, k: k, b: b, ldb: ldb}
+	kcb := kern.depth(k)
+	for jc := 0; jc < n; jc += kern.nc {
+		for pc := 0; pc < k; pc += kcb {
+			g.packB(pb.block(jc, pc), kern, pc, min(kcb, k-pc), jc, min(kern.nc, n-jc))
+		}
+	}
+	return pb
+}
+
+// block returns the packed panels for rows pc ≤ p < pc+kc and columns from
+// j on: pc is a multiple of kern.depth(k), j a multiple of kern.nr, and the
+// panels run to the end of j's block of nc columns.
+func (pb *packedB) block(j, pc int) []float32 {
+	jc := j - j%pb.kern.nc // the block that holds column j
+	width := ceilDiv(min(pb.kern.nc, pb.n-jc), pb.kern.nr) * pb.kern.nr
+	kc := min(pb.kern.depth(pb.k), pb.k-pc)
+	off := jc*pb.k + pc*width // full column blocks before jc hold k·nc values each
+	return (*pb.data)[off+(j-jc)*kc : off+kc*width]
+}
+
+// release returns the packed data to the scratch pool.
+func (pb *packedB) release() { putScratch(pb.data) }
+
+// gemmPacked computes C = op(A)·B + beta·C for the m×k matrix op(A) and a
+// prepacked k×n matrix B, splitting C over goroutines as strat says.
+func gemmPacked(strat strategy, transA bool, m int, a []float32, lda int, pb *packedB,
+	beta float32, c []float32, ldc int) {
+	ar, ac := m, pb.k
+	if transA {
+		ar, ac = pb.k, m
+	}
+	checkMatrix("A", ar, ac, a, lda)
+	checkMatrix("C", m, pb.n, c, ldc)
+	if m == 0 || pb.n == 0 {
+		return
+	}
+	if pb.k == 0 {
+		scaleC(c, ldc, 0, m, 0, pb.n, beta)
+		return
+	}
+	g := gemmArgs{transA: transA, k: pb.k, alpha: 1, a: a, lda: lda, beta: beta, c: c, ldc: ldc, pb: pb}
+	g.run(pb.kern, strat, m, pb.n)
+}
+
+// filterOperand is the right-hand operand B of the GEMMs of a convolution
+// (the filter, or its transpose): packed once when several products share
+// it, otherwise left as it is for Sgemm to pack block by block (packing all
+// of a large filter for one product would only add a pass over memory).
+type filterOperand struct {
+	pb     *packedB // nil when not prepacked
+	transB bool
+	k, n   int // op(B) is k×n
+	b      []float32
+	ldb    int
+}
+
+// newFilterOperand returns op(B) for products C = A·op(B), prepacked for the
+// active kernel when shared.
+func newFilterOperand(shared, transB bool, k, n int, b []float32, ldb int) filterOperand {
+	f := filterOperand{transB: transB, k: k, n: n, b: b, ldb: ldb}
+	if shared {
+		f.pb = newPackedB(activeKernel, transB, k, n, b, ldb)
+	}
+	return f
+}
+
+// mul computes C = A·op(B) + beta·C for the m×k matrix A.
+func (f filterOperand) mul(strat strategy, m int, a []float32, lda int, beta float32, c []float32, ldc int) {
+	if f.pb != nil {
+		gemmPacked(strat, false, m, a, lda, f.pb, beta, c, ldc)
+		return
+	}
+	sgemm(activeKernel, strat, false, f.transB, m, f.n, f.k, 1, a, lda, f.b, f.ldb, beta, c, ldc)
+}
+
+// release returns the packed data, if any, to the scratch pool.
+func (f filterOperand) release() {
+	if f.pb != nil {
+		f.pb.release()
+	}
+}
