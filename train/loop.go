@@ -27,7 +27,29 @@ type Job struct {
 	Stderr  io.Writer // progress bar and warnings
 }
 
-// logLine is one line of stats.jsonl.
+// statsSum adds up steps' figures to log their means.
+type statsSum struct {
+	sum stats
+	n   int
+}
+
+func (a *statsSum) add(s stats) {
+	a.sum.DLoss += s.DLoss
+	a.sum.GLoss += s.GLoss
+	a.sum.LReal += s.LReal
+	a.sum.LFake += s.LFake
+	a.sum.KT += s.KT
+	a.sum.M += s.M
+	a.n++
+}
+
+func (a *statsSum) mean() stats {
+	n := float64(max(a.n, 1))
+	return stats{DLoss: a.sum.DLoss / n, GLoss: a.sum.GLoss / n, LReal: a.sum.LReal / n, LFake: a.sum.LFake / n,
+		KT: a.sum.KT / n, M: a.sum.M / n}
+}
+
+// logLine is one line of stats.jsonl: the means of the steps since the previous line.
 type logLine struct {
 	Step      int64   `json:"step"`
 	Seconds   float64 `json:"seconds"`          // wall-clock seconds since this process started training
@@ -121,6 +143,7 @@ func Run(ctx context.Context, job Job) error {
 	lastLog, lastLogStep := start, t.step
 	lastSaved := t.step
 	imagesPerStep := float64(o.Tuples * o.Model.K)
+	var acc statsSum // the figures of the steps since the last log line
 	for t.step < o.Steps {
 		if ctx.Err() != nil {
 			bar.Finish()
@@ -139,21 +162,24 @@ func Run(ctx context.Context, job Job) error {
 			bar.Finish()
 			return fmt.Errorf("%w; the last good checkpoint is in %s (try a lower learning rate)", err, filepath.Join(job.Dir, model.CheckpointDir))
 		}
+		acc.add(s)
 		if t.step%o.LogEvery == 0 || t.step == o.Steps {
 			now := time.Now()
 			lrG, lrD := o.learningRates(t.step - 1)
+			m := acc.mean()
+			acc = statsSum{}
 			line := logLine{Step: t.step, Seconds: now.Sub(start).Seconds(),
 				ImgPerSec: imagesPerStep * float64(t.step-lastLogStep) / now.Sub(lastLog).Seconds(),
-				DLoss:     s.DLoss, GLoss: s.GLoss, LReal: s.LReal, LFake: s.LFake, KT: s.KT, M: s.M, LRG: lrG, LRD: lrD}
+				DLoss:     m.DLoss, GLoss: m.GLoss, LReal: m.LReal, LFake: m.LFake, KT: m.KT, M: m.M, LRG: lrG, LRD: lrD}
 			lastLog, lastLogStep = now, t.step
 			hist = append(hist, line)
 			b, _ := json.Marshal(line)
 			if _, err := logFile.Write(append(b, '\n')); err != nil {
 				return fmt.Errorf("write stats.jsonl: %w", err)
 			}
-			fields := fmt.Sprintf("%.1f img/s  D %.3f  G %.3f", line.ImgPerSec, s.DLoss, s.GLoss)
+			fields := fmt.Sprintf("%.1f img/s  D %.3f  G %.3f", line.ImgPerSec, m.DLoss, m.GLoss)
 			if o.Model.Arch == model.BEGAN {
-				fields += fmt.Sprintf("  k %.4f  M %.3f", s.KT, s.M)
+				fields += fmt.Sprintf("  k %.4f  M %.3f", m.KT, m.M)
 			}
 			bar.Set(int(t.step), fields)
 		}

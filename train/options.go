@@ -50,7 +50,7 @@ type Options struct {
 func Defaults() Options {
 	return Options{
 		Data: "builtin:fonts", Model: model.DefaultConfig(model.DCGAN, 32, 1), Loss: LossDCGAN, Tuples: 16,
-		Steps: 3000, DPerG: 1, Clip: 0.01, Gamma: 0.5, LambdaK: 0.001, LRHalve: 100000, LRMin: 2e-5,
+		Steps: 5000, DPerG: 1, Clip: 0.01, Gamma: 0.5, LambdaK: 0.001, LRHalve: 100000, LRMin: 2e-5,
 		PreviewIDs: 6, PreviewObs: 8, PreviewEvery: 250, CheckpointEvery: 500, LogEvery: 10, Keep: 3,
 	}
 }
