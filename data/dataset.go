@@ -164,7 +164,6 @@ func checkMemory(spec string, n int, opt Options) error {
 func (d *Dataset) keep(ids []Identity, k int) error {
 	sort.Slice(ids, func(i, j int) bool { return ids[i].Name < ids[j].Name })
 	d.K = k
-	d.Stats.PerIdentity = d.Stats.PerIdentity[:0]
 	largest := 0
 	for _, id := range ids {
 		n := len(id.Images)
