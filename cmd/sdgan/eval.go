@@ -21,8 +21,8 @@ type evalVerb struct {
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
-// evalVerbs lists the sub-verbs of `sdgan eval`. The full report of a trained model (`sdgan eval --model ...`)
-// is to be added here later.
+// evalVerbs lists the sub-verbs of `sdgan eval`. Without a verb, `sdgan eval --model ...` writes the full report
+// of a trained model (eval_report.go).
 func evalVerbs() []evalVerb {
 	return []evalVerb{
 		{"msssim", "print the MS-SSIM of two same-size images (1 = identical; lower = more different)", evalPairCmd("msssim", "MS-SSIM")},
@@ -33,8 +33,11 @@ func evalVerbs() []evalVerb {
 func evalCmd() *command {
 	return &command{
 		name:    "eval",
-		summary: "measure images: MS-SSIM and SSIM of two images (the model report is not built yet)",
+		summary: "evaluate a generator (identity coherence, diversity) or compare two images (msssim, ssim)",
 		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			if len(args) > 0 && isReportArg(args[0]) {
+				return runEvalReportCmd(ctx, args, stdout, stderr)
+			}
 			verbs := evalVerbs()
 			if len(args) > 0 {
 				for _, v := range verbs {
@@ -44,20 +47,21 @@ func evalCmd() *command {
 				}
 			}
 			var usage strings.Builder
-			fmt.Fprintf(&usage, "Usage: sdgan eval <verb> [flags] [args]\n\nVerbs:\n")
+			fmt.Fprintf(&usage, "Usage: sdgan eval --model M [--verifier V] [--data D] --out REPORT_DIR [--pairs N] [--seed S]\n"+
+				"       sdgan eval <verb> [flags] [args]\n\nVerbs:\n")
 			for _, v := range verbs {
 				fmt.Fprintf(&usage, "  %-8s %s\n", v.name, v.summary)
 			}
-			fmt.Fprintf(&usage, "\nThe full evaluation report of a trained model (sdgan eval --model ...) is not built yet.\n")
+			fmt.Fprintf(&usage, "\nWith --model, writes the evaluation report of a generator: run 'sdgan eval --model x -h' for its flags.\n")
 			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 				fmt.Fprint(stderr, usage.String())
 				return flag.ErrHelp
 			}
 			fmt.Fprint(stderr, usage.String())
 			if len(args) == 0 {
-				return usagef("no verb given; want one of %s", evalVerbNames(verbs))
+				return usagef("no verb or --model given; want --model M ... or one of %s", evalVerbNames(verbs))
 			}
-			return usagef("unknown verb %q; want one of %s (the model report is not built yet)", args[0], evalVerbNames(verbs))
+			return usagef("unknown verb %q; want --model M ... or one of %s", args[0], evalVerbNames(verbs))
 		},
 	}
 }

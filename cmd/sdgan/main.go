@@ -46,6 +46,7 @@ func commands() []*command {
 		benchCmd(),
 		importCmd(),
 		serveCmd(),
+		verifierCmd(),
 	}
 }
 

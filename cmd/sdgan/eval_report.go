@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"sdgan/data"
+	"sdgan/eval"
+	"sdgan/internal/atomicfile"
+	"sdgan/model"
+	"sdgan/picture"
+	"sdgan/plot"
+	"sdgan/verify"
+)
+
+// evalReportOptions are the inputs of `sdgan eval --model M [--verifier V] [--data D] --out DIR`.
+type evalReportOptions struct {
+	model, verifier, data, out string
+	pairs                      int
+	seed                       uint64
+}
+
+func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.model, "model", "", "generator: a checkpoint file or a run folder (its latest checkpoint); required")
+	fs.StringVar(&o.verifier, "verifier", "", "verifier folder or file from 'sdgan verifier train' (without it, the verifier figures are skipped)")
+	fs.StringVar(&o.data, "data", "", "real data for the reference figures (default: the verifier's training data; its held-out identities are used)")
+	fs.StringVar(&o.out, "out", "", "report folder to write (report.json, report.html, roc.png, sample grids); required")
+	fs.IntVar(&o.pairs, "pairs", 500, "pairs of each kind: same z_I, different z_I, real same identity, real different identities")
+	fs.Uint64Var(&o.seed, "seed", 0, "random seed for latents and real pairs")
+}
+
+// runEvalReportCmd parses the report's flags and runs it.
+func runEvalReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", "--model M [--verifier V] [--data D] --out REPORT_DIR [--pairs N] [--seed S]\n\n"+
+		"Measures a generator as the SD-GAN paper did: identity coherence (a verifier on same-z_I and different-z_I\n"+
+		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html.\n"+
+		"The verbs 'sdgan eval msssim|ssim A B' compare two image files.", stderr)
+	var o evalReportOptions
+	o.addFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q (flags only)", fs.Arg(0))
+	case o.model == "":
+		return usagef("--model: missing; want a checkpoint file or a run folder")
+	case o.out == "":
+		return usagef("--out: missing; want the report folder")
+	case o.pairs < 2:
+		return usagef("--pairs %d: want at least 2", o.pairs)
+	}
+	return runEvalReport(ctx, o, stdout)
+}
+
+// evalInputs are the loaded inputs of a report.
+type evalInputs struct {
+	g                  model.Generator
+	ckpt               *model.Checkpoint
+	v                  *verify.Verifier // nil without --verifier
+	real               *data.Dataset    // nil without real data; else the identities the real pairs come from
+	noReal, noVerifier string
+}
+
+// loadEvalInputs loads the generator, the verifier and the real data, and checks that they fit together.
+func loadEvalInputs(o evalReportOptions) (*evalInputs, error) {
+	in := &evalInputs{}
+	var err error
+	if in.g, in.ckpt, err = model.LoadGenerator(o.model); err != nil {
+		return nil, fmt.Errorf("--model: %w", err)
+	}
+	cfg := in.ckpt.Config
+	if o.verifier == "" {
+		in.noVerifier = "no --verifier given"
+	} else {
+		if in.v, err = verify.Load(o.verifier); err != nil {
+			return nil, fmt.Errorf("--verifier: %w", err)
+		}
+		vc := in.v.Net.Config()
+		if vc.Res != cfg.Res || vc.Channels != cfg.Channels {
+			return nil, fmt.Errorf("--verifier %s takes %d×%d×%d images but --model %s makes %d×%d×%d: train a verifier with --res %d --channels %d",
+				o.verifier, vc.Res, vc.Res, vc.Channels, in.ckpt.Path, cfg.Res, cfg.Res, cfg.Channels, cfg.Res, cfg.Channels)
+		}
+	}
+	spec := o.data
+	if spec == "" && in.v != nil {
+		spec = in.v.Facts.Data
+	}
+	if spec == "" {
+		in.noReal = "no --data given (and no verifier to take it from)"
+		return in, nil
+	}
+	ds, err := data.Open(spec, data.Options{Res: cfg.Res, Channels: cfg.Channels, K: 2})
+	if err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	if in.v == nil {
+		in.real = ds // every identity: no verifier, so none was trained on
+		return in, nil
+	}
+	held := map[string]bool{}
+	for _, n := range in.v.HeldOut {
+		held[n] = true
+	}
+	sub := &data.Dataset{Name: ds.Name, Layout: ds.Layout, Res: ds.Res, Channels: ds.Channels, K: ds.K}
+	for _, id := range ds.Identities {
+		if held[id.Name] {
+			sub.Identities = append(sub.Identities, id)
+		}
+	}
+	if len(sub.Identities) < 2 {
+		return nil, fmt.Errorf("--data %s: %d of the verifier's %d held-out identities have 2 or more images there; want at least 2 (use the data the verifier was trained on, %q)",
+			spec, len(sub.Identities), len(in.v.HeldOut), in.v.Facts.Data)
+	}
+	in.real = sub
+	return in, nil
+}
+
+// runEvalReport generates and draws the pairs, measures them and writes the report files into o.out.
+func runEvalReport(ctx context.Context, o evalReportOptions, stdout io.Writer) error {
+	in, err := loadEvalInputs(o)
+	if err != nil {
+		return err
+	}
+	if err := checkWritable(o.out); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	cfg := in.ckpt.Config
+	rng := rand.New(rand.NewPCG(o.seed, 0xe7a1))
+	genSame, genDiff := generatePairs(in.g, cfg, rng, o.pairs)
+	ri := eval.ReportInput{Res: cfg.Res, Channels: cfg.Channels, GenSame: genSame, GenDiff: genDiff,
+		NoReal: in.noReal, NoEmbed: in.noVerifier}
+	if in.real != nil {
+		if ri.RealSame, ri.RealDiff, err = realPairs(in.real, rng, o.pairs); err != nil {
+			return fmt.Errorf("--data: %w", err)
+		}
+	}
+	if in.v != nil {
+		ri.Embed, ri.Threshold = in.v.Net.Embed, in.v.Threshold
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := eval.BuildReport(ri)
+	if err != nil {
+		return err
+	}
+	page, err := writeEvalArtifacts(o, in, r, ri)
+	if err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(struct {
+		Inputs map[string]string `json:"inputs"`
+		*eval.Report
+	}{inputsMap(page.Inputs), r}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report.json: %w", err)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(o.out, "report.json"), append(js, '\n')); err != nil {
+		return err
+	}
+	html, err := r.HTML(page)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(o.out, "report.html"), html); err != nil {
+		return err
+	}
+	for _, f := range r.Figures {
+		fmt.Fprintf(stdout, "%-26s generated %-8s real %s\n", f.Key, fmtFig(f.Generated), fmtFig(f.Real))
+	}
+	for _, s := range r.Skipped {
+		fmt.Fprintf(stdout, "skipped: %s\n", s)
+	}
+	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(o.out, "report.html"))
+	return nil
+}
+
+// generatePairs makes n pairs sharing z_I (independent z_O) and n pairs of independent codes.
+func generatePairs(g model.Generator, cfg model.Config, rng *rand.Rand, n int) (same, diff [][2][]float32) {
+	var z []float32
+	for range n { // same z_I
+		zi := model.Uniform(rng, 1, cfg.DI)[0]
+		zo := model.Uniform(rng, 2, cfg.DO)
+		z = append(append(append(append(z, zi...), zo[0]...), zi...), zo[1]...)
+	}
+	for range n { // independent codes
+		for _, c := range model.Uniform(rng, 2, cfg.Z()) {
+			z = append(z, c...)
+		}
+	}
+	imgs := model.Generate(g, cfg, z)
+	for i := range n {
+		same = append(same, [2][]float32{imgs[2*i], imgs[2*i+1]})
+		diff = append(diff, [2][]float32{imgs[2*(n+i)], imgs[2*(n+i)+1]})
+	}
+	return same, diff
+}
+
+// realPairs draws n same-identity and n different-identity pairs of ds's images.
+func realPairs(ds *data.Dataset, rng *rand.Rand, n int) (same, diff [][2][]float32, err error) {
+	sizes := make([]int, len(ds.Identities))
+	for i, id := range ds.Identities {
+		sizes[i] = len(id.Images)
+	}
+	s, d, err := eval.SamplePairs(rng, sizes, n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", ds.Name, err)
+	}
+	img := func(r eval.ImageRef) []float32 { return ds.Identities[r.Group].Images[r.Index] }
+	for _, p := range s {
+		same = append(same, [2][]float32{img(p[0]), img(p[1])})
+	}
+	for _, p := range d {
+		diff = append(diff, [2][]float32{img(p[0]), img(p[1])})
+	}
+	return same, diff, nil
+}
+
+// gridPairs is how many pairs a sample grid shows (one pair per column).
+const gridPairs = 8
+
+// writeEvalArtifacts draws the ROC chart and the sample grids into o.out and returns the HTML page description.
+func writeEvalArtifacts(o evalReportOptions, in *evalInputs, r *eval.Report, ri eval.ReportInput) (eval.HTMLPage, error) {
+	page := eval.HTMLPage{Title: "SD-GAN evaluation: " + in.ckpt.Path, Inputs: [][2]string{
+		{"model", in.ckpt.Path}, {"step", strconv.FormatInt(in.ckpt.Step, 10)},
+		{"model config", fmt.Sprintf("%s %d×%d×%d, d_I %d, d_O %d", in.ckpt.Config.Arch, in.ckpt.Config.Res, in.ckpt.Config.Res, in.ckpt.Config.Channels, in.ckpt.Config.DI, in.ckpt.Config.DO)},
+		{"pairs", fmt.Sprintf("%d of each kind", o.pairs)}, {"seed", strconv.FormatUint(o.seed, 10)}}}
+	if in.v != nil {
+		page.Inputs = append(page.Inputs, [2]string{"verifier", o.verifier},
+			[2]string{"verifier threshold", fmt.Sprintf("cosine ≥ %.4f (held-out AUC %.4f when trained)", in.v.Threshold, in.v.Facts.AUC)})
+	}
+	if in.real != nil {
+		page.Inputs = append(page.Inputs, [2]string{"real data", fmt.Sprintf("%s: %d identities", in.real.Name, len(in.real.Identities))})
+	}
+	series := []plot.Series{{Name: "generated (same vs different z_I)", X: r.GenROC.FPR, Y: r.GenROC.TPR}}
+	if r.RealROC != nil {
+		series = append(series, plot.Series{Name: "real (same vs different identity)", X: r.RealROC.FPR, Y: r.RealROC.TPR})
+	}
+	series = append(series, plot.Series{Name: "chance", X: []float64{0, 1}, Y: []float64{0, 1}})
+	err := plot.Lines(filepath.Join(o.out, "roc.png"), "ROC, score: "+r.ROCScore, series,
+		plot.Options{XLabel: "false accept rate", XRange: plot.Range{Min: 0, Max: 1}, YRange: plot.Range{Min: 0, Max: 1}})
+	if err != nil {
+		return page, fmt.Errorf("roc.png: %w", err)
+	}
+	page.ROC = &eval.HTMLImage{File: "roc.png", Caption: "true accept rate against false accept rate; score: " + r.ROCScore}
+	grids := []struct {
+		file, caption string
+		pairs         [][2][]float32
+	}{
+		{"same_zi.png", "generated pairs with the same z_I (one pair per column)", ri.GenSame},
+		{"different_zi.png", "generated pairs with different z_I", ri.GenDiff},
+		{"real_same.png", "real same-identity pairs", ri.RealSame},
+		{"real_different.png", "real different-identity pairs", ri.RealDiff},
+	}
+	c := in.ckpt.Config
+	for _, g := range grids {
+		if len(g.pairs) == 0 {
+			continue
+		}
+		k := min(gridPairs, len(g.pairs))
+		cells := make([][]float32, 2*k)
+		for i, p := range g.pairs[:k] {
+			cells[i], cells[k+i] = p[0], p[1]
+		}
+		if err := picture.SavePNG(filepath.Join(o.out, g.file), picture.Grid(cells, 2, k, c.Res, c.Res, c.Channels, 2)); err != nil {
+			return page, err
+		}
+		page.Grids = append(page.Grids, eval.HTMLImage{File: g.file, Caption: g.caption})
+	}
+	return page, nil
+}
+
+func inputsMap(kv [][2]string) map[string]string {
+	m := map[string]string{}
+	for _, p := range kv {
+		m[p[0]] = p[1]
+	}
+	return m
+}
+
+func fmtFig(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*v, 'f', 4, 64)
+}
+
+// isReportArg reports whether an eval argument starts the report's flags (--model …) rather than naming a verb
+// or asking for help.
+func isReportArg(arg string) bool {
+	return strings.HasPrefix(arg, "-") && arg != "-h" && arg != "-help" && arg != "--help"
+}

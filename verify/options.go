@@ -1,0 +1,64 @@
+package verify
+
+import "fmt"
+
+// Options is everything that defines a verifier training run; the checkpoint stores them so that a resumed run
+// continues with the same ones.
+type Options struct {
+	Data            string  `json:"data"`             // builtin:fonts or a folder (see data.Open)
+	Res             int     `json:"res"`              // image size (a multiple of 16)
+	Channels        int     `json:"channels"`         // 1 or 3; 0 = as the data
+	Steps           int64   `json:"steps"`            // optimiser steps in total
+	Seed            uint64  `json:"seed"`             // initial weights, the held-out split, batches, scoring pairs
+	HeldOut         int     `json:"held_out"`         // identities kept out of training and scored on (≥ 2)
+	IDs             int     `json:"ids"`              // identities per batch (P of the P×K batch)
+	PerID           int     `json:"per_id"`           // images per identity in a batch (K); sparser identities are dropped
+	Loss            string  `json:"loss"`             // LossBatchAll or LossBatchHard
+	LR              float64 `json:"lr"`               // Adam learning rate (β 0.9, 0.999)
+	Margin          float64 `json:"margin"`           // triplet margin on squared distances (they lie in [0, 4])
+	Pairs           int     `json:"pairs"`            // positive (and negative) pairs scored on the held-out identities
+	CheckpointEvery int64   `json:"checkpoint_every"` // steps between checkpoints (each also prints the held-out AUC)
+}
+
+// Triplet losses.
+const (
+	LossBatchAll  = "batch-all"  // every valid triplet, averaged over the active ones (BatchAllTriplet)
+	LossBatchHard = "batch-hard" // the hardest positive and negative per anchor (BatchHardTriplet)
+)
+
+// DefaultOptions returns the options of `sdgan verifier train` with no flags but --data and --out.
+func DefaultOptions() Options {
+	return Options{Data: "builtin:fonts", Res: 32, Steps: 2000, HeldOut: 25, IDs: 16, PerID: 4, Loss: LossBatchAll, LR: 1e-3,
+		Margin: 0.2, Pairs: 2000, CheckpointEvery: 500}
+}
+
+// Validate reports the first option out of range, naming its flag.
+func (o Options) Validate() error {
+	switch {
+	case o.Data == "":
+		return fmt.Errorf("--data: missing; want builtin:fonts or a folder of identities")
+	case o.Res < 16 || o.Res > 256 || o.Res%16 != 0:
+		return fmt.Errorf("--res %d: want a multiple of 16 from 16 to 256", o.Res)
+	case o.Channels != 0 && o.Channels != 1 && o.Channels != 3:
+		return fmt.Errorf("--channels %d: want 0 (as the data), 1 or 3", o.Channels)
+	case o.Steps < 1:
+		return fmt.Errorf("--steps %d: want at least 1", o.Steps)
+	case o.HeldOut < 2:
+		return fmt.Errorf("--held-out %d: want at least 2 identities (different-identity pairs need 2)", o.HeldOut)
+	case o.IDs < 2:
+		return fmt.Errorf("--ids %d: want at least 2 identities per batch", o.IDs)
+	case o.PerID < 2:
+		return fmt.Errorf("--per-id %d: want at least 2 images per identity", o.PerID)
+	case o.Loss != LossBatchAll && o.Loss != LossBatchHard:
+		return fmt.Errorf("--loss %q: want %s or %s", o.Loss, LossBatchAll, LossBatchHard)
+	case o.LR <= 0:
+		return fmt.Errorf("--lr %g: want > 0", o.LR)
+	case o.Margin <= 0:
+		return fmt.Errorf("--margin %g: want > 0", o.Margin)
+	case o.Pairs < 1:
+		return fmt.Errorf("--pairs %d: want at least 1", o.Pairs)
+	case o.CheckpointEvery < 1:
+		return fmt.Errorf("--checkpoint-every %d: want at least 1", o.CheckpointEvery)
+	}
+	return nil
+}
