@@ -171,7 +171,7 @@ func TestModelFailures(t *testing.T) {
 	m := newFakeModel()
 	m.info.Channels = 2
 	srv := startServer(t, m, Options{})
-	if res, b := do(t, "GET", srv.URL+"/api/info", "", ""); res.StatusCode != 500 || !strings.Contains(string(b), "channels 2: expected 1, 3 or 4") {
+	if res, b := do(t, "GET", srv.URL+"/api/info", "", ""); res.StatusCode != 500 || !strings.Contains(string(b), "channels 2: expected 1 or 3") {
 		t.Fatalf("bad model info: %d %s", res.StatusCode, b)
 	}
 }

@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"sdgan/picture"
+
 	"encoding/base64"
 	"image"
 	"net/http"
@@ -62,9 +64,9 @@ func (s *server) respondGrid(w http.ResponseWriter, r *http.Request, info Info, 
 	}
 	cells := make([]image.Image, len(data))
 	for i, d := range data {
-		cells[i] = toImage(d, info.Res, info.Channels)
+		cells[i] = picture.ToImage(d, info.Res, info.Res, info.Channels)
 	}
-	grid, err := encodePNG(gridImage(cells, len(zi), len(zo), info.Res, pad))
+	grid, err := encodePNG(picture.Grid(data, len(zi), len(zo), info.Res, info.Res, info.Channels, pad))
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -19,7 +19,7 @@ type Model interface {
 type Info struct {
 	Arch     string // architecture name, e.g. "dcgan"
 	Res      int    // images are Res×Res pixels
-	Channels int    // 1 (grey), 3 (RGB) or 4 (RGBA)
+	Channels int    // 1 (grey) or 3 (RGB)
 	K        int    // tuple size the model was trained with
 	DI       int    // length of the identity code z_I
 	DO       int    // length of the observation code z_O
@@ -33,8 +33,8 @@ func (info Info) Validate() error {
 	switch {
 	case info.Res < 1:
 		return fmt.Errorf("model info: res %d: expected at least 1", info.Res)
-	case info.Channels != 1 && info.Channels != 3 && info.Channels != 4:
-		return fmt.Errorf("model info: channels %d: expected 1, 3 or 4", info.Channels)
+	case info.Channels != 1 && info.Channels != 3:
+		return fmt.Errorf("model info: channels %d: expected 1 or 3", info.Channels)
 	case info.DI < 1:
 		return fmt.Errorf("model info: d_i %d: expected at least 1", info.DI)
 	case info.DO < 1:
