@@ -20,8 +20,18 @@ type gridResponse struct {
 }
 
 func (s *server) handleGrid(w http.ResponseWriter, r *http.Request) {
-	var req gridRequest
-	if err := decodeBody(w, r, s.opt.MaxBody, &req); err != nil {
+	s.serveGrid(w, r, &gridRequest{})
+}
+
+// gridSpec is a request body that names a grid's latents: /api/grid's and /api/interpolate's.
+type gridSpec interface {
+	resolve(info Info, maxImages int) (zi, zo [][]float32, err error)
+	padding() *int
+}
+
+// serveGrid decodes req from the body, resolves its latents and answers with the grid.
+func (s *server) serveGrid(w http.ResponseWriter, r *http.Request, req gridSpec) {
+	if err := decodeBody(w, r, s.opt.MaxBody, req); err != nil {
 		s.fail(w, err)
 		return
 	}
@@ -30,7 +40,7 @@ func (s *server) handleGrid(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	pad, err := padding(req.Padding)
+	pad, err := checkPadding(req.padding())
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -44,7 +54,7 @@ func (s *server) handleGrid(w http.ResponseWriter, r *http.Request) {
 }
 
 // padding checks the optional padding field; absent means 0.
-func padding(p *int) (int, error) {
+func checkPadding(p *int) (int, error) {
 	if p == nil {
 		return 0, nil
 	}

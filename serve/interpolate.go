@@ -20,28 +20,10 @@ type point struct {
 }
 
 func (s *server) handleInterpolate(w http.ResponseWriter, r *http.Request) {
-	var req interpolateRequest
-	if err := decodeBody(w, r, s.opt.MaxBody, &req); err != nil {
-		s.fail(w, err)
-		return
-	}
-	info, err := s.modelInfo()
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	pad, err := padding(req.Padding)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	zi, zo, err := req.resolve(info, s.opt.MaxImages)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	s.respondGrid(w, r, info, zi, zo, pad)
+	s.serveGrid(w, r, &interpolateRequest{})
 }
+
+func (req *interpolateRequest) padding() *int { return req.Padding }
 
 // resolve returns the rows (z_I from A's to B's) and columns (z_O from A's to B's) of the interpolation grid.
 // Cell (r, c) then holds G(zi[r], zo[c]): (0, 0) is A, (last, last) is B, (0, last) is A's identity with B's

@@ -64,6 +64,8 @@ type gridRequest struct {
 
 // resolve returns the identity codes (rows) and observation codes (columns) that spec asks for, checking them
 // against the model's code lengths and the grid bounds.
+func (spec *gridRequest) padding() *int { return spec.Padding }
+
 func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, err error) {
 	seeded := spec.Seed != nil || spec.Identities != nil || spec.Observations != nil
 	perRow := spec.IdentitySeeds != nil || spec.ObservationSeeds != nil
