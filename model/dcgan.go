@@ -50,16 +50,17 @@ func newDCGANGenerator(cfg Config, rng *rand.Rand) *dcganGenerator {
 
 func (g *dcganGenerator) Forward(z *nn.Tensor, training bool) *nn.Tensor {
 	n := z.Dim(0)
-	h := g.project.Forward(z)               // [n, 4·4·ch0]
-	h = nn.Reshape(h, n, 4, 4, g.ch0)       // [n, 4, 4, ch0]
-	h = nn.ReLU(g.bn0.Forward(h, training)) //
-	for i, up := range g.ups {              // [n, 8, 8, ch1] … [n, res, res, C]
-		h = up.Forward(h)
+	h := g.project.Forward(z)                     // [n, 4·4·ch0]
+	h = nn.Reshape(h, n, 4, 4, g.ch0)             // [n, 4, 4, ch0]
+	h = g.bn0.ForwardAct(h, training, nn.ReLUAct) //
+	for i, up := range g.ups {                    // [n, 8, 8, ch1] … [n, res, res, C]
 		if i < len(g.bns) {
-			h = nn.ReLU(g.bns[i].Forward(h, training))
+			h = g.bns[i].ForwardAct(up.Forward(h), training, nn.ReLUAct)
+		} else {
+			h = up.ForwardAct(h, nn.TanhAct)
 		}
 	}
-	return nn.Tanh(h)
+	return h
 }
 
 func (g *dcganGenerator) Params() []*nn.Tensor {
@@ -107,9 +108,10 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) (Discriminator, error) {
 // dcganDiscriminator is SPEC's SD-DCGAN discriminator. Siamese: every image of a tuple goes through the same
 // tower (5×5 stride-2 convolutions to 64, 128, 256[, 512] channels, LeakyReLU 0.2, BN on all but the first); the k
 // feature maps are concatenated on the channel axis, then conv 3×3/2 ("conv_1" merge), BN, LeakyReLU, flatten and
-// a dense layer to one logit. Like the authors' code, the tower is called once per position in the tuple, so its
-// batch-norm statistics are computed per call (over the images at that position), and separately for every batch
-// the discriminator sees (real, fake). Non-Siamese: the k images are stacked on the channel axis into one tower.
+// a dense layer to one logit. Like the authors' code, which calls the tower once per position in the tuple, its
+// batch-norm statistics are computed per position (over the images at that position; here one call with grouped
+// batch norms), and separately for every batch the discriminator sees (real, fake). Non-Siamese: the k images
+// are stacked on the channel axis into one tower.
 type dcganDiscriminator struct {
 	cfg   Config
 	tower []*nn.Conv
@@ -150,16 +152,19 @@ func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
 	return d
 }
 
-func (d *dcganDiscriminator) towerForward(x *nn.Tensor, training bool) *nn.Tensor {
+// towerForward runs the tower over x [groups·n, r, r, c]: its batch norms take statistics over each of the groups
+// consecutive blocks of n images separately (one block per tuple position), as separate calls would.
+func (d *dcganDiscriminator) towerForward(x *nn.Tensor, training bool, groups int) *nn.Tensor {
 	h := x
-	for i, l := range d.tower {
-		h = l.Forward(h)
-		if i > 0 {
-			h = d.bns[i-1].Forward(h, training)
+	lrelu := nn.LeakyReLUAct(0.2)
+	for i, l := range d.tower { // batch norm and activation fused into the op before them
+		if i == 0 {
+			h = l.ForwardAct(h, lrelu)
+		} else {
+			h = d.bns[i-1].ForwardGroups(l.Forward(h), training, lrelu, groups)
 		}
-		h = nn.LeakyReLU(h, 0.2)
 	}
-	return h // [n, 4, 4, c]
+	return h // [groups·n, 4, 4, c]
 }
 
 func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
@@ -170,23 +175,20 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 	n := x.Dim(0) / k
 	var h *nn.Tensor
 	if d.cfg.Siamese {
-		// [n·k, …] → [k, n, …]: position j of every tuple together, one tower call per position.
+		// [n·k, …] → [k·n, …]: position j of every tuple together, then one tower call over all k blocks, its
+		// batch norms grouped by block: the same maths as one call per position, without splitting the batch.
 		byPos := nn.Transpose(nn.Reshape(x, n, k, r*r*c), 1, 0, 2)
-		sizes := make([]int, k)
-		for j := range sizes {
-			sizes[j] = 1
-		}
-		feats := make([]*nn.Tensor, k)
-		for j, xj := range nn.Split(byPos, 0, sizes...) {
-			feats[j] = d.towerForward(nn.Reshape(xj, n, r, r, c), training)
-		}
-		h = nn.Concat(3, feats...) // [n, 4, 4, k·c]
+		feats := d.towerForward(nn.Reshape(byPos, k*n, r, r, c), training, k) // [k·n, 4, 4, c']
+		fh, fw, fc := feats.Dim(1), feats.Dim(2), feats.Dim(3)
+		// Concatenate each tuple's k feature maps on the channel axis: [k, n, fh·fw, c'] → [n, fh·fw, k, c'].
+		h = nn.Transpose(nn.Reshape(feats, k, n, fh*fw, fc), 1, 2, 0, 3)
+		h = nn.Reshape(h, n, fh, fw, k*fc)
 	} else {
 		stacked := nn.Transpose(nn.Reshape(x, n, k, r, r, c), 0, 2, 3, 1, 4) // [n, r, r, k, c]
-		h = d.towerForward(nn.Reshape(stacked, n, r, r, k*c), training)
+		h = d.towerForward(nn.Reshape(stacked, n, r, r, k*c), training, 1)
 	}
-	h = nn.LeakyReLU(d.mbn.Forward(d.merge.Forward(h), training), 0.2) // [n, 2, 2, c]
-	return d.out.Forward(nn.Reshape(h, n, -1))                         // [n, 1]
+	h = d.mbn.ForwardAct(d.merge.Forward(h), training, nn.LeakyReLUAct(0.2)) // [n, 2, 2, c]
+	return d.out.Forward(nn.Reshape(h, n, -1))                               // [n, 1]
 }
 
 func (d *dcganDiscriminator) Params() []*nn.Tensor {

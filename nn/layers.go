@@ -37,6 +37,11 @@ func NewConv(name string, k, in, out, stride int, pad Padding, bias bool) *Conv 
 // Forward applies the layer to NHWC x.
 func (l *Conv) Forward(x *Tensor) *Tensor { return Conv2D(x, l.W, l.B, l.Stride, l.Pad) }
 
+// ForwardAct applies the layer and then act to NHWC x, fused (Conv2DAct).
+func (l *Conv) ForwardAct(x *Tensor, act Activation) *Tensor {
+	return Conv2DAct(x, l.W, l.B, l.Stride, l.Pad, act)
+}
+
 // Params lists the layer's trainable tensors.
 func (l *Conv) Params() []*Tensor { return nonNil(l.W, l.B) }
 
@@ -58,11 +63,14 @@ func NewConvTranspose(name string, k, in, out, stride int, pad Padding, bias boo
 }
 
 // Forward applies the layer to NHWC x [n, h, w, in], giving [n, h·Stride, w·Stride, out] (Same padding).
-func (l *ConvTranspose) Forward(x *Tensor) *Tensor {
+func (l *ConvTranspose) Forward(x *Tensor) *Tensor { return l.ForwardAct(x, Identity) }
+
+// ForwardAct applies the layer and then act, fused (ConvTranspose2DAct).
+func (l *ConvTranspose) ForwardAct(x *Tensor, act Activation) *Tensor {
 	if l.Pad.Mode != PadSame {
 		panic("nn: ConvTranspose.Forward infers the output size only for Same padding; use ConvTranspose2D")
 	}
-	return ConvTranspose2D(x, l.W, l.B, l.Stride, l.Pad, x.Dim(1)*l.Stride, x.Dim(2)*l.Stride)
+	return ConvTranspose2DAct(x, l.W, l.B, l.Stride, l.Pad, x.Dim(1)*l.Stride, x.Dim(2)*l.Stride, act)
 }
 
 // Params lists the layer's trainable tensors.
@@ -85,6 +93,16 @@ func NewBN(name string, c int, momentum, eps float32) *BN {
 // Forward normalises x with batch statistics (training) or the running averages (inference).
 func (l *BN) Forward(x *Tensor, training bool) *Tensor {
 	return BatchNorm(x, l.Gamma, l.Beta, l.Stats, training)
+}
+
+// ForwardAct is Forward followed by act, fused (BatchNormAct).
+func (l *BN) ForwardAct(x *Tensor, training bool, act Activation) *Tensor {
+	return BatchNormAct(x, l.Gamma, l.Beta, l.Stats, training, act)
+}
+
+// ForwardGroups is ForwardAct on each of groups consecutive blocks of x's first axis separately (BatchNormGroups).
+func (l *BN) ForwardGroups(x *Tensor, training bool, act Activation, groups int) *Tensor {
+	return BatchNormGroups(x, l.Gamma, l.Beta, l.Stats, training, act, groups)
 }
 
 // Params lists the layer's trainable tensors.

@@ -68,23 +68,33 @@ func convParams(op string, xShape []int, kh, kw, c, f, stride int, pad Padding) 
 // Conv2D convolves NHWC x [n,h,w,c] with the HWIO filter w [kh,kw,c,f] (cross-correlation, as every deep
 // learning framework), adding the bias b [f] when it is not nil. The output is [n,oh,ow,f].
 func Conv2D(x, w, b *Tensor, stride int, pad Padding) *Tensor {
+	return Conv2DAct(x, w, b, stride, pad, Identity)
+}
+
+// Conv2DAct is act(Conv2D(x, w, b, stride, pad)) in one tensor: the bias and the activation are applied in
+// place on the convolution's output, in one pass, and the backward pass turns the output's gradient into the
+// pre-activation one in place (Activation explains why that needs no other tensor).
+func Conv2DAct(x, w, b *Tensor, stride int, pad Padding, act Activation) *Tensor {
 	if len(w.Shape) != 4 {
 		panic(fmt.Sprintf("nn: conv2d filter %v; want [kh kw in out]", w.Shape))
 	}
 	p := convParams("conv2d", x.Shape, w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], stride, pad)
-	out, record := result([]int{p.N, p.OH, p.OW, p.F}, x, w)
+	checkBias("conv2d", b, p.F)
+	out, record := result([]int{p.N, p.OH, p.OW, p.F}, x, w, b)
 	kernels.Conv2D(p, x.Data, w.Data, out.Data, false)
+	biasAct(out.Data, b, act)
 	if record {
 		out.backward = func() {
+			g := biasActBackward(out, b, act)
 			if x.requiresGrad {
-				kernels.Conv2DBackwardData(p, out.Grad, w.Data, x.gradBuf(), true)
+				kernels.Conv2DBackwardData(p, g, w.Data, x.gradBuf(), true)
 			}
 			if w.requiresGrad {
-				kernels.Conv2DBackwardFilter(p, x.Data, out.Grad, w.gradBuf(), true)
+				kernels.Conv2DBackwardFilter(p, x.Data, g, w.gradBuf(), true)
 			}
 		}
 	}
-	return withBias("conv2d", out, b)
+	return out
 }
 
 // ConvTranspose2D is the transposed convolution of NHWC x [n,h,w,c] with the filter w [kh,kw,f,c] (TensorFlow's
@@ -94,6 +104,11 @@ func Conv2D(x, w, b *Tensor, stride int, pad Padding) *Tensor {
 // convolution maps to h and w. With a 5×5 filter, stride 2 and Same padding, outH = 2h gives TensorFlow's
 // "doubling" layer (padding 1 before, 2 after, in the forward convolution's terms).
 func ConvTranspose2D(x, w, b *Tensor, stride int, pad Padding, outH, outW int) *Tensor {
+	return ConvTranspose2DAct(x, w, b, stride, pad, outH, outW, Identity)
+}
+
+// ConvTranspose2DAct is act(ConvTranspose2D(x, w, b, stride, pad, outH, outW)) in one tensor, as Conv2DAct.
+func ConvTranspose2DAct(x, w, b *Tensor, stride int, pad Padding, outH, outW int, act Activation) *Tensor {
 	if len(w.Shape) != 4 || len(x.Shape) != 4 || w.Shape[3] != x.Shape[3] {
 		panic(fmt.Sprintf("nn: conv2d_transpose input %v filter %v; want filter [kh kw out in]", x.Shape, w.Shape))
 	}
@@ -104,27 +119,70 @@ func ConvTranspose2D(x, w, b *Tensor, stride int, pad Padding, outH, outW int) *
 		panic(fmt.Sprintf("nn: conv2d_transpose: output %d×%d convolves to %d×%d, not the input's %d×%d",
 			outH, outW, p.OH, p.OW, x.Shape[1], x.Shape[2]))
 	}
-	out, record := result([]int{p.N, outH, outW, p.C}, x, w)
+	checkBias("conv2d_transpose", b, p.C)
+	out, record := result([]int{p.N, outH, outW, p.C}, x, w, b)
 	kernels.Conv2DBackwardData(p, x.Data, w.Data, out.Data, false)
+	biasAct(out.Data, b, act)
 	if record {
 		out.backward = func() {
+			g := biasActBackward(out, b, act)
 			if x.requiresGrad {
-				kernels.Conv2D(p, out.Grad, w.Data, x.gradBuf(), true)
+				kernels.Conv2D(p, g, w.Data, x.gradBuf(), true)
 			}
 			if w.requiresGrad {
-				kernels.Conv2DBackwardFilter(p, out.Grad, x.Data, w.gradBuf(), true)
+				kernels.Conv2DBackwardFilter(p, g, x.Data, w.gradBuf(), true)
 			}
 		}
 	}
-	return withBias("conv2d_transpose", out, b)
+	return out
 }
 
-func withBias(op string, y, b *Tensor) *Tensor {
+// checkBias panics unless b is nil or a vector of c values.
+func checkBias(op string, b *Tensor, c int) {
+	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != c) {
+		panic(fmt.Sprintf("nn: %s bias %v for %d output channels", op, b.Shape, c))
+	}
+}
+
+// biasAct sets y = act(y + b) in place, b (nil: none) added to every row of len(b) values.
+func biasAct(y []float32, b *Tensor, act Activation) {
 	if b == nil {
-		return y
+		if act != Identity {
+			act.apply(y, y)
+		}
+		return
 	}
-	if len(b.Shape) != 1 || b.Shape[0] != y.Shape[len(y.Shape)-1] {
-		panic(fmt.Sprintf("nn: %s bias %v for output %v", op, b.Shape, y.Shape))
+	c := len(b.Data)
+	if c == 0 {
+		return
 	}
-	return addBias(y, b)
+	parallelRows(len(y)/c, c, func(_, r0, r1 int) {
+		rows := y[r0*c : r1*c]
+		for i := 0; i < len(rows); i += c {
+			row := rows[i : i+c]
+			for j, v := range b.Data {
+				row[j] += v
+			}
+		}
+		if act != Identity {
+			act.applyRange(rows, rows)
+		}
+	})
+}
+
+// biasActBackward turns out.Grad (out = act(y + b)) into the gradient with respect to y, in place, adds its
+// column sums to b's gradient when b needs one, and returns it.
+func biasActBackward(out, b *Tensor, act Activation) []float32 {
+	g := out.Grad
+	act.gradInPlace(out.Data, g)
+	if b != nil && b.requiresGrad {
+		gb := b.gradBuf()
+		c := len(gb)
+		for i := 0; i < len(g); i += c {
+			for j, v := range g[i : i+c] {
+				gb[j] += v
+			}
+		}
+	}
+	return g
 }

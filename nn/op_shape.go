@@ -5,7 +5,8 @@ import (
 	"slices"
 )
 
-// Reshape returns x with a new shape of the same size; one dimension may be −1 (inferred). The data is copied.
+// Reshape returns x with a new shape of the same size; one dimension may be −1 (inferred). The result shares x's
+// data (no copy; no op writes into its inputs, so the sharing is invisible); its gradient is its own.
 func Reshape(x *Tensor, shape ...int) *Tensor {
 	shape = slices.Clone(shape)
 	infer, known := -1, 1
@@ -25,10 +26,12 @@ func Reshape(x *Tensor, shape ...int) *Tensor {
 	if numel("reshape", shape) != len(x.Data) {
 		panic(fmt.Sprintf("nn: reshape %v (%d values) to %v", x.Shape, len(x.Data), shape))
 	}
-	out, record := result(shape, x)
-	copy(out.Data, x.Data)
+	out, record := viewResult(shape, x.Data, x)
 	if record {
 		out.backward = func() {
+			if takeGrad(out, x) {
+				return
+			}
 			gx := x.gradBuf()
 			for i, g := range out.Grad {
 				gx[i] += g
@@ -164,12 +167,21 @@ func Transpose(x *Tensor, perm ...int) *Tensor {
 	for i, p := range perm {
 		st[i] = inStride[p]
 	}
-	walk := func(fn func(i, src int)) {
-		idx := make([]int, len(shape))
+	// When the last axis stays last, whole rows of it move together: walk the other axes and copy runs.
+	run, axes := 1, len(shape)
+	if axes > 0 && perm[axes-1] == axes-1 {
+		run, axes = shape[axes-1], axes-1
+	}
+	total := numel("transpose", shape)
+	walk := func(fn func(i, src int)) { // i, src: where a run starts in out and in x
+		if total == 0 {
+			return
+		}
+		idx := make([]int, axes)
 		src := 0
-		for i := range numel("transpose", shape) {
+		for i := 0; i < total; i += run {
 			fn(i, src)
-			for ax := len(shape) - 1; ax >= 0; ax-- {
+			for ax := axes - 1; ax >= 0; ax-- {
 				idx[ax]++
 				src += st[ax]
 				if idx[ax] < shape[ax] {
@@ -181,11 +193,15 @@ func Transpose(x *Tensor, perm ...int) *Tensor {
 		}
 	}
 	out, record := result(shape, x)
-	walk(func(i, src int) { out.Data[i] = x.Data[src] })
+	walk(func(i, src int) { copy(out.Data[i:i+run], x.Data[src:src+run]) })
 	if record {
 		out.backward = func() {
 			gx := x.gradBuf()
-			walk(func(i, src int) { gx[src] += out.Grad[i] })
+			walk(func(i, src int) {
+				for j, g := range out.Grad[i : i+run] {
+					gx[src+j] += g
+				}
+			})
 		}
 	}
 	return out

@@ -40,14 +40,17 @@ func (o *Adam) Step() {
 		if p.Grad == nil {
 			continue
 		}
-		m, v := o.m[i].Data, o.v[i].Data
-		for j, g := range p.Grad {
-			m[j] = b1*m[j] + (1-b1)*g
-			v[j] = b2*v[j] + (1-b2)*g*g
-			denom := float32(math.Sqrt(float64(v[j])))/sqrtC2 + o.Eps
-			p.Data[j] -= stepSize * m[j] / denom
-		}
-		clear(p.Grad)
+		m, v, eps := o.m[i].Data, o.v[i].Data, o.Eps
+		parallel(len(p.Grad), func(_, lo, hi int) { // elementwise: the split cannot change the result
+			for j, g := range p.Grad[lo:hi] {
+				j += lo
+				m[j] = b1*m[j] + (1-b1)*g
+				v[j] = b2*v[j] + (1-b2)*g*g
+				denom := float32(math.Sqrt(float64(v[j])))/sqrtC2 + eps
+				p.Data[j] -= stepSize * m[j] / denom
+			}
+			clear(p.Grad[lo:hi])
+		})
 	}
 }
 
@@ -85,12 +88,15 @@ func (o *RMSProp) Step() {
 		if p.Grad == nil {
 			continue
 		}
-		ms := o.ms[i].Data
-		for j, g := range p.Grad {
-			ms[j] = o.Decay*ms[j] + (1-o.Decay)*g*g
-			p.Data[j] -= o.LR * g / float32(math.Sqrt(float64(ms[j]+o.Eps)))
-		}
-		clear(p.Grad)
+		ms, decay, lr, eps := o.ms[i].Data, o.Decay, o.LR, o.Eps
+		parallel(len(p.Grad), func(_, lo, hi int) { // elementwise: the split cannot change the result
+			for j, g := range p.Grad[lo:hi] {
+				j += lo
+				ms[j] = decay*ms[j] + (1-decay)*g*g
+				p.Data[j] -= lr * g / float32(math.Sqrt(float64(ms[j]+eps)))
+			}
+			clear(p.Grad[lo:hi])
+		})
 	}
 }
 

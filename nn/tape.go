@@ -16,14 +16,19 @@ import (
 //		opt.Step()
 //		tp.Reset() // recycles every buffer the step used
 //	}
+//
+// Memory: every buffer the tape hands out returns to it at Reset, and the gradient of an op's result returns
+// as soon as Backward has passed it on to the op's inputs (like PyTorch, only leaves keep their gradients), so
+// that the backward pass reuses the buffers of the gradients it is done with.
 type Tape struct {
 	made []*Tensor           // tensors whose memory comes from this tape, since the last Reset
 	free map[int][][]float32 // recycled buffers by length
-	used [][]float32         // buffers handed out since the last Reset
+	used [][]float32         // buffers handed out and not yet given back
+	slot map[*float32]int    // index in used of each of those buffers, by its first element
 }
 
 // NewTape returns an empty tape.
-func NewTape() *Tape { return &Tape{free: map[int][][]float32{}} }
+func NewTape() *Tape { return &Tape{free: map[int][][]float32{}, slot: map[*float32]int{}} }
 
 // Input copies data into a new tensor on the tape (no gradient): the way a batch enters a recorded computation.
 func (tp *Tape) Input(data []float32, shape ...int) *Tensor {
@@ -52,10 +57,14 @@ func (tp *Tape) Reset() {
 	}
 	clear(tp.used)
 	tp.used = tp.used[:0]
+	clear(tp.slot)
 }
 
 // alloc hands out a buffer of n floats, zeroed when zero is set (otherwise its contents are arbitrary).
 func (tp *Tape) alloc(n int, zero bool) []float32 {
+	if n == 0 {
+		return []float32{}
+	}
 	var b []float32
 	if list := tp.free[n]; len(list) > 0 {
 		b = list[len(list)-1]
@@ -66,8 +75,30 @@ func (tp *Tape) alloc(n int, zero bool) []float32 {
 	} else {
 		b = make([]float32, n)
 	}
+	tp.slot[&b[0]] = len(tp.used)
 	tp.used = append(tp.used, b)
 	return b
+}
+
+// release gives back a buffer that alloc handed out, before Reset; the caller must not use it afterwards.
+// Buffers that did not come from this tape are ignored.
+func (tp *Tape) release(b []float32) {
+	if len(b) == 0 {
+		return
+	}
+	i, ok := tp.slot[&b[0]]
+	if !ok {
+		return
+	}
+	delete(tp.slot, &b[0])
+	last := len(tp.used) - 1
+	if i != last {
+		tp.used[i] = tp.used[last]
+		tp.slot[&tp.used[i][0]] = i
+	}
+	tp.used[last] = nil
+	tp.used = tp.used[:last]
+	tp.free[len(b)] = append(tp.free[len(b)], b)
 }
 
 func (tp *Tape) newTensor(shape []int, zero bool) *Tensor {
@@ -79,7 +110,8 @@ func (tp *Tape) newTensor(shape []int, zero bool) *Tensor {
 
 // Backward computes the gradient of the one-element tensor loss with respect to every tensor that requires a
 // gradient and that loss depends on, adding it to their Grad. Each recorded op runs its backward function once:
-// afterwards that part of the graph is spent (like PyTorch without retain_graph).
+// afterwards that part of the graph is spent (like PyTorch without retain_graph). Only tensors without history
+// (parameters, inputs) keep their gradient: an op result's gradient goes back to the tape once its op has used it.
 func (tp *Tape) Backward(loss *Tensor) {
 	if len(loss.Data) != 1 {
 		panic(fmt.Sprintf("nn: backward from a tensor of shape %v; want one element", loss.Shape))
@@ -92,6 +124,10 @@ func (tp *Tape) Backward(loss *Tensor) {
 	for _, t := range topoOrder(loss) {
 		if t.backward != nil && t.Grad != nil {
 			t.backward()
+			if t.tape != nil && t != loss {
+				t.tape.release(t.Grad)
+				t.Grad = nil
+			}
 		}
 		t.backward = nil
 	}
@@ -143,7 +179,25 @@ func result(shape []int, inputs ...*Tensor) (out *Tensor, record bool) {
 	if tp == nil {
 		return &Tensor{Shape: slices.Clone(shape), Data: make([]float32, numel("result", shape))}, false
 	}
-	out = tp.newTensor(shape, false)
+	return recordOn(tp.newTensor(shape, false), inputs)
+}
+
+// viewResult is result for an op whose output shares the memory data of an input (a view, such as Reshape's):
+// nothing is allocated for it, and the tape, if any, lists the view so that Reset invalidates it too.
+func viewResult(shape []int, data []float32, inputs ...*Tensor) (out *Tensor, record bool) {
+	out = &Tensor{Shape: slices.Clone(shape), Data: data}
+	tp := tapeOf(inputs...)
+	if tp == nil {
+		return out, false
+	}
+	out.tape = tp
+	tp.made = append(tp.made, out)
+	return recordOn(out, inputs)
+}
+
+// recordOn marks out, made on a tape from inputs, as needing a gradient and records its parents when some input
+// needs one.
+func recordOn(out *Tensor, inputs []*Tensor) (_ *Tensor, record bool) {
 	for _, in := range inputs {
 		if in != nil && in.requiresGrad {
 			record = true

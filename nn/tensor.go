@@ -23,8 +23,10 @@ import (
 type Tensor struct {
 	Shape []int     // dimensions, outermost first
 	Data  []float32 // len(Data) == product of Shape
-	Grad  []float32 // gradient of the loss w.r.t. Data; nil until a backward pass reaches this tensor
-	Name  string    // parameter name (empty for intermediates)
+	// Grad is the gradient of the loss w.r.t. Data: nil until a backward pass reaches this tensor, and for an
+	// op's result on a tape nil again once the pass has used it (only leaves keep their gradients).
+	Grad []float32
+	Name string // parameter name (empty for intermediates)
 
 	requiresGrad bool
 	tape         *Tape     // where this tensor's memory and history live; nil for leaves and inference
@@ -123,6 +125,19 @@ func (t *Tensor) gradBuf() []float32 {
 		}
 	}
 	return t.Grad
+}
+
+// takeGrad hands out's gradient buffer over to x as x's gradient, when x has none yet (the usual case: x has one
+// consumer) and both live on the same tape, so that an op whose input gradient is elementwise in its output
+// gradient computes it in place, with no new buffer and no pass to zero one. It reports whether it did; out.Grad
+// is then nil, so Backward does not give the buffer back. Parameters (off any tape) never take a tape buffer:
+// the tape recycles its buffers on Reset.
+func takeGrad(out, x *Tensor) bool {
+	if x.Grad != nil || out.tape == nil || x.tape != out.tape || len(out.Grad) != len(x.Data) {
+		return false
+	}
+	x.Grad, out.Grad = out.Grad, nil
+	return true
 }
 
 // numel is the product of shape, panicking on a negative dimension.

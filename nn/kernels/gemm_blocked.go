@@ -48,7 +48,9 @@ func (g *gemmArgs) blocked(kern *microKernel, i0, i1, j0, j1 int) {
 	} else if g.pb.kern != kern || j0%kern.nr != 0 || j1 > g.pb.n || g.k != g.pb.k {
 		panic("kernels: prepacked B does not match the product")
 	}
-	var edge [maxTile]float32
+	edgeBuf := getScratch(maxTile) // from the pool: a local array would escape (kern.kern is a func value)
+	defer putScratch(edgeBuf)
+	edge := *edgeBuf
 	for jc := j0; jc < j1; {
 		nc := min(kern.nc-jc%kern.nc, j1-jc) // blocks end at multiples of nc, as in a prepacked B
 		for pc := 0; pc < g.k; pc += kcb {

@@ -1,0 +1,150 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// checkTapeBuffers fails if a buffer is listed twice among the tape's handed-out and free buffers (two tensors
+// would then share memory), or if the index of handed-out buffers is out of step with them.
+func checkTapeBuffers(t *testing.T, tp *Tape) {
+	t.Helper()
+	seen := map[*float32]bool{}
+	note := func(b []float32) {
+		if seen[&b[0]] {
+			t.Fatalf("buffer of %d floats listed twice", len(b))
+		}
+		seen[&b[0]] = true
+	}
+	for i, b := range tp.used {
+		note(b)
+		if tp.slot[&b[0]] != i {
+			t.Fatalf("used buffer %d indexed at %d", i, tp.slot[&b[0]])
+		}
+	}
+	if len(tp.slot) != len(tp.used) {
+		t.Fatalf("%d buffers indexed, %d handed out", len(tp.slot), len(tp.used))
+	}
+	for _, list := range tp.free {
+		for _, b := range list {
+			note(b)
+		}
+	}
+}
+
+// Backward gives the gradients of op results back to the tape as it goes (leaves keep theirs), the buffers are
+// reused without ever being shared, and a second step on the recycled memory computes the same gradients.
+func TestBackwardReleasesIntermediateGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 9))
+	w1, w2 := randTensor(rng, 3, 3, 2, 4), randTensor(rng, 3, 3, 4, 4)
+	w1.SetRequiresGrad(true)
+	w2.SetRequiresGrad(true)
+	x0 := randTensor(rng, 3, 5, 7, 2)
+	tp := NewTape()
+	var first [][]float32
+	for step := range 3 {
+		x := tp.Input(x0.Data, x0.Shape...)
+		x.SetRequiresGrad(true)
+		h1 := Conv2DAct(x, w1, nil, 1, Same, TanhAct)
+		h2 := Conv2D(h1, w2, nil, 1, Same)
+		h3 := Reshape(Tanh(h2), 3, -1)
+		loss := Sum(Mul(h3, Scale(h3, 0.5)))
+		tp.Backward(loss)
+		checkTapeBuffers(t, tp)
+		for _, tt := range []*Tensor{h1, h2, h3} {
+			if tt.Grad != nil {
+				t.Fatalf("step %d: an intermediate kept its gradient", step)
+			}
+		}
+		if x.Grad == nil || w1.Grad == nil || w2.Grad == nil || loss.Grad == nil {
+			t.Fatalf("step %d: a leaf or the loss lost its gradient", step)
+		}
+		got := [][]float32{clone(x.Grad), clone(w1.Grad), clone(w2.Grad)}
+		if step == 0 {
+			first = got
+		}
+		for i := range got {
+			for j := range got[i] {
+				if got[i][j] != first[i][j] {
+					t.Fatalf("step %d: gradient %d[%d] = %g, first step %g", step, i, j, got[i][j], first[i][j])
+				}
+			}
+		}
+		w1.ZeroGrad()
+		w2.ZeroGrad()
+		tp.Reset()
+		checkTapeBuffers(t, tp)
+		if h3.Data != nil {
+			t.Fatal("a reshaped view is still usable after Reset")
+		}
+	}
+}
+
+func clone(s []float32) []float32 { return append([]float32(nil), s...) }
+
+// Reshape shares its input's memory.
+func TestReshapeIsAView(t *testing.T) {
+	x := randTensor(rand.New(rand.NewPCG(4, 4)), 3, 5)
+	y := Reshape(x, 5, 3)
+	if &y.Data[0] != &x.Data[0] || len(y.Data) != 15 {
+		t.Fatal("Reshape copied its input")
+	}
+}
+
+// batchMoments' one-pass shifted sums agree with a two-pass float64 reference, also for data far from zero
+// (mean ≫ standard deviation) and on sizes that take the two-core path.
+func TestBatchMomentsMatchTwoPass(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 1))
+	for _, tc := range []struct{ m, c int }{{2, 1}, {7, 3}, {131, 13}, {parallelMin/5 + 3, 7}} {
+		for _, offset := range []float64{0, 1e3} {
+			x := make([]float32, tc.m*tc.c)
+			for i := range x {
+				x[i] = float32(offset + rng.NormFloat64()*(1+float64(i%tc.c)))
+			}
+			mean, variance := batchMoments(x, tc.c)
+			for j := range tc.c {
+				var s, sq float64
+				for i := j; i < len(x); i += tc.c {
+					s += float64(x[i])
+				}
+				mu := s / float64(tc.m)
+				for i := j; i < len(x); i += tc.c {
+					sq += (float64(x[i]) - mu) * (float64(x[i]) - mu)
+				}
+				v := sq / float64(tc.m)
+				if math.Abs(mean[j]-mu) > 1e-9*(1+math.Abs(mu)) || math.Abs(variance[j]-v) > 1e-7*(1+v) {
+					t.Fatalf("m=%d c=%d offset %g channel %d: mean %g var %g, want %g %g",
+						tc.m, tc.c, offset, j, mean[j], variance[j], mu, v)
+				}
+			}
+		}
+	}
+}
+
+// The two-core passes split work by size alone: one core or two give bit-identical results.
+func TestParallelPassesAreDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 2))
+	x0, g0, b0 := randTensor(rng, 37, 9, 11, 29), randTensor(rng, 29), randTensor(rng, 29)
+	run := func(procs int) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		tp := NewTape()
+		x, g, b := tp.Input(x0.Data, x0.Shape...), tp.Input(g0.Data, 29), tp.Input(b0.Data, 29)
+		for _, in := range []*Tensor{x, g, b} {
+			in.SetRequiresGrad(true)
+		}
+		st := NewBNStats("bn", 29, 0.9, 1e-3)
+		y := BatchNormAct(x, g, b, st, true, LeakyReLUAct(0.2))
+		tp.Backward(Sum(Mul(y, y)))
+		return [][]float32{clone(y.Data), x.Grad, g.Grad, b.Grad, st.Mean.Data, st.Var.Data}
+	}
+	one, two := run(1), run(2)
+	for i := range one {
+		for j := range one[i] {
+			if one[i][j] != two[i][j] {
+				t.Fatalf("result %d[%d]: %g on one core, %g on two", i, j, one[i][j], two[i][j])
+			}
+		}
+	}
+}
