@@ -7,7 +7,10 @@
 //   - "builtin:fonts": identity = a typeface, observation = one of the 62 glyphs A–Z, a–z, 0–9, rendered at
 //     load time from fonts compiled into the binary.
 //
-// Every image is preprocessed to Res×Res pixels with 1 or 3 channels, stored NHWC in [−1, 1], and kept in memory.
+// Every image is preprocessed to Res×Res pixels with 1 or 3 channels, stored NHWC in [−1, 1]. The images are kept
+// in memory when they fit Options.MemoryBudget (NumImages·Res·Res·Channels·4 bytes, e.g. 12 MiB for 1000 images at
+// 32×32×3); a larger folder data set keeps only its file list, and its Sampler decodes the tuples it draws on the
+// fly, prefetching the next batch while the caller uses the current one. builtin:fonts is always kept in memory.
 package data
 
 import (
@@ -38,7 +41,7 @@ type Options struct {
 	K            int       // identities with fewer than K images are dropped and counted; 0 means 1
 	Strict       bool      // an unreadable image or font file is an error instead of a warning
 	FontDirs     []string  // builtin:fonts only: also render every .ttf/.otf/.ttc under these folders
-	MemoryBudget int64     // most bytes the decoded images may take; 0 = DefaultMemoryBudget
+	MemoryBudget int64     // most bytes the decoded images may take in memory, above which folders are decoded on the fly (fonts fail); 0 = DefaultMemoryBudget
 	Warn         io.Writer // warnings (skipped files, ignored files) go here, in a deterministic order; nil = discard
 }
 
@@ -52,12 +55,14 @@ type Dataset struct {
 	Skipped    int        // identities dropped for having fewer than K images
 	K          int        // the K the identities were filtered with
 	Stats      Stats      // what was found while loading, for `sdgan data check`
+
+	stream *stream // non-nil when the images are decoded on the fly (see OnTheFly)
 }
 
 // Identity is one identity and its images.
 type Identity struct {
 	Name    string
-	Images  [][]float32 // each Res·Res·Channels values, NHWC (row-major H, W, C), in [−1, 1]
+	Images  [][]float32 // each Res·Res·Channels values, NHWC (row-major H, W, C), in [−1, 1]; nil entries on the fly
 	Sources []string    // where each image came from: a file path, or "<font>:<glyph>" for builtin:fonts
 }
 
@@ -67,7 +72,7 @@ type Stats struct {
 	Ignored        []string            // files that were not used: not an image, or a name that fits no layout
 	Unreadable     []string            // files (or glyphs) that could not be decoded, in load order
 	SourceSizes    map[image.Point]int // width×height of the decoded source images → count (empty for fonts)
-	SourceChannels map[int]int         // source channels → count: 1 grey, 3 colour, 4 colour with transparency
+	SourceChannels map[int]int         // source channels → count: 1 grey, 3 colour, 4 colour with transparency (never 4 on the fly: only headers are read)
 	PerIdentity    []int               // images per identity for every identity found (usable or not), ascending
 }
 
@@ -83,7 +88,8 @@ func (d *Dataset) NumImages() int {
 	return n
 }
 
-// MemoryBytes is the memory the usable images take: NumImages·Res·Res·Channels·4 bytes.
+// MemoryBytes is the memory the usable images take, or would take if decoded at once: NumImages·Res·Res·Channels·4
+// bytes.
 func (d *Dataset) MemoryBytes() int64 { return int64(d.NumImages()) * int64(d.ImageLen()) * 4 }
 
 // Open loads spec, either BuiltinFonts or a folder path, whose layout (one sub-folder per identity, or the flat
@@ -150,7 +156,8 @@ func (opt Options) check(spec string) error {
 	return nil
 }
 
-// checkMemory fails when n images at the options' size would not fit the memory budget.
+// checkMemory fails when n images at the options' size would not fit the memory budget (for builtin:fonts, which
+// has no files to decode on the fly).
 func checkMemory(spec string, n int, opt Options) error {
 	need := int64(n) * int64(opt.Res*opt.Res*opt.Channels) * 4
 	if need > opt.MemoryBudget {

@@ -44,7 +44,6 @@ func TestOpenBadInput(t *testing.T) {
 		{"missing font dir", BuiltinFonts, Options{Res: 32, FontDirs: []string{missing}}, []string{"font folder " + missing}},
 		{"unknown builtin", "builtin:faces", Options{Res: 32}, []string{"builtin:faces", "unknown built-in"}},
 		{"empty spec", "", Options{Res: 32}, []string{"empty data set spec"}},
-		{"over budget (folder)", small, Options{Res: 64, K: 1, MemoryBudget: 3*64*64*3*4 - 1}, []string{small, "3 images at 64×64×3", "above the budget", "lower resolution"}},
 		{"over budget (fonts)", BuiltinFonts, Options{Res: 64, MemoryBudget: 1 << 20}, []string{"at 64×64×1", "1.0 MiB"}},
 	}
 	for _, tc := range cases {

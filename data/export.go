@@ -18,12 +18,12 @@ import (
 // file in the same folder, fsync, rename). dir is created if needed; existing files of the same names are replaced.
 func (d *Dataset) WriteFolders(dir string) error {
 	type job struct {
-		path string
-		img  []float32
+		path          string
+		identity, img int
 	}
 	var jobs []job
 	names := map[string]string{}
-	for _, id := range d.Identities {
+	for i, id := range d.Identities {
 		folder := safeName(id.Name)
 		if other, dup := names[strings.ToLower(folder)]; dup {
 			return fmt.Errorf("export %s: identities %q and %q map to the same folder name %q", dir, other, id.Name, folder)
@@ -33,14 +33,14 @@ func (d *Dataset) WriteFolders(dir string) error {
 		if err := os.MkdirAll(sub, 0o755); err != nil {
 			return fmt.Errorf("export %s: %w", dir, err)
 		}
-		for j, img := range id.Images {
+		for j := range id.Images {
 			src := ""
 			if j < len(id.Sources) {
 				src = id.Sources[j]
 				src = strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
 				src = src[strings.LastIndexByte(src, ':')+1:]
 			}
-			jobs = append(jobs, job{filepath.Join(sub, fmt.Sprintf("%03d_%s.png", j, safeName(src))), img})
+			jobs = append(jobs, job{filepath.Join(sub, fmt.Sprintf("%03d_%s.png", j, safeName(src))), i, j})
 		}
 	}
 	// Several writers at once: each file's fsync waits on the disk, not the CPU.
@@ -52,7 +52,11 @@ func (d *Dataset) WriteFolders(dir string) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = writeFileAtomic(jobs[i].path, encodePNG(jobs[i].img, d.Res, d.Channels))
+				img, err := d.Image(jobs[i].identity, jobs[i].img) // decoded here when d is decoded on the fly
+				if err == nil {
+					err = writeFileAtomic(jobs[i].path, encodePNG(img, d.Res, d.Channels))
+				}
+				errs[i] = err
 			}
 		}()
 	}

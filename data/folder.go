@@ -30,6 +30,8 @@ type group struct {
 }
 
 // loadFolder scans root, decodes its images in parallel and returns every identity found, with at least one image.
+// When the decoded images would exceed opt.MemoryBudget it reads only the files' headers instead, leaves every
+// Images entry nil and marks ds to be decoded on the fly (see Sampler).
 func loadFolder(ds *Dataset, root string, opt Options) ([]Identity, error) {
 	groups, err := scanFolder(ds, root)
 	if err != nil {
@@ -48,10 +50,21 @@ func loadFolder(ds *Dataset, root string, opt Options) ([]Identity, error) {
 	if len(jobs) == 0 {
 		return nil, fmt.Errorf("data %s: no images found; expected PNG, JPEG or GIF files, either in one sub-folder per identity or named <identity>_<observation>_<anything>.png", root)
 	}
-	if err := checkMemory(root, len(jobs), opt); err != nil {
-		return nil, err
+	need := int64(len(jobs)) * int64(opt.Res*opt.Res*opt.Channels) * 4
+	onTheFly := need > opt.MemoryBudget
+	if onTheFly {
+		fmt.Fprintf(opt.Warn, "data %s: decoding %s on the fly: more than the %s memory budget\n", root, FormatBytes(need), FormatBytes(opt.MemoryBudget))
+		ds.stream = &stream{strict: opt.Strict, warn: opt.Warn, bad: map[string]bool{}}
+		forEach(len(jobs), func(i int) {
+			j := &jobs[i]
+			j.size, j.channels, j.err = scanHeader(j.path)
+		})
+	} else {
+		forEach(len(jobs), func(i int) {
+			j := &jobs[i]
+			j.img, j.size, j.channels, j.err = decodeFile(j.path, opt.Res, opt.Channels)
+		})
 	}
-	decodeAll(jobs, opt.Res, opt.Channels)
 
 	ds.Stats.SourceSizes = map[image.Point]int{}
 	ds.Stats.SourceChannels = map[int]int{}
@@ -71,7 +84,7 @@ func loadFolder(ds *Dataset, root string, opt Options) ([]Identity, error) {
 		ds.Stats.SourceSizes[j.size]++
 		ds.Stats.SourceChannels[j.channels]++
 		id := &ids[j.group]
-		id.Images = append(id.Images, j.img)
+		id.Images = append(id.Images, j.img) // nil when decoded on the fly
 		id.Sources = append(id.Sources, j.path)
 	}
 	return ids, nil
@@ -179,7 +192,7 @@ func isDir(parent string, e fs.DirEntry) bool {
 	return e.IsDir()
 }
 
-// decodeJob is one file to decode and, once decoded, its image or error.
+// decodeJob is one file to decode and, once decoded (or, on the fly, its header read), its image or error.
 type decodeJob struct {
 	group    int
 	path     string
@@ -189,21 +202,21 @@ type decodeJob struct {
 	err      error
 }
 
-// decodeAll decodes every job's file with one worker per CPU. Each job is written only by its worker.
-func decodeAll(jobs []decodeJob, res, channels int) {
+// forEach calls f(0) … f(n−1) with one worker per CPU and returns when all are done. f(i) must write only
+// what belongs to i.
+func forEach(n int, f func(i int)) {
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				j := &jobs[i]
-				j.img, j.size, j.channels, j.err = decodeFile(j.path, res, channels)
+				f(i)
 			}
 		}()
 	}
-	for i := range jobs {
+	for i := range n {
 		next <- i
 	}
 	close(next)

@@ -22,6 +22,9 @@ type Options struct {
 	Data     string   `json:"data"`      // "builtin:fonts" or a folder
 	FontDirs []string `json:"font_dirs"` // builtin:fonts: extra font folders
 	Strict   bool     `json:"strict"`    // unreadable images are errors
+	// MemoryMiB bounds the decoded images kept in memory (0 = data.DefaultMemoryBudget); a folder data set
+	// above it is decoded on the fly by a prefetching loader, giving the same batches.
+	MemoryMiB int64 `json:"memory_mib,omitempty"`
 
 	Model model.Config `json:"model"`
 

@@ -37,7 +37,11 @@ func writeRealGrid(runDir string, o Options, ds *data.Dataset) error {
 	for r := range rows {
 		id := ds.Identities[r*len(ds.Identities)/rows]
 		for c := range min(cols, len(id.Images)) {
-			cells[r*cols+c] = id.Images[c]
+			img, err := ds.Image(r*len(ds.Identities)/rows, c)
+			if err != nil {
+				return err
+			}
+			cells[r*cols+c] = img
 		}
 	}
 	img := picture.Grid(cells, rows, cols, ds.Res, ds.Res, ds.Channels, 2)

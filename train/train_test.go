@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -120,6 +121,37 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 				t.Errorf("stats.jsonl of the resumed run has %d lines, want 4", n)
 			}
 		})
+	}
+}
+
+// A data set over the memory budget is decoded on the fly, and trains to exactly the same checkpoint.
+func TestOnTheFlyDataTrainsTheSame(t *testing.T) {
+	ds := fixture(t, 30, 3) // 90 images of 32×32×3: 1.05 MiB decoded
+	o := smallOptions(ds, model.DCGAN)
+	o.Model.Channels = 3
+	inMemory, onTheFly := t.TempDir(), t.TempDir()
+	run(t, o, inMemory, false)
+	small := o
+	small.MemoryMiB = 1 // below the data set: forces the on-the-fly loader
+	var warn bytes.Buffer
+	if err := Run(context.Background(), Job{Options: small, Dir: onTheFly, Stdout: io.Discard, Stderr: &warn}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warn.String(), "on the fly") {
+		t.Fatalf("no on-the-fly notice; stderr: %q", warn.String())
+	}
+	name := filepath.Join(model.CheckpointDir, model.CheckpointName(4))
+	a, b := readFile(t, filepath.Join(inMemory, name)), readFile(t, filepath.Join(onTheFly, name))
+	// The options (and so the metadata) differ in memory_mib only; compare the tensors.
+	ca, _ := model.ReadCheckpoint(filepath.Join(inMemory, name))
+	cb, _ := model.ReadCheckpoint(filepath.Join(onTheFly, name))
+	if len(a) == 0 || len(b) == 0 || len(ca.Tensors) != len(cb.Tensors) {
+		t.Fatal("missing checkpoints")
+	}
+	for k, v := range ca.Tensors {
+		if !slices.Equal(v.Data, cb.Tensors[k].Data) {
+			t.Fatalf("tensor %s differs between in-memory and on-the-fly training", k)
+		}
 	}
 }
 

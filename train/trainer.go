@@ -77,11 +77,17 @@ func (t *trainer) trainStep() (stats, error) {
 	lrG, lrD := t.opt.learningRates(t.step)
 	t.optG.SetLR(float32(lrG))
 	t.optD.SetLR(float32(lrD))
-	var s stats
+	var (
+		s   stats
+		err error
+	)
 	if t.opt.Model.Arch == model.BEGAN {
-		s = t.beganStep()
+		s, err = t.beganStep()
 	} else {
-		s = t.dcganStep()
+		s, err = t.dcganStep()
+	}
+	if err != nil {
+		return s, fmt.Errorf("step %d: %w", t.step+1, err)
 	}
 	t.step++
 	for name, v := range map[string]float64{"discriminator loss": s.DLoss, "generator loss": s.GLoss} {
@@ -93,16 +99,18 @@ func (t *trainer) trainStep() (stats, error) {
 }
 
 // batch draws the next real tuples and fake latents onto the tape.
-func (t *trainer) batch() (real, z *nn.Tensor) {
-	t.sampler.Sample(t.opt.Tuples, t.real)
+func (t *trainer) batch() (real, z *nn.Tensor, err error) {
+	if err := t.sampler.SampleErr(t.opt.Tuples, t.real); err != nil {
+		return nil, nil, err
+	}
 	model.TupleZ(t.rng, t.opt.Model, t.opt.Tuples, t.z)
-	return t.tape.Input(t.real, t.imageShape...), t.tape.Input(t.z, len(t.z)/t.opt.Model.Z(), t.opt.Model.Z())
+	return t.tape.Input(t.real, t.imageShape...), t.tape.Input(t.z, len(t.z)/t.opt.Model.Z(), t.opt.Model.Z()), nil
 }
 
 // dcganStep: DPerG discriminator updates on fresh real and fake tuples, then one generator update through the
 // discriminator, reusing the last fakes (as the reference PyTorch step does). The discriminator's parameters are
 // frozen during the generator's backward pass, which saves computing gradients that would be thrown away.
-func (t *trainer) dcganStep() stats {
+func (t *trainer) dcganStep() (stats, error) {
 	dLoss, gLoss := ganLosses(t.opt.Loss)
 	var s stats
 	var fake *nn.Tensor
@@ -110,7 +118,10 @@ func (t *trainer) dcganStep() stats {
 		if i > 0 {
 			t.tape.Reset()
 		}
-		real, z := t.batch()
+		real, z, err := t.batch()
+		if err != nil {
+			return s, err
+		}
 		fake = t.g.Forward(z, true)
 		ld := dLoss(t.d.Forward(real, true), t.d.Forward(fake.Detach(), true))
 		t.tape.Backward(ld)
@@ -127,14 +138,17 @@ func (t *trainer) dcganStep() stats {
 	t.optG.Step()
 	s.GLoss = float64(lg.Item())
 	t.tape.Reset()
-	return s
+	return s, nil
 }
 
 // beganStep: BEGAN's losses with L(v) = mean |AE(v) − v|: D minimises L(x) − k_t·L(G(z)), G minimises L(G(z)).
 // Both gradients are taken at the same parameters, then both networks update (SPEC: "G and D update in the same
 // step"), then k_t moves towards the equilibrium γ·L(x) = L(G(z)).
-func (t *trainer) beganStep() stats {
-	real, z := t.batch()
+func (t *trainer) beganStep() (stats, error) {
+	real, z, err := t.batch()
+	if err != nil {
+		return stats{}, err
+	}
 	fake := t.g.Forward(z, true)
 	fd := fake.Detach()
 	lReal := nn.L1(t.d.Forward(real, true), real)
@@ -151,7 +165,7 @@ func (t *trainer) beganStep() stats {
 	s.KT = t.kt
 	t.kt, s.M = beganUpdate(t.kt, t.opt.LambdaK, t.opt.Gamma, s.LReal, s.LFake)
 	t.tape.Reset()
-	return s
+	return s, nil
 }
 
 func setRequiresGrad(ps []*nn.Tensor, on bool) {

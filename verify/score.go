@@ -36,8 +36,12 @@ func PairScores(net *Net, ds *data.Dataset, n int, seed uint64) (pos, neg []floa
 	for _, p := range append(same, diff...) {
 		for _, r := range p {
 			if _, ok := index[r]; !ok {
+				img, err := ds.Image(r.Group, r.Index)
+				if err != nil {
+					return nil, nil, err
+				}
 				index[r] = len(images)
-				images = append(images, ds.Identities[r.Group].Images[r.Index])
+				images = append(images, img)
 			}
 		}
 	}

@@ -78,7 +78,10 @@ func Train(ctx context.Context, job Job) (*Verifier, error) {
 			fmt.Fprintf(job.Stdout, "interrupted at step %d; continue with: sdgan verifier train --resume %s\n", t.step, job.Dir)
 			return nil, ctx.Err()
 		}
-		loss, active, n := t.trainStep()
+		loss, active, n, err := t.trainStep()
+		if err != nil {
+			return nil, err
+		}
 		lossSum += loss
 		lossN++
 		activeSum += active
@@ -147,14 +150,17 @@ func (t *trainer) batchIDs() int { return min(t.opt.IDs, len(t.train.Identities)
 
 // trainStep draws P distinct identities × K distinct images, takes one Adam step on the triplet loss and returns
 // the loss, the active triplets (or anchors) and the valid ones.
-func (t *trainer) trainStep() (loss float64, active, valid int) {
+func (t *trainer) trainStep() (loss float64, active, valid int, err error) {
 	p, k, size := t.batchIDs(), t.opt.PerID, t.net.cfg.ImageSize()
 	x := make([]float32, 0, p*k*size)
 	labels := make([]int, 0, p*k)
 	for _, id := range t.rng.Perm(len(t.train.Identities))[:p] {
-		imgs := t.train.Identities[id].Images
-		for _, j := range t.rng.Perm(len(imgs))[:k] {
-			x = append(x, imgs[j]...)
+		for _, j := range t.rng.Perm(len(t.train.Identities[id].Images))[:k] {
+			img, err := t.train.Image(id, j) // decoded on the fly for data sets over the memory budget
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			x = append(x, img...)
 			labels = append(labels, id)
 		}
 	}
@@ -171,7 +177,7 @@ func (t *trainer) trainStep() (loss float64, active, valid int) {
 	t.step++
 	loss = float64(l.Item())
 	tp.Reset()
-	return loss, active, valid
+	return loss, active, valid, nil
 }
 
 // finish scores the trained network and assembles the Verifier with its threshold and facts.

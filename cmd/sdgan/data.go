@@ -79,6 +79,7 @@ type dataCheckOptions struct {
 	channels int      // 0 natural, 1 or 3
 	strict   bool     // unreadable files are an error
 	fontDirs []string // extra font folders for builtin:fonts
+	budget   int64    // memory budget in MiB for the decoded images; 0 = data.DefaultMemoryBudget
 }
 
 func runDataCheckArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -88,6 +89,7 @@ func runDataCheckArgs(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&o.res, "res", 32, "resolution to load at and estimate memory for (`pixels`, 8 to 4096)")
 	fs.IntVar(&o.channels, "channels", 0, "1 (grey), 3 (RGB) or 0 (natural: 1 for builtin:fonts, 3 for folders)")
 	fs.BoolVar(&o.strict, "strict", false, "fail on an unreadable image instead of skipping it")
+	fs.Int64Var(&o.budget, "memory-budget", 0, "most `MiB` the decoded images may take in memory before a folder is decoded on the fly (0 = 4096)")
 	fs.Var((*dataFontDirs)(&o.fontDirs), "font-dir", "builtin:fonts: also render the fonts under this `folder` (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -111,6 +113,8 @@ func (o dataCheckOptions) validate() error {
 		return usagef("--res %d: want 8 to 4096 pixels", o.res)
 	case o.channels != 0 && o.channels != 1 && o.channels != 3:
 		return usagef("--channels %d: want 0, 1 or 3", o.channels)
+	case o.budget < 0 || o.budget > 1<<40:
+		return usagef("--memory-budget %d: want 0 (default) to %d MiB", o.budget, int64(1)<<40)
 	case len(o.fontDirs) > 0 && o.spec != data.BuiltinFonts:
 		return usagef("--font-dir applies only to %s", data.BuiltinFonts)
 	}
@@ -119,7 +123,11 @@ func (o dataCheckOptions) validate() error {
 
 // runDataCheck loads the data set and prints its report; it fails when the data cannot be trained on.
 func runDataCheck(o dataCheckOptions, stdout io.Writer) error {
-	ds, err := data.Open(o.spec, data.Options{Res: o.res, Channels: o.channels, K: o.k, Strict: o.strict, FontDirs: o.fontDirs})
+	budget := o.budget << 20
+	if budget == 0 {
+		budget = data.DefaultMemoryBudget
+	}
+	ds, err := data.Open(o.spec, data.Options{Res: o.res, Channels: o.channels, K: o.k, Strict: o.strict, FontDirs: o.fontDirs, MemoryBudget: budget})
 	if err != nil {
 		return err
 	}
@@ -156,7 +164,12 @@ func runDataCheck(o dataCheckOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "ignored: %d files\n", len(st.Ignored))
 		dataList(stdout, "ignored", st.Ignored)
 	}
-	fmt.Fprintf(stdout, "memory at %d×%d×%d: %s for %d images\n", ds.Res, ds.Res, ds.Channels, data.FormatBytes(ds.MemoryBytes()), ds.NumImages())
+	mode := "kept in memory"
+	if ds.OnTheFly() {
+		all := int64(st.Files) * int64(ds.ImageLen()) * 4 // what Open compared with the budget: every candidate file
+		mode = fmt.Sprintf("decoded on the fly: its %d files need %s, more than the %s memory budget", st.Files, data.FormatBytes(all), data.FormatBytes(budget))
+	}
+	fmt.Fprintf(stdout, "memory at %d×%d×%d: %s for %d images, %s\n", ds.Res, ds.Res, ds.Channels, data.FormatBytes(ds.MemoryBytes()), ds.NumImages(), mode)
 	fmt.Fprintf(stdout, "ok: %d identities can be sampled at k=%d\n", len(ds.Identities), o.k)
 	return nil
 }

@@ -116,12 +116,37 @@ func TestDataCheckReport(t *testing.T) {
 		"images per identity: min 1, median 2, max 3",
 		"source sizes: 64×64 (4), 17×17 (1), 40×30 (1)",
 		"source channels: colour 6",
-		"memory at 16×16×3: 15.0 KiB for 5 images",
+		"memory at 16×16×3: 15.0 KiB for 5 images, kept in memory",
 		"ok: 2 identities",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestDataCheckReportsMode(t *testing.T) {
+	root := dataFixture(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		// The budget is compared with all 7 candidate files: 7·512·512·3·4 bytes = 21 MiB.
+		{[]string{"--res", "512", "--memory-budget", "21"}, "memory at 512×512×3: 15.0 MiB for 5 images, kept in memory"},
+		{[]string{"--res", "512", "--memory-budget", "20"}, "memory at 512×512×3: 15.0 MiB for 5 images, decoded on the fly: its 7 files need 21.0 MiB, more than the 20.0 MiB memory budget"},
+		{[]string{"--res", "8", "--channels", "1", "--memory-budget", "1"}, "memory at 8×8×1: 1.2 KiB for 5 images, kept in memory"},
+	} {
+		var out bytes.Buffer
+		if err := dataCmd().run(context.Background(), append(append([]string{"check"}, tc.args...), root), &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if !strings.Contains(out.String(), tc.want) || !strings.Contains(out.String(), "images: 6 read from 7 files, 1 unreadable") {
+			t.Errorf("%v: report lacks %q or the unreadable count:\n%s", tc.args, tc.want, out.String())
+		}
+	}
+	err := dataCmd().run(context.Background(), []string{"check", "--memory-budget", "-1", root}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "--memory-budget -1") {
+		t.Errorf("negative budget: error %v; want one naming --memory-budget -1", err)
 	}
 }
 

@@ -214,12 +214,27 @@ func realPairs(ds *data.Dataset, rng *rand.Rand, n int) (same, diff [][2][]float
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", ds.Name, err)
 	}
-	img := func(r eval.ImageRef) []float32 { return ds.Identities[r.Group].Images[r.Index] }
+	pair := func(p [2]eval.ImageRef) ([2][]float32, error) {
+		a, err := ds.Image(p[0].Group, p[0].Index)
+		if err != nil {
+			return [2][]float32{}, err
+		}
+		b, err := ds.Image(p[1].Group, p[1].Index)
+		return [2][]float32{a, b}, err
+	}
 	for _, p := range s {
-		same = append(same, [2][]float32{img(p[0]), img(p[1])})
+		ab, err := pair(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		same = append(same, ab)
 	}
 	for _, p := range d {
-		diff = append(diff, [2][]float32{img(p[0]), img(p[1])})
+		ab, err := pair(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		diff = append(diff, ab)
 	}
 	return same, diff, nil
 }

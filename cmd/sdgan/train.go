@@ -34,6 +34,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.o.Data, "data", d.Data, "training data: builtin:fonts, a folder with one sub-folder per identity, or a flat folder of <ID>_<OBS>_*.png")
 	fs.StringVar(&f.fontDirs, "font-dir", "", "builtin:fonts: also use every font under these folders (comma-separated), e.g. /usr/share/fonts")
 	fs.BoolVar(&f.o.Strict, "strict", false, "fail on an unreadable image instead of skipping it with a warning")
+	fs.Int64Var(&f.o.MemoryMiB, "memory-budget", 0, "MiB of decoded images kept in memory (0 = 4096); a larger folder is decoded on the fly")
 	fs.StringVar(&f.out, "out", "", "run folder (default runs/<date-time>)")
 	fs.StringVar(&f.resume, "resume", "", "continue the run in this folder from its latest checkpoint (only --steps may change)")
 	fs.StringVar(&f.arch, "arch", model.DCGAN, "architecture: dcgan (SD-DCGAN) or began (SD-BEGAN)")
