@@ -109,3 +109,41 @@ func BenchmarkMicroKernel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvSplit runs the layers whose filters read padding with K split
+// by filter row and unsplit (see kBlocks). GFLOP counts every tap, padding
+// included, as in BenchmarkConv, so the two are compared by time.
+func BenchmarkConvSplit(b *testing.B) {
+	for _, l := range sdDCGANLayers {
+		p := l.p
+		if !p.splitK() {
+			continue
+		}
+		r := rand.New(rand.NewPCG(2, 2))
+		x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+		y, dx, dw := make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())
+		flops := 2 * float64(p.N*p.OH*p.OW) * float64(p.F*p.KH*p.KW*p.C)
+		rows := p.tileRows()
+		for _, split := range []bool{false, true} {
+			pl := p.plan(p.workers())
+			pl.split = split
+			ops := []struct {
+				name string
+				run  func()
+			}{
+				{"Conv2D", func() { conv2D(p, x, w, y, false, rows, pl) }},
+				{"BackwardData", func() { conv2DBackwardData(p, dy, w, dx, false, rows, pl) }},
+				{"BackwardFilter", func() { conv2DBackwardFilter(p, x, dy, dw, false, rows, pl) }},
+			}
+			for _, op := range ops {
+				b.Run(fmt.Sprintf("%s/%s/split=%v", l.name, op.name, split), func(b *testing.B) {
+					cpu0 := cpuTime()
+					for b.Loop() {
+						op.run()
+					}
+					reportFlops(b, flops, cpu0)
+				})
+			}
+		}
+	}
+}

@@ -11,24 +11,52 @@ func Conv2D(p ConvParams, x, w, y []float32, accumulate bool) {
 func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int, pl convPlan) {
 	p.mustValidate(len(x), len(w), len(y))
 	k, m := p.KH*p.KW*p.C, p.N*p.OH*p.OW
-	beta := betaFor(accumulate)
 	if p.pointwise() { // y[M,F] = x[M,C] · w[C,F]
-		Sgemm(false, false, m, p.F, k, 1, x, k, w, p.F, beta, y, p.F)
+		Sgemm(false, false, m, p.F, k, 1, x, k, w, p.F, betaFor(accumulate), y, p.F)
 		return
 	}
-	wm := newFilterOperand(pl.groups > 1 || m > rows, false, k, p.F, w, p.F) // w as the K×F matrix
-	defer wm.release()
+	blocks := p.kBlocks(pl.split)
+	wm := make([]filterOperand, len(blocks))
+	for i, b := range blocks { // rows k0 ≤ k < k1 of w as the K×F matrix
+		wm[i] = newFilterOperand(pl.groups > 1 || m > rows, false, b.k1-b.k0, p.F, w[b.k0*p.F:], p.F)
+	}
+	defer releaseAll(wm)
 	forRows(0, p.N, pl.groups, func(n0, n1 int) { // images n0 ≤ n < n1
-		r0, r1 := n0*p.OH*p.OW, n1*p.OH*p.OW
-		buf := getScratch(min(rows, r1-r0) * k)
+		most := p.maxTileLen(n0, n1, rows)
+		buf, ybuf := getScratch(most*k), getScratch(most*p.F)
 		defer putScratch(buf)
-		for t0 := r0; t0 < r1; t0 += rows {
-			t1 := min(r1, t0+rows)
-			col := (*buf)[:(t1-t0)*k]
-			forRows(t0, t1, pl.inner, func(a, b int) { im2col(p, x, col[(a-t0)*k:(b-t0)*k], a, b) })
-			// y[t0:t1, F] = col[t0:t1, K] · w[K, F]
-			wm.mul(pl.strat, t1-t0, col, k, beta, y[t0*p.F:], p.F)
-		}
+		defer putScratch(ybuf)
+		p.forTiles(n0, n1, rows, pl.split, func(t convTile) {
+			tl := t.len(p)
+			col := (*buf)[:tl*k]
+			forRows(0, tl, pl.inner, func(a, b int) { im2col(p, x, col[a*k:b*k], t, a, b) })
+			first, direct := t.contiguous(p)
+			out, set := y[first*p.F:first*p.F+tl*p.F], accumulate // set: out holds values to add to
+			if !direct {
+				out, set = (*ybuf)[:tl*p.F], false
+			}
+			for i, b := range blocks {
+				a0, a1 := t.rowsFor(p, b.oyLo, b.oyHi)
+				if a0 == a1 {
+					continue
+				}
+				beta := float32(1)
+				if !set && a0 == 0 && a1 == tl {
+					beta = 0
+				} else if !set {
+					clear(out)
+				}
+				set = true
+				// out[a0:a1, F] (+)= col[a0:a1, k0:k1] · w[k0:k1, F]
+				wm[i].mul(pl.strat, a1-a0, col[a0*k+b.k0:], k, beta, out[a0*p.F:], p.F)
+			}
+			if !set { // every tap of the tile reads padding
+				clear(out)
+			}
+			if !direct {
+				t.scatter(p, out, y, p.F, accumulate)
+			}
+		})
 	})
 }
 
@@ -52,27 +80,40 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows
 		Sgemm(false, true, m, p.C, p.F, 1, dy, p.F, w, p.F, betaFor(accumulate), dx, p.C)
 		return
 	}
-	wm := newFilterOperand(pl.groups > 1 || m > rows, true, p.F, k, w, p.F) // wᵀ as the F×K matrix
-	defer wm.release()
-	imageLen, ohw := p.H*p.W*p.C, p.OH*p.OW
+	blocks := p.kBlocks(pl.split)
+	wm := make([]filterOperand, len(blocks))
+	for i, b := range blocks { // columns k0 ≤ k < k1 of wᵀ as the F×K matrix
+		wm[i] = newFilterOperand(pl.groups > 1 || m > rows, true, p.F, b.k1-b.k0, w[b.k0*p.F:], p.F)
+	}
+	defer releaseAll(wm)
+	imageLen := p.H * p.W * p.C
 	forRows(0, p.N, pl.groups, func(n0, n1 int) { // images n0 ≤ n < n1
 		if !accumulate {
 			clear(dx[n0*imageLen : n1*imageLen])
 		}
-		r0, r1 := n0*ohw, n1*ohw
-		buf := getScratch(min(rows, r1-r0) * k)
+		most := p.maxTileLen(n0, n1, rows)
+		buf, dybuf := getScratch(most*k), getScratch(most*p.F)
 		defer putScratch(buf)
-		for t0 := r0; t0 < r1; t0 += rows {
-			t1 := min(r1, t0+rows)
-			col := (*buf)[:(t1-t0)*k]
-			// col[t0:t1, K] = dy[t0:t1, F] · w[K, F]ᵀ
-			wm.mul(pl.strat, t1-t0, dy[t0*p.F:], p.F, 0, col, k)
+		defer putScratch(dybuf)
+		p.forTiles(n0, n1, rows, pl.split, func(t convTile) {
+			tl := t.len(p)
+			col := (*buf)[:tl*k]
+			first, direct := t.contiguous(p)
+			in := dy[first*p.F : first*p.F+tl*p.F]
+			if !direct {
+				in = (*dybuf)[:tl*p.F]
+				t.gather(p, dy, in, p.F)
+			}
+			// col[a0:a1, k0:k1] = in[a0:a1, F] · w[k0:k1, F]ᵀ; the rest of col is
+			// padding, which col2im does not read.
+			for i, b := range blocks {
+				if a0, a1 := t.rowsFor(p, b.oyLo, b.oyHi); a0 < a1 {
+					wm[i].mul(pl.strat, a1-a0, in[a0*p.F:], p.F, 0, col[a0*k+b.k0:], k)
+				}
+			}
 			// Scatter the rows back, image by image: goroutines never share an image of dx.
-			forRows(t0/ohw, ceilDiv(t1, ohw), pl.inner, func(i0, i1 int) {
-				a, b := max(t0, i0*ohw), min(t1, i1*ohw)
-				col2im(p, col[(a-t0)*k:(b-t0)*k], dx, a, b)
-			})
-		}
+			forRows(t.n0, t.n1, pl.inner, func(i0, i1 int) { col2im(p, col, dx, t, i0, i1) })
+		})
 	})
 }
 
@@ -88,7 +129,9 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool) {
 
 // conv2DBackwardFilter is Conv2DBackwardFilter with the tile height and the
 // use of goroutines given. All goroutines (groups·inner) share each tile:
-// they fill parts of the column matrix, then the GEMM splits dw.
+// they fill parts of the column matrix, then each computes its own rows of
+// dw (one product per block, on its goroutine: one wait per tile, however
+// many blocks).
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, rows int, pl convPlan) {
 	p.mustValidate(len(x), len(dw), len(dy))
 	k, m := p.KH*p.KW*p.C, p.N*p.OH*p.OW
@@ -97,19 +140,49 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, ro
 		Sgemm(true, false, k, p.F, m, 1, x, k, dy, p.F, beta, dw, p.F)
 		return
 	}
-	workers := pl.groups * pl.inner
-	strat := autoStrategy
-	if workers <= 1 {
-		strat = oneThreadStrategy
-	}
-	buf := getScratch(min(rows, m) * k)
+	workers, mr := pl.groups*pl.inner, activeKernel.mr
+	blocks := p.kBlocks(pl.split)
+	most := p.maxTileLen(0, p.N, rows)
+	buf, dybuf := getScratch(most*k), getScratch(most*p.F)
 	defer putScratch(buf)
-	for t0 := 0; t0 < m; t0 += rows {
-		t1 := min(m, t0+rows)
-		col := (*buf)[:(t1-t0)*k]
-		forRows(t0, t1, workers, func(a, b int) { im2col(p, x, col[(a-t0)*k:(b-t0)*k], a, b) })
-		// dw[K, F] (+)= col[t0:t1, K]ᵀ · dy[t0:t1, F]
-		sgemm(activeKernel, strat, true, false, k, p.F, t1-t0, 1, col, k, dy[t0*p.F:], p.F, beta, dw, p.F)
+	defer putScratch(dybuf)
+	p.forTiles(0, p.N, rows, pl.split, func(t convTile) {
+		tl := t.len(p)
+		col := (*buf)[:tl*k]
+		forRows(0, tl, workers, func(a, b int) { im2col(p, x, col[a*k:b*k], t, a, b) })
+		first, direct := t.contiguous(p)
+		in := dy[first*p.F : first*p.F+tl*p.F]
+		if !direct {
+			in = (*dybuf)[:tl*p.F]
+			t.gather(p, dy, in, p.F)
+		}
+		// Rows c0 ≤ c < c1 of dw (whole panels of mr rows) per goroutine.
+		forRows(0, ceilDiv(k, mr), workers, func(u0, u1 int) {
+			c0, c1 := u0*mr, min(k, u1*mr)
+			for _, b := range blocks {
+				lo, hi := max(c0, b.k0), min(c1, b.k1)
+				if lo >= hi {
+					continue
+				}
+				a0, a1 := t.rowsFor(p, b.oyLo, b.oyHi)
+				if a0 == a1 {
+					if beta == 0 {
+						clear(dw[lo*p.F : hi*p.F])
+					}
+					continue
+				}
+				// dw[lo:hi, F] (+)= col[a0:a1, lo:hi]ᵀ · in[a0:a1, F]
+				sgemm(activeKernel, oneThreadStrategy, true, false, hi-lo, p.F, a1-a0, 1, col[a0*k+lo:], k,
+					in[a0*p.F:], p.F, beta, dw[lo*p.F:hi*p.F], p.F)
+			}
+		})
 		beta = 1
+	})
+}
+
+// releaseAll returns the packed data of the filter operands to the pool.
+func releaseAll(wm []filterOperand) {
+	for _, f := range wm {
+		f.release()
 	}
 }

@@ -50,14 +50,16 @@ type convPlan struct {
 	groups int      // goroutines that split the batch, each with its own tiles
 	inner  int      // goroutines that share the work of one tile
 	strat  strategy // GEMM strategy inside a tile
+	split  bool     // split K by filter row to skip the padding (see kBlocks)
 }
 
-// plan splits workers goroutines between the batch and the tiles.
+// plan splits workers goroutines between the batch and the tiles, and
+// says whether to split K by filter row.
 func (p ConvParams) plan(workers int) convPlan {
 	if workers > 1 && p.N >= workers && p.N/workers*p.OH*p.OW >= batchMinRows {
-		return convPlan{groups: workers, inner: 1, strat: oneThreadStrategy}
+		return convPlan{groups: workers, inner: 1, strat: oneThreadStrategy, split: p.splitK()}
 	}
-	return convPlan{groups: 1, inner: workers, strat: autoStrategy}
+	return convPlan{groups: 1, inner: workers, strat: autoStrategy, split: p.splitK()}
 }
 
 // forRows splits [r0, r1) into up to workers ranges and runs fn on each in

@@ -110,8 +110,10 @@ func runConvCase(t *testing.T, r *rand.Rand, p ConvParams, rows int, pl convPlan
 
 // convPlans are the ways a convolution may use goroutines: none, split
 // batch (three goroutines, one thread each), shared tiles.
-var convPlans = []convPlan{{1, 1, autoStrategy}, {3, 1, oneThreadStrategy}, {1, 3, autoStrategy},
-	{1, 3, parallelStrategy}}
+// Each runs unsplit; TestConv and TestConvPadding also run them split by
+// filter row.
+var convPlans = []convPlan{{1, 1, autoStrategy, false}, {3, 1, oneThreadStrategy, false},
+	{1, 3, autoStrategy, false}, {1, 3, parallelStrategy, false}}
 
 func TestConv(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
@@ -128,10 +130,13 @@ func TestConv(t *testing.T) {
 								rows = 1 + i%7 // force several im2col tiles
 							}
 							i++
-							pl := convPlans[i%len(convPlans)]
-							t.Run(fmt.Sprintf("%+v/rows=%d/plan=%v", p, rows, pl), func(t *testing.T) {
-								runConvCase(t, r, p, rows, pl)
-							})
+							for _, split := range []bool{false, true} {
+								pl := convPlans[i%len(convPlans)]
+								pl.split = split
+								t.Run(fmt.Sprintf("%+v/rows=%d/plan=%v", p, rows, pl), func(t *testing.T) {
+									runConvCase(t, r, p, rows, pl)
+								})
+							}
 						}
 					}
 				}
@@ -149,12 +154,16 @@ func TestConvPaths(t *testing.T) {
 		convCase(2, 8, 8, 33, 3, 29, 1, "same"),
 		convCase(2, 11, 9, 19, 1, 37, 1, "valid"),
 		{N: 2, H: 8, W: 8, C: 11, KH: 5, KW: 5, F: 9, SH: 2, SW: 2, PadTop: 2, PadLeft: 2, OH: 4, OW: 4},
+		sameConv5(5, 8, 29, 37),
+		tconv5(3, 4, 41, 19),
 	}
 	for _, path := range pathNames() {
 		for ci, p := range cases {
 			t.Run(fmt.Sprintf("%s/%+v", path, p), func(t *testing.T) {
 				defer forcePath(t, path)()
-				runConvCase(t, r, p, []int{p.tileRows(), 13}[ci%2], convPlans[ci%len(convPlans)])
+				pl := convPlans[ci%len(convPlans)]
+				pl.split = ci%2 == 0 || p.splitK()
+				runConvCase(t, r, p, []int{p.tileRows(), 13}[ci%2], pl)
 			})
 		}
 	}
@@ -193,4 +202,133 @@ func TestConvValidate(t *testing.T) {
 		}
 	}()
 	Conv2D(good, make([]float32, 1), make([]float32, 108), make([]float32, 200), false)
+}
+
+// TestConvPadding stresses the tiles and the split by filter row on shapes
+// where much of the filter reads padding: 1×1 and odd-sized images, kernels
+// larger than the input, every PadTop and PadLeft from 0 to KH−1 (and
+// padding beyond the kernel, where some outputs read nothing but padding),
+// strides 1 to 3.
+func TestConvPadding(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	sizes := []int{1, 2, 3, 5, 7}
+	i := 0
+	for _, k := range []int{1, 2, 3, 5} {
+		for s := 1; s <= 3; s++ {
+			for top := 0; top <= k; top++ {
+				for left := 0; left <= k; left++ {
+					if (top == k) != (left == k) { // one case with both beyond the kernel
+						continue
+					}
+					p := ConvParams{N: 1 + r.IntN(3), H: sizes[r.IntN(len(sizes))], W: sizes[r.IntN(len(sizes))],
+						C: 1 + r.IntN(5), KH: k, KW: k, F: 1 + r.IntN(5), SH: s, SW: s, PadTop: top, PadLeft: left}
+					p.OH = max(1, (p.H+top+r.IntN(k)-k)/s+1)
+					p.OW = max(1, (p.W+left+r.IntN(k)-k)/s+1)
+					rows := []int{p.tileRows(), 1 + r.IntN(2*p.OH*p.OW)}[i%2]
+					pl := convPlans[i%len(convPlans)]
+					i++
+					for _, split := range []bool{false, true} {
+						pl.split = split
+						t.Run(fmt.Sprintf("%+v/rows=%d/plan=%v", p, rows, pl), func(t *testing.T) {
+							runConvCase(t, r, p, rows, pl)
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestValidOutputRows checks the output rows of each filter row, and so the
+// rows the split products skip, against the definition.
+func TestValidOutputRows(t *testing.T) {
+	for _, h := range []int{1, 2, 5, 8} {
+		for _, k := range []int{1, 3, 5} {
+			for s := 1; s <= 3; s++ {
+				for top := 0; top <= k+1; top++ {
+					p := ConvParams{H: h, KH: k, SH: s, PadTop: top, OH: (h+2*top-k+s)/s + 1}
+					for ky := range k {
+						lo, hi := p.validOutputRows(ky)
+						for oy := range p.OH {
+							iy := oy*s + ky - top
+							if want, got := iy >= 0 && iy < h, oy >= lo && oy < hi; got != want {
+								t.Errorf("%+v ky=%d: rows [%d,%d) contain oy=%d: %v, want %v (iy=%d)",
+									p, ky, lo, hi, oy, got, want, iy)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestForTiles checks that the tiles cover every output position once, in
+// order of images, and hold at most maxTileLen positions.
+func TestForTiles(t *testing.T) {
+	for _, p := range []ConvParams{{N: 5, OH: 3, OW: 4}, {N: 1, OH: 1, OW: 1}, {N: 3, OH: 7, OW: 2}} {
+		for _, rows := range []int{1, 2, 5, 12, 13, 24, 100} {
+			for _, nr := range [][2]int{{0, p.N}, {p.N / 2, p.N}} {
+				for _, split := range []bool{false, true} {
+					seen := make([]int, p.N*p.OH*p.OW)
+					most := p.maxTileLen(nr[0], nr[1], rows)
+					p.forTiles(nr[0], nr[1], rows, split, func(tl convTile) {
+						if l := tl.len(p); l > most || l < 1 {
+							t.Errorf("%+v rows=%d: tile %+v holds %d positions, want 1 to %d", p, rows, tl, l, most)
+						}
+						first, contiguous := tl.contiguous(p)
+						for r := range tl.len(p) {
+							n, oy, ox := tl.pos(p, r)
+							i := (n*p.OH+oy)*p.OW + ox
+							seen[i]++
+							if back := tl.row(p, n, oy, ox); back != r {
+								t.Errorf("tile %+v: row(pos(%d)) = %d", tl, r, back)
+							}
+							if contiguous && i != first+r {
+								t.Errorf("contiguous tile %+v: row %d is position %d, want %d", tl, r, i, first+r)
+							}
+						}
+					})
+					for i, c := range seen {
+						if want := b2i(i >= nr[0]*p.OH*p.OW); c != want {
+							t.Fatalf("%+v rows=%d images %v split=%v: position %d covered %d times, want %d",
+								p, rows, nr, split, i, c, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestSplitK(t *testing.T) {
+	tests := []struct {
+		name string
+		p    ConvParams
+		want bool
+	}{
+		{"D1 C=3 too shallow", sdDCGANLayers[0].p, false},
+		{"D2 3/80 padded", sdDCGANLayers[1].p, true},
+		{"D4 3/20 padded", sdDCGANLayers[3].p, true},
+		{"Dmerge", sdDCGANLayers[4].p, true},
+		{"G1", sdDCGANLayers[5].p, true},
+		{"1x1 kernel", ConvParams{N: 1, H: 4, W: 4, C: 64, KH: 1, KW: 1, F: 8, SH: 2, SW: 2, PadTop: 1, OH: 3, OW: 3}, false},
+		{"valid", convCase(2, 9, 9, 64, 3, 8, 1, "valid"), false},
+		{"1/54 padded", ConvParams{N: 1, H: 18, W: 18, C: 64, KH: 3, KW: 3, F: 8, SH: 1, SW: 1, OH: 17, OW: 18}, false},
+		{"1/32 padded", ConvParams{N: 1, H: 16, W: 16, C: 32, KH: 2, KW: 2, F: 8, SH: 1, SW: 1, PadTop: 1, OH: 16, OW: 16}, true},
+		{"KW·C = 63", ConvParams{N: 1, H: 8, W: 8, C: 21, KH: 3, KW: 3, F: 8, SH: 1, SW: 1, PadTop: 1, OH: 8, OW: 8}, false},
+		{"1/16 padded", ConvParams{N: 1, H: 8, W: 8, C: 32, KH: 2, KW: 2, F: 8, SH: 1, SW: 1, PadTop: 1, OH: 8, OW: 8}, true},
+	}
+	for _, tt := range tests {
+		if got := tt.p.splitK(); got != tt.want {
+			t.Errorf("%s: splitK(%+v) = %v, want %v", tt.name, tt.p, got, tt.want)
+		}
+	}
 }

@@ -21,6 +21,10 @@
 // shared by all tiles (gemm_prepacked.go); the data gradient scatters its
 // product back with col2im. Large batches are split between cores (each
 // core runs its own tiles), small ones share each tile (conv_plan.go).
+// Where a good part of the filter reads the zero padding (small images,
+// stride 2), K is split by filter row (conv_blocks.go): each filter row is
+// multiplied only over the output rows whose input row lies inside the
+// image, the tile's rows being ordered by output row for that (conv_tile.go).
 //
 // Results are deterministic: the order of the floating-point sums depends
 // only on the shapes, the CPU's kernel and GOMAXPROCS, not on timing.

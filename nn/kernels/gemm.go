@@ -170,7 +170,9 @@ func (g *gemmArgs) atA(i, p int) float32 {
 
 // parallel splits C into one block of rows (or columns, when C is wide) for
 // each of up to workers goroutines and runs the blocked algorithm on each.
-func (g *gemmArgs) parallel(kern *microKernel, m, n, workers int) {
+// It takes g by value so that only its own copy, not the caller's, moves
+// to the heap for the goroutines.
+func (g gemmArgs) parallel(kern *microKernel, m, n, workers int) {
 	splitRows := m >= n
 	units, unit := ceilDiv(n, kern.nr), kern.nr
 	if splitRows {

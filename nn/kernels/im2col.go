@@ -1,16 +1,16 @@
 package kernels
 
-// im2col writes the receptive fields of output positions r0 ≤ r < r1 (r
-// indexes (n, oy, ox) in row-major order) as the rows of col, an
-// (r1−r0)×(KH·KW·C) matrix whose columns are ordered (ky, kx, c) like the
-// rows of an HWIO filter. Out-of-range x contributes zeros:
+// im2col writes the receptive fields of rows r0 ≤ r < r1 of tile t (see
+// convTile for their order) as the rows of col, an (r1−r0)×(KH·KW·C) matrix
+// whose columns are ordered (ky, kx, c) like the rows of an HWIO filter.
+// Out-of-range x contributes zeros: for row r at position (n, oy, ox),
 //
 //	col[(r−r0)*K + (ky*KW+kx)*C + c] = x[n, oy·SH+ky−PadTop, ox·SW+kx−PadLeft, c]
-func im2col(p ConvParams, x, col []float32, r0, r1 int) {
+func im2col(p ConvParams, x, col []float32, t convTile, r0, r1 int) {
 	rowLen := p.KW * p.C
 	k := p.KH * rowLen
 	for r := r0; r < r1; r++ {
-		ox, oy, n := r%p.OW, r/p.OW%p.OH, r/(p.OW*p.OH)
+		n, oy, ox := t.pos(p, r)
 		dst := col[(r-r0)*k : (r-r0+1)*k]
 		ix0 := ox*p.SW - p.PadLeft
 		lo, hi := max(0, -ix0), min(p.KW, p.W-ix0) // kx range that lands inside x
@@ -29,30 +29,35 @@ func im2col(p ConvParams, x, col []float32, r0, r1 int) {
 	}
 }
 
-// col2im is the transpose of im2col: it adds each row of col back into the
-// positions of dx that im2col read it from,
+// col2im is the transpose of im2col for the rows of tile t that belong to
+// images n0 ≤ n < n1: it adds each of those rows of col (the tile's whole
+// column matrix) back into the positions of dx that im2col read it from,
 //
-//	dx[n, oy·SH+ky−PadTop, ox·SW+kx−PadLeft, c] += col[(r−r0)*K + (ky*KW+kx)*C + c]
+//	dx[n, oy·SH+ky−PadTop, ox·SW+kx−PadLeft, c] += col[r*K + (ky*KW+kx)*C + c]
 //
-// skipping out-of-range positions.
-func col2im(p ConvParams, col, dx []float32, r0, r1 int) {
+// skipping out-of-range positions (whose values in col are never read).
+func col2im(p ConvParams, col, dx []float32, t convTile, n0, n1 int) {
 	rowLen := p.KW * p.C
 	k := p.KH * rowLen
-	for r := r0; r < r1; r++ {
-		ox, oy, n := r%p.OW, r/p.OW%p.OH, r/(p.OW*p.OH)
-		src := col[(r-r0)*k : (r-r0+1)*k]
-		ix0 := ox*p.SW - p.PadLeft
-		lo, hi := max(0, -ix0), min(p.KW, p.W-ix0)
-		if lo >= hi {
-			continue
-		}
-		for ky := range p.KH {
-			iy := oy*p.SH + ky - p.PadTop
-			if iy < 0 || iy >= p.H {
-				continue
+	for n := n0; n < n1; n++ {
+		for oy := t.oy0; oy < t.oy1; oy++ {
+			for ox := range p.OW {
+				r := t.row(p, n, oy, ox)
+				src := col[r*k : (r+1)*k]
+				ix0 := ox*p.SW - p.PadLeft
+				lo, hi := max(0, -ix0), min(p.KW, p.W-ix0)
+				if lo >= hi {
+					continue
+				}
+				for ky := range p.KH {
+					iy := oy*p.SH + ky - p.PadTop
+					if iy < 0 || iy >= p.H {
+						continue
+					}
+					dst := ((n*p.H+iy)*p.W + ix0) * p.C
+					addTo(dx[dst+lo*p.C:dst+hi*p.C], src[ky*rowLen+lo*p.C:ky*rowLen+hi*p.C])
+				}
 			}
-			dst := ((n*p.H+iy)*p.W + ix0) * p.C
-			addTo(dx[dst+lo*p.C:dst+hi*p.C], src[ky*rowLen+lo*p.C:ky*rowLen+hi*p.C])
 		}
 	}
 }
