@@ -3,7 +3,6 @@ package data
 import (
 	"bytes"
 	"image"
-	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -67,13 +66,3 @@ func writeBytes(t *testing.T, path string, data []byte) {
 	}
 }
 
-// uniform returns a w×h image of one colour.
-func uniform(c color.Color, w, h int) *image.RGBA {
-	m := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			m.Set(x, y, c)
-		}
-	}
-	return m
-}
