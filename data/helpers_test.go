@@ -65,4 +65,3 @@ func writeBytes(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
-
