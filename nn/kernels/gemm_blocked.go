@@ -76,7 +76,7 @@ func (g *gemmArgs) blocked(kern *microKernel, i0, i1, j0, j1 int) {
 // dimension k: at most kc, and equal for all blocks but the last (so that
 // k = 1600 gives 4 blocks of 400, not 3 of 512 and one of 64).
 func (kern *microKernel) depth(k int) int {
-	return ceilDiv(k, ceilDiv(k, kern.kc))
+	return ceilDiv(k, max(ceilDiv(k, kern.kc), 1)) // k = 0: depth 0, no blocks
 }
 
 // maxTile bounds mr·nr over all micro-kernels (for the edge-tile buffer).
