@@ -35,9 +35,9 @@ func writeRealGrid(runDir string, o Options, ds *data.Dataset) error {
 	rows, cols := min(o.PreviewIDs, len(ds.Identities)), o.PreviewObs
 	cells := make([][]float32, rows*cols)
 	for r := range rows {
-		id := ds.Identities[r*len(ds.Identities)/rows]
-		for c := range min(cols, len(id.Images)) {
-			img, err := ds.Image(r*len(ds.Identities)/rows, c)
+		id := r * len(ds.Identities) / rows
+		for c := range min(cols, len(ds.Identities[id].Images)) {
+			img, err := ds.Image(id, c)
 			if err != nil {
 				return err
 			}

@@ -90,9 +90,12 @@ func (t *trainer) trainStep() (stats, error) {
 		return s, fmt.Errorf("step %d: %w", t.step+1, err)
 	}
 	t.step++
-	for name, v := range map[string]float64{"discriminator loss": s.DLoss, "generator loss": s.GLoss} {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return s, fmt.Errorf("step %d: the %s is %g: training diverged", t.step, name, v)
+	for _, l := range [...]struct {
+		name string
+		v    float64
+	}{{"discriminator loss", s.DLoss}, {"generator loss", s.GLoss}} {
+		if math.IsNaN(l.v) || math.IsInf(l.v, 0) {
+			return s, fmt.Errorf("step %d: the %s is %g: training diverged", t.step, l.name, l.v)
 		}
 	}
 	return s, nil

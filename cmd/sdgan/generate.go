@@ -159,14 +159,14 @@ func readLatents(path string, cfg model.Config) (latentsFile, error) {
 	if len(lf.ZI) == 0 || len(lf.ZO) == 0 {
 		return lf, fmt.Errorf("--latents %s: want non-empty zi and zo lists", path)
 	}
-	for name, codes := range map[string][][]float32{"zi": lf.ZI, "zo": lf.ZO} {
-		want := cfg.DI
-		if name == "zo" {
-			want = cfg.DO
-		}
-		for i, c := range codes {
-			if len(c) != want {
-				return lf, fmt.Errorf("--latents %s: %s[%d] has %d values; this model wants %d", path, name, i, len(c), want)
+	for _, part := range [...]struct {
+		name  string
+		codes [][]float32
+		want  int
+	}{{"zi", lf.ZI, cfg.DI}, {"zo", lf.ZO, cfg.DO}} {
+		for i, c := range part.codes {
+			if len(c) != part.want {
+				return lf, fmt.Errorf("--latents %s: %s[%d] has %d values; this model wants %d", path, part.name, i, len(c), part.want)
 			}
 		}
 	}

@@ -82,7 +82,7 @@ var gemmSizes = []struct{ m, n, k int }{
 	{13, 97, 19}, {5, 33, 300}, {3, 4, 0}, // k = 0: C = beta·C
 }
 
-var gemmScalars = []struct{ alpha, beta float32 }{{1, 0}, {0.5, -1.5}, {-2, 1}, {1.25, 0}, {0, 0.75}}
+var gemmScalars = []struct{ alpha, beta float32 }{{1, 0}, {0.5, -1.5}, {-2, 1}, {1.25, 0}, {0, 0.75}, {1, -0.5}}
 
 var strategies = []struct {
 	name  string
@@ -180,6 +180,12 @@ func TestSgemm(t *testing.T) {
 							runGemmCase(t, r, withKernel(kern, st.strat), transA, transB, sz.m, sz.n, sz.k, sc.alpha, sc.beta,
 								(si+ai+tr)%3)
 						})
+						if sc.alpha == 1 { // the path with B packed once, as the convolutions' filters (alpha 1 only)
+							t.Run(name+"/prepackedB", func(t *testing.T) {
+								runGemmCase(t, r, withPackedB(kern, st.strat), transA, transB, sz.m, sz.n, sz.k, 1, sc.beta,
+									(si+ai+tr)%3)
+							})
+						}
 					}
 				}
 			}
