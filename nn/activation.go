@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"sdgan/nn/kernels"
 )
 
 // Activation is a pointwise nonlinearity that the fused ops (Conv2DAct, ConvTranspose2DAct, BatchNormAct) apply
@@ -82,16 +84,10 @@ func (a Activation) applyRange(x, y []float32) {
 	case actIdentity:
 		copy(y, x)
 	case actLeaky:
-		// Branch-free: the sign bit picks the factor (a branch on random signs mispredicts half the time).
 		// x·1 = x and x·alpha are exactly what LeakyReLU computes; for ReLU, x < 0 gives −0, which equals 0.
-		f := [2]float32{1, a.alpha}
-		for i, v := range x {
-			y[i] = v * f[math.Float32bits(v)>>31]
-		}
+		kernels.Leaky(y, x, a.alpha)
 	case actTanh:
-		for i, v := range x {
-			y[i] = tanh32(v)
-		}
+		kernels.Tanh(y, x)
 	case actELU:
 		for i, v := range x {
 			if v <= 0 {
@@ -113,14 +109,7 @@ func (a Activation) gradInPlace(y, g []float32) {
 		switch a.kind {
 		case actLeaky:
 			// y > 0 exactly when x > 0 (alpha ≥ 0): factor 1, else alpha (ReLU: 0), as LeakyReLU's derivative.
-			f := [2]float32{a.alpha, 1}
-			for i, v := range y {
-				p := 0
-				if v > 0 { // compiled to a flag set, not a branch
-					p = 1
-				}
-				g[i] *= f[p]
-			}
+			kernels.LeakyGrad(g, y, a.alpha)
 		default:
 			for i, v := range y {
 				g[i] *= a.derivAt(v)
@@ -135,14 +124,7 @@ func (a Activation) gradAdd(y, gy, gx []float32) {
 		y, gy, gx := y[lo:hi], gy[lo:hi], gx[lo:hi]
 		switch a.kind {
 		case actLeaky:
-			f := [2]float32{a.alpha, 1}
-			for i, v := range y {
-				p := 0
-				if v > 0 {
-					p = 1
-				}
-				gx[i] += gy[i] * f[p]
-			}
+			kernels.LeakyGradAdd(gx, gy, y, a.alpha)
 		default:
 			for i, v := range y {
 				gx[i] += gy[i] * a.derivAt(v)
@@ -187,47 +169,5 @@ func activate(x *Tensor, a Activation) *Tensor {
 	return out
 }
 
-// tanh32 is tanh for float32: Eigen's rational approximation (a degree-13 odd polynomial over a degree-6 even
-// one on |x| < 7.9988, and ±1 beyond, which is within 2.3e-7 of tanh there), evaluated in float64 (as fast as float32 in
-// scalar code, and it keeps rounding out of the error), several times faster than math.Tanh (about 28 ns).
-func tanh32(x float32) float32 {
-	const (
-		clamp = 7.99881172180175781
-		a1    = 4.89352455891786e-03
-		a3    = 6.37261928875436e-04
-		a5    = 1.48572235717979e-05
-		a7    = 5.12229709037114e-08
-		a9    = -8.60467152213735e-11
-		a11   = 2.00018790482477e-13
-		a13   = -2.76076847742355e-16
-		b0    = 4.89352518554385e-03
-		b2    = 2.26843463243900e-03
-		b4    = 1.18534705686654e-04
-		b6    = 1.19825839466702e-06
-	)
-	if x != x { // NaN
-		return x
-	}
-	if x > -0.0004 && x < 0.0004 { // tanh(x) = x to float32 precision (also keeps −0)
-		return x
-	}
-	if x >= clamp {
-		return 1
-	}
-	if x <= -clamp {
-		return -1
-	}
-	z := float64(x)
-	x2 := z * z
-	p := x2*a13 + a11
-	p = p*x2 + a9
-	p = p*x2 + a7
-	p = p*x2 + a5
-	p = p*x2 + a3
-	p = p*x2 + a1
-	p *= z
-	q := x2*b6 + b4
-	q = q*x2 + b2
-	q = q*x2 + b0
-	return float32(p / q)
-}
+// tanh32 is tanh for float32: kernels.Tanh32, Eigen's rational approximation, within 2.3e-7 of tanh.
+func tanh32(x float32) float32 { return kernels.Tanh32(x) }

@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"sdgan/nn/kernels"
 )
 
 // BNStats holds a batch-norm layer's running averages and settings. Momentum follows TensorFlow's convention:
@@ -85,13 +87,13 @@ func BatchNormGroups(x, gamma, beta *Tensor, st *BNStats, training bool, act Act
 		xg, yg := x.Data[gi*m*c:(gi+1)*m*c], out.Data[gi*m*c:(gi+1)*m*c]
 		parallelRows(m, c, func(_, r0, r1 int) {
 			xs, ys := xg[r0*c:r1*c], yg[r0*c:r1*c]
-			for i := 0; i < len(xs); i += c {
-				xr, yr := xs[i:i+c], ys[i:i+c]
-				for j := range c {
-					yr[j] = (xr[j]-mu[j])*k[j] + beta.Data[j]
-				}
-			}
-			if act != Identity {
+			switch act.kind {
+			case actIdentity:
+				kernels.BatchNormRows(ys, xs, mu, k, beta.Data)
+			case actLeaky: // the activation in the same pass
+				kernels.BatchNormRowsLeaky(ys, xs, mu, k, beta.Data, act.alpha)
+			default:
+				kernels.BatchNormRows(ys, xs, mu, k, beta.Data)
 				act.applyRange(ys, ys)
 			}
 		})
@@ -212,17 +214,7 @@ func batchNormBackward(x []float32, gamma, beta *Tensor, dz, gx []float32, inPla
 		}
 	}
 	parallelRows(m, c, func(_, r0, r1 int) {
-		for i := r0 * c; i < r1*c; i += c {
-			xr, gr, dr := x[i:i+c], dz[i:i+c], gx[i:i+c]
-			for j := range c {
-				xh := (xr[j] - mean[j]) * invStd[j]
-				d := k[j] * (gr[j] - mg[j] - xh*mgx[j])
-				if inPlace { // dr is gr
-					dr[j] = d
-				} else {
-					dr[j] += d
-				}
-			}
-		}
+		lo, hi := r0*c, r1*c // when inPlace, gx is dz
+		kernels.BatchNormGradRows(gx[lo:hi], x[lo:hi], dz[lo:hi], mean, invStd, k, mg, mgx, !inPlace)
 	})
 }

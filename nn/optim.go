@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"sdgan/nn/kernels"
 )
 
 // Adam is the Adam optimiser (Kingma & Ba), with PyTorch's update:
@@ -35,21 +37,14 @@ func (o *Adam) Step() {
 	c2 := 1 - math.Pow(float64(o.Beta2), t)
 	stepSize := float32(float64(o.LR) / c1)
 	sqrtC2 := float32(math.Sqrt(c2))
-	b1, b2 := o.Beta1, o.Beta2
+	co := kernels.AdamCoeffs{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, StepSize: stepSize, SqrtC2: sqrtC2}
 	for i, p := range o.params {
 		if p.Grad == nil {
 			continue
 		}
-		m, v, eps := o.m[i].Data, o.v[i].Data, o.Eps
+		m, v := o.m[i].Data, o.v[i].Data
 		parallel(len(p.Grad), func(_, lo, hi int) { // elementwise: the split cannot change the result
-			for j, g := range p.Grad[lo:hi] {
-				j += lo
-				m[j] = b1*m[j] + (1-b1)*g
-				v[j] = b2*v[j] + (1-b2)*g*g
-				denom := float32(math.Sqrt(float64(v[j])))/sqrtC2 + eps
-				p.Data[j] -= stepSize * m[j] / denom
-			}
-			clear(p.Grad[lo:hi])
+			kernels.AdamStep(p.Data[lo:hi], p.Grad[lo:hi], m[lo:hi], v[lo:hi], co)
 		})
 	}
 }

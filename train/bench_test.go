@@ -3,6 +3,7 @@
 package train
 
 import (
+	"math/rand/v2"
 	"syscall"
 	"testing"
 	"time"
@@ -51,3 +52,23 @@ func benchStep(b *testing.B, arch string, res int) {
 
 func BenchmarkTrainStepDCGAN64(b *testing.B) { benchStep(b, model.DCGAN, 64) }
 func BenchmarkTrainStepDCGAN32(b *testing.B) { benchStep(b, model.DCGAN, 32) }
+
+func BenchmarkGenerateDCGAN64(b *testing.B) {
+	cfg := model.DefaultConfig(model.DCGAN, 64, 3)
+	g, err := model.NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	z := make([]float32, 64*cfg.Z())
+	model.TupleZ(rng, cfg, 32, z)
+	model.Generate(g, cfg, z)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime(b)
+	for range b.N {
+		model.TupleZ(rng, cfg, 32, z)
+		model.Generate(g, cfg, z)
+	}
+	b.ReportMetric((cpuTime(b)-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
