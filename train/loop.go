@@ -52,16 +52,23 @@ func (a *statsSum) mean() stats {
 // logLine is one line of stats.jsonl: the means of the steps since the previous line.
 type logLine struct {
 	Step      int64   `json:"step"`
-	Seconds   float64 `json:"seconds"`          // wall-clock seconds since this process started training
-	ImgPerSec float64 `json:"img_per_s"`        // fake images generated per second over the last log interval
-	DLoss     float64 `json:"d_loss"`           //
-	GLoss     float64 `json:"g_loss"`           //
-	LReal     float64 `json:"l_real,omitempty"` // BEGAN: L(x)
-	LFake     float64 `json:"l_fake,omitempty"` // BEGAN: L(G(z))
-	KT        float64 `json:"k_t,omitempty"`    // BEGAN: k_t used by this step
-	M         float64 `json:"m,omitempty"`      // BEGAN: convergence measure
-	LRG       float64 `json:"lr_g"`
-	LRD       float64 `json:"lr_d"`
+	Seconds   float64 `json:"seconds"`   // wall-clock seconds since this process started training
+	ImgPerSec float64 `json:"img_per_s"` // fake images generated per second over the last log interval
+	DLoss     float64 `json:"d_loss"`    //
+	GLoss     float64 `json:"g_loss"`    //
+	*BEGANLine
+	LRG float64 `json:"lr_g"`
+	LRD float64 `json:"lr_d"`
+}
+
+// BEGANLine holds the SD-BEGAN figures of a stats.jsonl line (exported only so that encoding/json can fill the
+// embedded pointer when a resumed run reads its log back); SD-DCGAN lines have none (a nil pointer), while an SD-BEGAN
+// line always has all four, k_t = 0 included.
+type BEGANLine struct {
+	LReal float64 `json:"l_real"` // L(x)
+	LFake float64 `json:"l_fake"` // L(G(z))
+	KT    float64 `json:"k_t"`    // k_t used by this step
+	M     float64 `json:"m"`      // convergence measure
 }
 
 // ResumeOptions reads the options and latest checkpoint of the run in dir.
@@ -171,7 +178,10 @@ func Run(ctx context.Context, job Job) error {
 			acc = statsSum{}
 			line := logLine{Step: t.step, Seconds: now.Sub(start).Seconds(),
 				ImgPerSec: imagesPerStep * float64(t.step-lastLogStep) / now.Sub(lastLog).Seconds(),
-				DLoss:     m.DLoss, GLoss: m.GLoss, LReal: m.LReal, LFake: m.LFake, KT: m.KT, M: m.M, LRG: lrG, LRD: lrD}
+				DLoss:     m.DLoss, GLoss: m.GLoss, LRG: lrG, LRD: lrD}
+			if o.Model.Arch == model.BEGAN {
+				line.BEGANLine = &BEGANLine{LReal: m.LReal, LFake: m.LFake, KT: m.KT, M: m.M}
+			}
 			lastLog, lastLogStep = now, t.step
 			hist = append(hist, line)
 			b, _ := json.Marshal(line)
@@ -245,7 +255,8 @@ func thousands(n int) string {
 	return s
 }
 
-// loadHistory reads stats.jsonl for the plot and drops lines past step (written after the checkpoint that a
+// loadHistory reads stats.jsonl for the plot and drops lines that do not parse (a line cut short by a crash) and
+// lines past step (written after the checkpoint that a
 // resumed run continues from, so they will be written again), rewriting the file when it drops any.
 func loadHistory(dir string, step int64) ([]logLine, error) {
 	path := filepath.Join(dir, "stats.jsonl")
@@ -276,4 +287,12 @@ func loadHistory(dir string, step int64) ([]logLine, error) {
 		}
 	}
 	return hist, nil
+}
+
+// began returns the line's SD-BEGAN figures, zero where it has none (a line written by an older version).
+func (l logLine) began() BEGANLine {
+	if l.BEGANLine == nil {
+		return BEGANLine{}
+	}
+	return *l.BEGANLine
 }

@@ -68,8 +68,8 @@ func writePlot(runDir string, o Options, hist []logLine) error {
 	add("G loss", 0, func(l logLine) float64 { return l.GLoss })
 	panels := []string{"loss"}
 	if o.Model.Arch == model.BEGAN {
-		add("k_t", 1, func(l logLine) float64 { return l.KT })
-		add("M (convergence)", 2, func(l logLine) float64 { return l.M })
+		add("k_t", 1, func(l logLine) float64 { return l.began().KT })
+		add("M (convergence)", 2, func(l logLine) float64 { return l.began().M })
 		panels = append(panels, "k_t", "M")
 	}
 	title := fmt.Sprintf("sdgan %s %d×%d k=%d, loss %s", o.Model.Arch, o.Model.Res, o.Model.Res, o.Model.K, o.Loss)

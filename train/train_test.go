@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/png"
 	"io"
@@ -116,9 +117,25 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 					t.Errorf("run folder lacks %s", f)
 				}
 			}
-			// The resumed run's log has each step once.
-			if n := strings.Count(string(readFile(t, filepath.Join(split, "stats.jsonl"))), "\n"); n != 4 {
+			// The resumed run's log has each step once; SD-BEGAN lines always carry k_t and M (the first step's
+			// k_t is 0), SD-DCGAN lines never.
+			log := string(readFile(t, filepath.Join(split, "stats.jsonl")))
+			if n := strings.Count(log, "\n"); n != 4 {
 				t.Errorf("stats.jsonl of the resumed run has %d lines, want 4", n)
+			}
+			for i, line := range strings.Split(strings.TrimSpace(log), "\n") {
+				var fields map[string]float64
+				if err := json.Unmarshal([]byte(line), &fields); err != nil {
+					t.Fatalf("stats.jsonl line %d: %v", i+1, err)
+				}
+				for _, key := range []string{"l_real", "l_fake", "k_t", "m"} {
+					if _, ok := fields[key]; ok != (arch == model.BEGAN) {
+						t.Errorf("stats.jsonl line %d: has %s = %v, want it exactly in SD-BEGAN logs", i+1, key, ok)
+					}
+				}
+				if arch == model.BEGAN && i == 0 && fields["k_t"] != 0 {
+					t.Errorf("stats.jsonl line 1: k_t %v, want 0 (k_0 = 0)", fields["k_t"])
+				}
 			}
 		})
 	}
