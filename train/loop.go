@@ -256,8 +256,8 @@ func thousands(n int) string {
 }
 
 // loadHistory reads stats.jsonl for the plot and drops lines that do not parse (a line cut short by a crash) and
-// lines past step (written after the checkpoint that a
-// resumed run continues from, so they will be written again), rewriting the file when it drops any.
+// lines past step (written after the checkpoint that a resumed run continues from, so they will be written again),
+// rewriting the file when it drops any.
 func loadHistory(dir string, step int64) ([]logLine, error) {
 	path := filepath.Join(dir, "stats.jsonl")
 	b, err := os.ReadFile(path)
