@@ -52,6 +52,7 @@ func benchStep(b *testing.B, arch string, res int) {
 
 func BenchmarkTrainStepDCGAN64(b *testing.B) { benchStep(b, model.DCGAN, 64) }
 func BenchmarkTrainStepDCGAN32(b *testing.B) { benchStep(b, model.DCGAN, 32) }
+func BenchmarkTrainStepBEGAN32(b *testing.B) { benchStep(b, model.BEGAN, 32) }
 
 func BenchmarkGenerateDCGAN64(b *testing.B) {
 	cfg := model.DefaultConfig(model.DCGAN, 64, 3)
