@@ -60,6 +60,28 @@ func (tp *Tape) Reset() {
 	clear(tp.slot)
 }
 
+// Mark returns the tape's current position, for Release.
+func (tp *Tape) Mark() int { return len(tp.made) }
+
+// Release forgets the tensors made on the tape since mark (from Mark) and recycles their memory before Reset:
+// the way to free the activations of a part of the step that is finished (say, a discriminator update whose
+// backward pass and optimiser step are done) while the step goes on. Those tensors must not be used afterwards
+// (their Data and Grad become nil, as at Reset); tensors made before mark keep everything they have, including a
+// gradient buffer the tape handed them since.
+func (tp *Tape) Release(mark int) {
+	if mark < 0 || mark > len(tp.made) {
+		panic(fmt.Sprintf("nn: release to mark %d of a tape holding %d tensors", mark, len(tp.made)))
+	}
+	for _, t := range tp.made[mark:] {
+		if !t.view {
+			tp.release(t.Data)
+		}
+		t.Data, t.Grad, t.parents, t.backward = nil, nil, nil, nil
+	}
+	clear(tp.made[mark:])
+	tp.made = tp.made[:mark]
+}
+
 // alloc hands out a buffer of n floats, zeroed when zero is set (otherwise its contents are arbitrary).
 func (tp *Tape) alloc(n int, zero bool) []float32 {
 	if n == 0 {
@@ -185,7 +207,7 @@ func result(shape []int, inputs ...*Tensor) (out *Tensor, record bool) {
 // viewResult is result for an op whose output shares the memory data of an input (a view, such as Reshape's):
 // nothing is allocated for it, and the tape, if any, lists the view so that Reset invalidates it too.
 func viewResult(shape []int, data []float32, inputs ...*Tensor) (out *Tensor, record bool) {
-	out = &Tensor{Shape: slices.Clone(shape), Data: data}
+	out = &Tensor{Shape: slices.Clone(shape), Data: data, view: true}
 	tp := tapeOf(inputs...)
 	if tp == nil {
 		return out, false

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -147,4 +148,73 @@ func TestParallelPassesAreDeterministic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Release frees exactly the tensors made since the mark: their buffers go back to the tape (the next tensor of
+// that size reuses one), a Reshape view of an older tensor does not take its base's memory with it, and a
+// computation that frees a finished part of the step gives the same gradients as one that keeps it.
+func TestReleaseSinceMark(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 7))
+	w := New(5, 3)
+	InitUniform(rng, -1, 1, w)
+	w.SetRequiresGrad(true)
+	x := make([]float32, 7*5)
+	for i := range x {
+		x[i] = rng.Float32()*2 - 1
+	}
+	// step runs a "discriminator" part (loss a, backward) and then a "generator" part (loss b) from the same
+	// input, releasing the first part's tensors in between when release is set.
+	step := func(release bool) (grad []float32, kept *Tensor, freed []*Tensor, tp *Tape) {
+		tp = NewTape()
+		in := tp.Input(x, 7, 5)
+		h := Tanh(MatMul(in, w)) // made before the mark: must survive
+		view := Reshape(h, 21)   // a view made before the mark
+		mark := tp.Mark()
+		a := Mean(Mul(MatMul(in, w), MatMul(in, w)))
+		tail := Reshape(h, 3, 7) // a view of an older tensor, made after the mark
+		tp.Backward(a)
+		if release {
+			tp.Release(mark)
+			checkTapeBuffers(t, tp)
+			freed = []*Tensor{a, tail}
+		}
+		b := Mean(Mul(view, view))
+		tp.Backward(b)
+		return append([]float32(nil), w.Grad...), h, freed, tp
+	}
+	want, _, _, _ := step(false)
+	w.ZeroGrad()
+	got, kept, freed, tp := step(true)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("gradient %d: %v with Release, %v without", i, got[i], want[i])
+		}
+	}
+	if kept.Data == nil {
+		t.Fatal("Release freed a tensor made before the mark")
+	}
+	for i, f := range freed {
+		if f.Data != nil {
+			t.Errorf("tensor %d made after the mark still has its data", i)
+		}
+	}
+	// The 7×3 buffers of the first part are free again: a new one reuses one of them, not the kept tensor's.
+	before := append([]float32(nil), kept.Data...)
+	fresh := tp.Zeros(7, 3)
+	for i := range fresh.Data {
+		fresh.Data[i] = 42
+	}
+	if !slices.Equal(kept.Data, before) {
+		t.Fatal("a tensor made after Release shares memory with one made before the mark")
+	}
+	if n := len(tp.free[21]); n == 0 {
+		t.Error("no 21-float buffer left free after Release: the first part's memory was not recycled")
+	}
+	checkTapeBuffers(t, tp)
+	defer func() {
+		if recover() == nil {
+			t.Error("Release to a mark beyond the tape did not panic")
+		}
+	}()
+	tp.Release(len(tp.made) + 1)
 }

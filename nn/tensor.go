@@ -30,6 +30,7 @@ type Tensor struct {
 
 	requiresGrad bool
 	tape         *Tape     // where this tensor's memory and history live; nil for leaves and inference
+	view         bool      // Data belongs to another tensor (a Reshape view)
 	parents      []*Tensor // inputs of the op that made this tensor
 	backward     func()    // propagates Grad to the parents; nil for leaves or once run
 }

@@ -126,6 +126,7 @@ func (t *trainer) dcganStep() (stats, error) {
 			return s, err
 		}
 		fake = t.g.Forward(z, true)
+		mark := t.tape.Mark()
 		ld := dLoss(t.d.Forward(real, true), t.d.Forward(fake.Detach(), true))
 		t.tape.Backward(ld)
 		t.optD.Step()
@@ -133,6 +134,7 @@ func (t *trainer) dcganStep() (stats, error) {
 			nn.ClipWeights(float32(t.opt.Clip), t.d.Params()...)
 		}
 		s.DLoss = float64(ld.Item())
+		t.tape.Release(mark) // the discriminator passes are spent: the generator pass reuses their memory
 	}
 	setRequiresGrad(t.d.Params(), false)
 	lg := gLoss(t.d.Forward(fake, true))
@@ -154,17 +156,20 @@ func (t *trainer) beganStep() (stats, error) {
 	}
 	fake := t.g.Forward(z, true)
 	fd := fake.Detach()
+	mark := t.tape.Mark()
 	lReal := nn.L1(t.d.Forward(real, true), real)
 	lFake := nn.L1(t.d.Forward(fd, true), fd)
 	ld := nn.Sub(lReal, nn.Scale(lFake, float32(t.kt)))
 	t.tape.Backward(ld)
+	s := stats{DLoss: float64(ld.Item()), LReal: float64(lReal.Item()), LFake: float64(lFake.Item())}
+	t.tape.Release(mark) // the discriminator's passes are spent: the generator's pass reuses their memory
 	setRequiresGrad(t.d.Params(), false)
 	lg := nn.L1(t.d.Forward(fake, true), fake)
 	t.tape.Backward(lg)
 	setRequiresGrad(t.d.Params(), true)
 	t.optD.Step()
 	t.optG.Step()
-	s := stats{DLoss: float64(ld.Item()), GLoss: float64(lg.Item()), LReal: float64(lReal.Item()), LFake: float64(lFake.Item())}
+	s.GLoss = float64(lg.Item())
 	s.KT = t.kt
 	t.kt, s.M = beganUpdate(t.kt, t.opt.LambdaK, t.opt.Gamma, s.LReal, s.LFake)
 	t.tape.Reset()
