@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"math"
 	"runtime"
 	"sync"
 
@@ -89,12 +88,8 @@ func (a Activation) applyRange(x, y []float32) {
 	case actTanh:
 		kernels.Tanh(y, x)
 	case actELU:
-		for i, v := range x {
-			if v <= 0 {
-				v = float32(math.Expm1(float64(v)))
-			}
-			y[i] = v
-		}
+		// kernels.ELU32: expm1 for x < 0, within one float32 ulp of math.Expm1's
+		kernels.ELU(y, x)
 	}
 }
 
@@ -110,6 +105,8 @@ func (a Activation) gradInPlace(y, g []float32) {
 		case actLeaky:
 			// y > 0 exactly when x > 0 (alpha ≥ 0): factor 1, else alpha (ReLU: 0), as LeakyReLU's derivative.
 			kernels.LeakyGrad(g, y, a.alpha)
+		case actELU:
+			kernels.ELUGrad(g, y) // factor 1 for y > 0, else y + 1, as derivAt
 		default:
 			for i, v := range y {
 				g[i] *= a.derivAt(v)
@@ -125,6 +122,8 @@ func (a Activation) gradAdd(y, gy, gx []float32) {
 		switch a.kind {
 		case actLeaky:
 			kernels.LeakyGradAdd(gx, gy, y, a.alpha)
+		case actELU:
+			kernels.ELUGradAdd(gx, gy, y)
 		default:
 			for i, v := range y {
 				gx[i] += gy[i] * a.derivAt(v)
