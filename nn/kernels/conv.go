@@ -81,6 +81,12 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows
 		return
 	}
 	blocks := p.kBlocks(pl.split)
+	if pl.split {
+		if segs := p.oxSegments(); len(segs) > 1 {
+			conv2DBackwardDataSegments(p, dy, w, dx, accumulate, rows, pl, blocks, segs)
+			return
+		}
+	}
 	wm := make([]filterOperand, len(blocks))
 	for i, b := range blocks { // columns k0 ≤ k < k1 of wᵀ as the F×K matrix
 		wm[i] = newFilterOperand(pl.groups > 1 || m > rows, true, p.F, b.k1-b.k0, w[b.k0*p.F:], p.F)
@@ -112,7 +118,8 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows
 				}
 			}
 			// Scatter the rows back, image by image: goroutines never share an image of dx.
-			forRows(t.n0, t.n1, pl.inner, func(i0, i1 int) { col2im(p, col, dx, t, i0, i1) })
+			rowOf := func(n, oy, ox int) int { return t.row(p, n, oy, ox) }
+			forRows(t.n0, t.n1, pl.inner, func(i0, i1 int) { col2im(p, col, dx, t, rowOf, i0, i1) })
 		})
 	})
 }

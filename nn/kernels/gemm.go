@@ -133,6 +133,10 @@ type gemmArgs struct {
 	c              []float32
 	ldc            int
 	pb             *packedB // if not nil, op(B) already packed (b and ldb unused)
+	// skip, if not nil, names the register tiles of C that the caller will never read: the blocked GEMM leaves
+	// the h×w tile at row i, column j as it is when skip(i, h, j, w) is true (the plain-loop path computes
+	// everything). Convolutions use it to step over products that would only read padding.
+	skip func(i, h, j, w int) bool
 }
 
 // direct computes C[i0:i1, j0:j1] = alpha·op(A)·op(B) + beta·C[…] with

@@ -93,6 +93,9 @@ func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc
 		bpan := bp[jr*kc : jr*kc+kc*nr]
 		for ir := 0; ir < mc; ir += mr {
 			h := min(mr, mc-ir)
+			if g.skip != nil && g.skip(ic+ir, h, jc+jr, w) {
+				continue
+			}
 			apan := ap[ir*kc : ir*kc+kc*mr]
 			off := (ic+ir)*g.ldc + jc + jr
 			if h == mr && w == nr {

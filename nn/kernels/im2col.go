@@ -31,18 +31,19 @@ func im2col(p ConvParams, x, col []float32, t convTile, r0, r1 int) {
 
 // col2im is the transpose of im2col for the rows of tile t that belong to
 // images n0 ≤ n < n1: it adds each of those rows of col (the tile's whole
-// column matrix) back into the positions of dx that im2col read it from,
+// column matrix, position (n, oy, ox) in row rowOf(n, oy, ox)) back into the
+// positions of dx that im2col read it from,
 //
 //	dx[n, oy·SH+ky−PadTop, ox·SW+kx−PadLeft, c] += col[r*K + (ky*KW+kx)*C + c]
 //
 // skipping out-of-range positions (whose values in col are never read).
-func col2im(p ConvParams, col, dx []float32, t convTile, n0, n1 int) {
+func col2im(p ConvParams, col, dx []float32, t convTile, rowOf func(n, oy, ox int) int, n0, n1 int) {
 	rowLen := p.KW * p.C
 	k := p.KH * rowLen
 	for n := n0; n < n1; n++ {
 		for oy := t.oy0; oy < t.oy1; oy++ {
 			for ox := range p.OW {
-				r := t.row(p, n, oy, ox)
+				r := rowOf(n, oy, ox)
 				src := col[r*k : (r+1)*k]
 				ix0 := ox*p.SW - p.PadLeft
 				lo, hi := max(0, -ix0), min(p.KW, p.W-ix0)
