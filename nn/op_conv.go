@@ -121,7 +121,9 @@ func ConvTranspose2DAct(x, w, b *Tensor, stride int, pad Padding, outH, outW int
 	}
 	checkBias("conv2d_transpose", b, p.C)
 	out, record := result([]int{p.N, outH, outW, p.C}, x, w, b)
-	kernels.Conv2DBackwardData(p, x.Data, w.Data, out.Data, false)
+	// Off a tape the result comes zeroed from the heap: adding into it gives the same bits as overwriting and
+	// saves the kernel's clearing pass.
+	kernels.Conv2DBackwardData(p, x.Data, w.Data, out.Data, out.tape == nil)
 	biasAct(out.Data, b, act)
 	if record {
 		out.backward = func() {
