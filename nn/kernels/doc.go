@@ -1,6 +1,8 @@
 // Package kernels holds the dense float32 compute kernels used by package nn:
-// a general matrix multiply (Sgemm) and 2-D convolutions (Conv2D and its two
-// gradients) built on it through im2col / col2im.
+// a general matrix multiply (Sgemm), 2-D convolutions (Conv2D and its two
+// gradients) built on it through im2col / col2im, and the elementwise passes
+// that dominate once the convolutions are fast (batch-norm apply and
+// gradient, leaky ReLU, tanh, ELU and their gradients, the Adam update).
 //
 // All matrices are row-major. Images are NHWC and convolution filters HWIO
 // ([KH, KW, C, F]). The functions panic when their arguments do not describe
@@ -25,6 +27,13 @@
 // stride 2), K is split by filter row (conv_blocks.go): each filter row is
 // multiplied only over the output rows whose input row lies inside the
 // image, the tile's rows being ordered by output row for that (conv_tile.go).
+// The data gradient also skips the left and right padding: its tile's rows
+// are grouped by output-column segment and the GEMM leaves out the register
+// tiles that only read padding (conv_segments.go, gemmArgs.skip).
+//
+// The elementwise kernels (elementwise*.go, elu*.go) each have a portable Go
+// version, which defines the result, and an AVX-512 version that computes the
+// same operations in the same order, so both give the same bits.
 //
 // Results are deterministic: the order of the floating-point sums depends
 // only on the shapes, the CPU's kernel and GOMAXPROCS, not on timing.
