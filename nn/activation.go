@@ -106,10 +106,10 @@ func (a Activation) gradInPlace(y, g []float32) {
 			// y > 0 exactly when x > 0 (alpha ≥ 0): factor 1, else alpha (ReLU: 0), as LeakyReLU's derivative.
 			kernels.LeakyGrad(g, y, a.alpha)
 		case actELU:
-			kernels.ELUGrad(g, y) // factor 1 for y > 0, else y + 1, as derivAt
-		default:
+			kernels.ELUGrad(g, y) // factor 1 for y > 0, else y + 1
+		case actTanh:
 			for i, v := range y {
-				g[i] *= a.derivAt(v)
+				g[i] *= 1 - v*v
 			}
 		}
 	})
@@ -124,31 +124,16 @@ func (a Activation) gradAdd(y, gy, gx []float32) {
 			kernels.LeakyGradAdd(gx, gy, y, a.alpha)
 		case actELU:
 			kernels.ELUGradAdd(gx, gy, y)
-		default:
+		case actTanh:
 			for i, v := range y {
-				gx[i] += gy[i] * a.derivAt(v)
+				gx[i] += gy[i] * (1 - v*v)
+			}
+		default: // identity
+			for i, v := range gy {
+				gx[i] += v
 			}
 		}
 	})
-}
-
-// derivAt is the activation's derivative where its output is y.
-func (a Activation) derivAt(y float32) float32 {
-	switch a.kind {
-	case actLeaky:
-		if y > 0 {
-			return 1
-		}
-		return a.alpha
-	case actTanh:
-		return 1 - y*y
-	case actELU:
-		if y > 0 {
-			return 1
-		}
-		return y + 1
-	}
-	return 1
 }
 
 // activate is the unfused activation op: act applied to x in a new tensor.
