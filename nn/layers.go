@@ -1,7 +1,11 @@
 package nn
 
-// Dense is a fully connected layer y = x·W + B with W [in, out] and B [out] (nil without bias).
-type Dense struct{ W, B *Tensor }
+// Dense is a fully connected layer y = x·W + B with W [in, out] and B [out] (nil without bias). With SN set, W is
+// spectrally normalised at every call (SpectralNorm).
+type Dense struct {
+	W, B *Tensor
+	SN   *SpectralNorm
+}
 
 // NewDense returns a dense layer with parameters named name/weights and name/biases (TensorFlow's names).
 func NewDense(name string, in, out int, bias bool) *Dense {
@@ -13,16 +17,26 @@ func NewDense(name string, in, out int, bias bool) *Dense {
 }
 
 // Forward applies the layer to x [n, in].
-func (l *Dense) Forward(x *Tensor) *Tensor { return Linear(x, l.W, l.B) }
+func (l *Dense) Forward(x *Tensor) *Tensor { return Linear(x, l.weight(x), l.B) }
+
+// weight is W, or W/σ(W) with spectral normalisation.
+func (l *Dense) weight(x *Tensor) *Tensor {
+	if l.SN == nil {
+		return l.W
+	}
+	return l.SN.Apply(l.W, x)
+}
 
 // Params lists the layer's trainable tensors.
 func (l *Dense) Params() []*Tensor { return nonNil(l.W, l.B) }
 
-// Conv is a 2-D convolution layer: W [kh, kw, in, out], optional B [out].
+// Conv is a 2-D convolution layer: W [kh, kw, in, out], optional B [out]. With SN set, W is spectrally normalised
+// at every call (SpectralNorm).
 type Conv struct {
 	W, B   *Tensor
 	Stride int
 	Pad    Padding
+	SN     *SpectralNorm
 }
 
 // NewConv returns a k×k convolution layer from in to out channels.
@@ -35,11 +49,15 @@ func NewConv(name string, k, in, out, stride int, pad Padding, bias bool) *Conv 
 }
 
 // Forward applies the layer to NHWC x.
-func (l *Conv) Forward(x *Tensor) *Tensor { return Conv2D(x, l.W, l.B, l.Stride, l.Pad) }
+func (l *Conv) Forward(x *Tensor) *Tensor { return l.ForwardAct(x, Identity) }
 
 // ForwardAct applies the layer and then act to NHWC x, fused (Conv2DAct).
 func (l *Conv) ForwardAct(x *Tensor, act Activation) *Tensor {
-	return Conv2DAct(x, l.W, l.B, l.Stride, l.Pad, act)
+	w := l.W
+	if l.SN != nil {
+		w = l.SN.Apply(l.W, x)
+	}
+	return Conv2DAct(x, w, l.B, l.Stride, l.Pad, act)
 }
 
 // Params lists the layer's trainable tensors.
