@@ -25,11 +25,22 @@ type Config struct {
 	Siamese    bool    `json:"siamese"`     // discriminator: shared tower per image (true) or channel-stacked images
 	BNMomentum float32 `json:"bn_momentum"` // running-average momentum, TensorFlow convention (SPEC: 0.99)
 	BNEps      float32 `json:"bn_eps"`      // SPEC: 1e-3
+	// DNorm is the discriminator's normalisation after its convolutions: NormBatch (SPEC; "" in checkpoints
+	// written before the option existed) or NormNone (the convolutions then get biases).
+	DNorm string `json:"d_norm,omitempty"`
+	// SpectralNorm divides every discriminator weight by its largest singular value (Miyato et al., 2018).
+	SpectralNorm bool `json:"spectral_norm,omitempty"`
 
 	// SD-BEGAN only.
 	Filters int `json:"filters,omitempty"` // n, the convolution width (SPEC: 128)
 	Hidden  int `json:"hidden,omitempty"`  // the autoencoder's code size per image before the bottleneck (SPEC: 100)
 }
+
+// Discriminator normalisations (Config.DNorm).
+const (
+	NormBatch = "batch"
+	NormNone  = "none"
+)
 
 // DefaultConfig returns SPEC's defaults for an architecture at a resolution and channel count, with k = 2.
 func DefaultConfig(arch string, res, channels int) Config {
@@ -60,6 +71,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("d_o %d: want at least 1 observation dimension", c.DO)
 	case c.Arch == DCGAN && (c.BNMomentum < 0 || c.BNMomentum >= 1 || c.BNEps <= 0):
 		return fmt.Errorf("bn_momentum %g / bn_eps %g: want momentum in [0, 1) and eps > 0", c.BNMomentum, c.BNEps)
+	case c.Arch == DCGAN && c.DNorm != "" && c.DNorm != NormBatch && c.DNorm != NormNone:
+		return fmt.Errorf("d_norm %q: want %q or %q", c.DNorm, NormBatch, NormNone)
+	case c.Arch != DCGAN && (c.DNorm != "" || c.SpectralNorm):
+		return fmt.Errorf("d_norm %q / spectral_norm %v: only the dcgan discriminator has these options", c.DNorm, c.SpectralNorm)
 	case c.Arch == BEGAN && (c.Filters < 1 || c.Hidden < 1):
 		return fmt.Errorf("filters %d / hidden %d: want both ≥ 1", c.Filters, c.Hidden)
 	}

@@ -112,10 +112,13 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) (Discriminator, error) {
 // batch-norm statistics are computed per position (over the images at that position; here one call with grouped
 // batch norms), and separately for every batch the discriminator sees (real, fake). Non-Siamese: the k images
 // are stacked on the channel axis into one tower.
+//
+// Options: Config.DNorm "none" drops the batch norms (the convolutions then have biases), and
+// Config.SpectralNorm normalises every weight.
 type dcganDiscriminator struct {
 	cfg   Config
 	tower []*nn.Conv
-	bns   []*nn.BN // bns[i] follows tower[i+1]
+	bns   []*nn.BN // bns[i] follows tower[i+1]; nil without batch norm
 	merge *nn.Conv
 	mbn   *nn.BN
 	out   *nn.Dense
@@ -130,10 +133,11 @@ func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
 		ch[0] = cfg.K * cfg.Channels
 	}
 	d := &dcganDiscriminator{cfg: cfg}
+	batchNorm := cfg.DNorm != NormNone
 	for i := 0; i+1 < len(ch); i++ {
 		name := fmt.Sprintf("D/tower/conv%d", i)
-		d.tower = append(d.tower, nn.NewConv(name, 5, ch[i], ch[i+1], 2, nn.Same, i == 0))
-		if i > 0 {
+		d.tower = append(d.tower, nn.NewConv(name, 5, ch[i], ch[i+1], 2, nn.Same, i == 0 || !batchNorm))
+		if i > 0 && batchNorm {
 			d.bns = append(d.bns, nn.NewBN(name+"/bn", ch[i+1], cfg.BNMomentum, cfg.BNEps))
 		}
 	}
@@ -142,13 +146,21 @@ func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
 	if cfg.Siamese {
 		in = cfg.K * c
 	}
-	d.merge = nn.NewConv("D/merge/conv", 3, in, c, 2, nn.Same, false)
-	d.mbn = nn.NewBN("D/merge/bn", c, cfg.BNMomentum, cfg.BNEps)
+	d.merge = nn.NewConv("D/merge/conv", 3, in, c, 2, nn.Same, !batchNorm)
+	if batchNorm {
+		d.mbn = nn.NewBN("D/merge/bn", c, cfg.BNMomentum, cfg.BNEps)
+	}
 	d.out = nn.NewDense("D/out", 2*2*c, 1, true)
 	for _, l := range d.tower {
 		initWeights(rng, l.W)
 	}
 	initWeights(rng, d.merge.W, d.out.W)
+	if cfg.SpectralNorm { // drawn after the weights, so that the weights do not depend on the option
+		for _, l := range append(d.tower, d.merge) {
+			l.SN = nn.NewSpectralNorm(l.W.Name[:len(l.W.Name)-len("/weights")], l.W, rng)
+		}
+		d.out.SN = nn.NewSpectralNorm("D/out", d.out.W, rng)
+	}
 	return d
 }
 
@@ -158,7 +170,7 @@ func (d *dcganDiscriminator) towerForward(x *nn.Tensor, training bool, groups in
 	h := x
 	lrelu := nn.LeakyReLUAct(0.2)
 	for i, l := range d.tower { // batch norm and activation fused into the op before them
-		if i == 0 {
+		if i == 0 || d.bns == nil {
 			h = l.ForwardAct(h, lrelu)
 		} else {
 			h = d.bns[i-1].ForwardGroups(l.Forward(h), training, lrelu, groups)
@@ -187,7 +199,11 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 		stacked := nn.Transpose(nn.Reshape(x, n, k, r, r, c), 0, 2, 3, 1, 4) // [n, r, r, k, c]
 		h = d.towerForward(nn.Reshape(stacked, n, r, r, k*c), training, 1)
 	}
-	h = d.mbn.ForwardAct(d.merge.Forward(h), training, nn.LeakyReLUAct(0.2)) // [n, 2, 2, c]
+	if d.mbn != nil {
+		h = d.mbn.ForwardAct(d.merge.Forward(h), training, nn.LeakyReLUAct(0.2)) // [n, 2, 2, c]
+	} else {
+		h = d.merge.ForwardAct(h, nn.LeakyReLUAct(0.2))
+	}
 	return d.out.Forward(nn.Reshape(h, n, -1))                               // [n, 1]
 }
 
@@ -195,11 +211,15 @@ func (d *dcganDiscriminator) Params() []*nn.Tensor {
 	var ps []*nn.Tensor
 	for i, l := range d.tower {
 		ps = append(ps, l.Params()...)
-		if i > 0 {
+		if i > 0 && d.bns != nil {
 			ps = append(ps, d.bns[i-1].Params()...)
 		}
 	}
-	return slices.Concat(ps, d.merge.Params(), d.mbn.Params(), d.out.Params())
+	ps = append(ps, d.merge.Params()...)
+	if d.mbn != nil {
+		ps = append(ps, d.mbn.Params()...)
+	}
+	return append(ps, d.out.Params()...)
 }
 
 func (d *dcganDiscriminator) Buffers() []*nn.Tensor {
@@ -207,5 +227,16 @@ func (d *dcganDiscriminator) Buffers() []*nn.Tensor {
 	for _, b := range d.bns {
 		bs = append(bs, b.Buffers()...)
 	}
-	return append(bs, d.mbn.Buffers()...)
+	if d.mbn != nil {
+		bs = append(bs, d.mbn.Buffers()...)
+	}
+	for _, l := range append(d.tower, d.merge) { // spectral norm's singular-vector estimates
+		if l.SN != nil {
+			bs = append(bs, l.SN.U)
+		}
+	}
+	if d.out.SN != nil {
+		bs = append(bs, d.out.SN.U)
+	}
+	return bs
 }
