@@ -204,7 +204,7 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 	} else {
 		h = d.merge.ForwardAct(h, nn.LeakyReLUAct(0.2))
 	}
-	return d.out.Forward(nn.Reshape(h, n, -1))                               // [n, 1]
+	return d.out.Forward(nn.Reshape(h, n, -1)) // [n, 1]
 }
 
 func (d *dcganDiscriminator) Params() []*nn.Tensor {
