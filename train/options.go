@@ -8,14 +8,6 @@ import (
 	"sdgan/model"
 )
 
-// Losses for SD-DCGAN (SPEC's table; the optimiser goes with the loss). SD-BEGAN has its own loss.
-const (
-	LossDCGAN = "dcgan" // non-saturating cross-entropy, Adam 2e-4 β1 0.5
-	LossLSGAN = "lsgan" // least squares, RMSProp 1e-4
-	LossWGAN  = "wgan"  // Wasserstein with weight clipping ±0.01, RMSProp 5e-5
-	LossBEGAN = "began" // BEGAN's autoencoder losses with k_t control, Adam 8e-5 β1 0.5
-)
-
 // Options is everything that defines a training run. A run folder stores them (config.json and every
 // checkpoint), so that a resumed run continues with exactly the same ones.
 type Options struct {
@@ -65,8 +57,8 @@ func (o Options) Validate() error {
 	}
 	arch := o.Model.Arch
 	switch {
-	case arch == model.DCGAN && o.Loss != LossDCGAN && o.Loss != LossLSGAN && o.Loss != LossWGAN:
-		return fmt.Errorf("--loss %q: want %s, %s or %s for --arch %s", o.Loss, LossDCGAN, LossLSGAN, LossWGAN, arch)
+	case arch == model.DCGAN && (losses[o.Loss].d == nil):
+		return fmt.Errorf("--loss %q: want %s, %s, %s or %s for --arch %s", o.Loss, LossDCGAN, LossLSGAN, LossWGAN, LossHinge, arch)
 	case arch == model.BEGAN && o.Loss != LossBEGAN:
 		return fmt.Errorf("--loss %q: --arch began trains with its own loss %q", o.Loss, LossBEGAN)
 	case o.Tuples < 2:
@@ -96,8 +88,8 @@ func (o Options) Validate() error {
 // learningRates returns the generator's and discriminator's learning rates at a step: the loss's defaults (or the
 // options'), halved every LRHalve steps for BEGAN down to LRMin.
 func (o Options) learningRates(step int64) (g, d float64) {
-	def := map[string]float64{LossDCGAN: 2e-4, LossLSGAN: 1e-4, LossWGAN: 5e-5, LossBEGAN: 8e-5}[o.Loss]
-	g, d = def, def
+	spec := losses[o.Loss]
+	g, d = spec.lrG, spec.lrD
 	if o.LRG > 0 {
 		g = o.LRG
 	}

@@ -54,17 +54,8 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 	t := &trainer{opt: o, g: g, d: d, sampler: sampler, pcg: rand.NewPCG(o.Seed, 2), tape: nn.NewTape()}
 	t.rng = rand.New(t.pcg)
 	lrG, lrD := o.learningRates(0)
-	switch o.Loss {
-	case LossDCGAN:
-		t.optG = nn.NewAdam(g.Params(), float32(lrG), 0.5, 0.999, 1e-8)
-		t.optD = nn.NewAdam(d.Params(), float32(lrD), 0.5, 0.999, 1e-8)
-	case LossBEGAN:
-		t.optG = nn.NewAdam(g.Params(), float32(lrG), 0.5, 0.999, 1e-8)
-		t.optD = nn.NewAdam(d.Params(), float32(lrD), 0.5, 0.999, 1e-8)
-	default: // lsgan, wgan: TensorFlow's RMSProp, as the authors' code
-		t.optG = nn.NewRMSProp(g.Params(), float32(lrG), 0.9, 1e-10)
-		t.optD = nn.NewRMSProp(d.Params(), float32(lrD), 0.9, 1e-10)
-	}
+	spec := losses[o.Loss]
+	t.optG, t.optD = spec.newOptimizer(g.Params(), lrG), spec.newOptimizer(d.Params(), lrD)
 	n := o.Tuples * o.Model.K
 	t.real = make([]float32, n*o.Model.ImageSize())
 	t.z = make([]float32, n*o.Model.Z())
@@ -114,7 +105,7 @@ func (t *trainer) batch() (real, z *nn.Tensor, err error) {
 // discriminator, reusing the last fakes (as the reference PyTorch step does). The discriminator's parameters are
 // frozen during the generator's backward pass, which saves computing gradients that would be thrown away.
 func (t *trainer) dcganStep() (stats, error) {
-	dLoss, gLoss := ganLosses(t.opt.Loss)
+	spec := losses[t.opt.Loss]
 	var s stats
 	var fake *nn.Tensor
 	for i := range t.opt.DPerG {
@@ -127,17 +118,17 @@ func (t *trainer) dcganStep() (stats, error) {
 		}
 		fake = t.g.Forward(z, true)
 		mark := t.tape.Mark()
-		ld := dLoss(t.d.Forward(real, true), t.d.Forward(fake.Detach(), true))
+		ld := spec.d(t.d.Forward(real, true), t.d.Forward(fake.Detach(), true))
 		t.tape.Backward(ld)
 		t.optD.Step()
-		if t.opt.Loss == LossWGAN {
+		if spec.clip {
 			nn.ClipWeights(float32(t.opt.Clip), t.d.Params()...)
 		}
 		s.DLoss = float64(ld.Item())
 		t.tape.Release(mark) // the discriminator passes are spent: the generator pass reuses their memory
 	}
 	setRequiresGrad(t.d.Params(), false)
-	lg := gLoss(t.d.Forward(fake, true))
+	lg := spec.g(t.d.Forward(fake, true))
 	t.tape.Backward(lg)
 	setRequiresGrad(t.d.Params(), true)
 	t.optG.Step()

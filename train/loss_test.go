@@ -1,0 +1,72 @@
+package train
+
+import (
+	"math"
+	"testing"
+
+	"sdgan/nn"
+)
+
+// Every loss of the table, on discriminator outputs real = [1.5, −2] and fake = [0.5, 3] (two tuples each):
+// its value and gradients against numbers worked out by hand (softplus s(x) = log(1 + eˣ), σ the sigmoid).
+func TestLossValuesAndGradients(t *testing.T) {
+	for _, tc := range []struct {
+		loss               string
+		d, g               float64
+		dReal, dFake, gFak [2]float64
+	}{
+		// D = ½[mean s(−real) + mean s(fake)], ∂/∂real = ¼(σ(real) − 1), ∂/∂fake = ¼σ(fake);
+		// G = mean s(−fake), ∂/∂fake = ½(σ(fake) − 1).
+		{LossDCGAN, 1.5877514, 0.2613322,
+			[2]float64{-0.0456064, -0.2201993}, [2]float64{0.1556148, 0.2381435}, [2]float64{-0.1887703, -0.0237129}},
+		// D = ½[mean (real − 1)² + mean fake²] = ½[(0.25 + 9)/2 + (0.25 + 9)/2]; G = mean (fake − 1)².
+		{LossLSGAN, 4.625, 2.125, [2]float64{0.25, -1.5}, [2]float64{0.25, 1.5}, [2]float64{-0.5, 2}},
+		// D = mean fake − mean real = 1.75 + 0.25; G = −mean fake.
+		{LossWGAN, 2, -1.75, [2]float64{-0.5, -0.5}, [2]float64{0.5, 0.5}, [2]float64{-0.5, -0.5}},
+		// D = mean max(0, 1 − real) + mean max(0, 1 + fake) = (0 + 3)/2 + (1.5 + 4)/2; G = −mean fake.
+		{LossHinge, 4.25, -1.75, [2]float64{0, -0.5}, [2]float64{0.5, 0.5}, [2]float64{-0.5, -0.5}},
+	} {
+		t.Run(tc.loss, func(t *testing.T) {
+			spec := losses[tc.loss]
+			tp := nn.NewTape()
+			real := tp.Input([]float32{1.5, -2}, 2, 1)
+			fake := tp.Input([]float32{0.5, 3}, 2, 1)
+			real.SetRequiresGrad(true)
+			fake.SetRequiresGrad(true)
+			ld := spec.d(real, fake)
+			tp.Backward(ld)
+			near := func(what string, got float32, want float64) {
+				if math.Abs(float64(got)-want) > 1e-5 {
+					t.Errorf("%s = %.7f, want %.7f", what, got, want)
+				}
+			}
+			near("D loss", ld.Item(), tc.d)
+			for i := range 2 {
+				near("∂D/∂real", real.Grad[i], tc.dReal[i])
+				near("∂D/∂fake", fake.Grad[i], tc.dFake[i])
+			}
+			fake.Grad = nil
+			lg := spec.g(fake)
+			tp.Backward(lg)
+			near("G loss", lg.Item(), tc.g)
+			for i := range 2 {
+				near("∂G/∂fake", fake.Grad[i], tc.gFak[i])
+			}
+		})
+	}
+}
+
+// Every loss names an optimiser and positive learning rates, and only SD-BEGAN's has no objectives.
+func TestLossTableIsComplete(t *testing.T) {
+	for name, l := range losses {
+		if (l.opt != optAdam && l.opt != optRMSProp) || l.lrG <= 0 || l.lrD <= 0 {
+			t.Errorf("%s: optimiser %q, learning rates %g/%g", name, l.opt, l.lrG, l.lrD)
+		}
+		if (l.d == nil) != (name == LossBEGAN) || (l.g == nil) != (name == LossBEGAN) {
+			t.Errorf("%s: objectives present %v/%v", name, l.d != nil, l.g != nil)
+		}
+		if l.opt == optAdam && (l.beta1 < 0 || l.beta2 <= 0 || l.beta2 >= 1) {
+			t.Errorf("%s: Adam betas %g/%g", name, l.beta1, l.beta2)
+		}
+	}
+}
