@@ -113,7 +113,7 @@ func (c *Checkpoint) holds(prefix, what string, want int64) error {
 		}
 	}
 	if want > have {
-		return fmt.Errorf("read checkpoint %s: its config (%s %s %d×%d×%d, k=%d, d_i=%d, d_o=%d, filters %d, hidden %d) implies a %s of %d values, but the file holds %d under %q: the config and the tensors disagree (an edited or damaged file)",
+		return fmt.Errorf("read checkpoint %s: its config (%s %s %d×%d×%d, k=%d, d_i=%d, d_o=%d, filters %d, hidden %d) implies a %s of %d values, but the file holds %d under %q: the config and the tensor shapes disagree (an edited or damaged file)",
 			c.Path, metaConfig, c.Config.Arch, c.Config.Res, c.Config.Res, c.Config.Channels, c.Config.K, c.Config.DI, c.Config.DO,
 			c.Config.Filters, c.Config.Hidden, what, want, have, prefix)
 	}
