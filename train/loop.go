@@ -175,6 +175,9 @@ func Run(ctx context.Context, job Job) error {
 					return fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", t.step, err)
 				}
 				fmt.Fprintf(job.Stdout, "interrupted at step %d; saved %s\n", t.step, path)
+			} else if rp == nil && t.step == 0 {
+				fmt.Fprintf(job.Stdout, "interrupted before the first step: nothing to save\n")
+				return interrupted{ctx.Err()}
 			} else {
 				fmt.Fprintf(job.Stdout, "interrupted at step %d, which the last checkpoint holds\n", t.step)
 			}
