@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -89,7 +90,58 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if c.Step, err = strconv.ParseInt(meta[metaStep], 10, 64); err != nil {
 		return nil, fmt.Errorf("read checkpoint %s: metadata %s: %w", path, metaStep, err)
 	}
+	if c.Step < 0 {
+		return nil, fmt.Errorf("read checkpoint %s: metadata %s is %d: want a step ≥ 0", path, metaStep, c.Step)
+	}
+	if err := c.holds("G/", "generator", c.Config.GeneratorSize()); err != nil {
+		return nil, err
+	}
+	if err := c.checkFinite(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// holds checks, before anything is built from the config, that the file has at least the values that a network
+// of want values needs under prefix: Fill needs every one of them, so a config that implies more (an edited or
+// damaged file) is refused here, without allocating the network.
+func (c *Checkpoint) holds(prefix, what string, want int64) error {
+	var have int64
+	for name, t := range c.Tensors {
+		if strings.HasPrefix(name, prefix) {
+			have += int64(len(t.Data))
+		}
+	}
+	if want > have {
+		return fmt.Errorf("read checkpoint %s: its config (%s %s %d×%d×%d, k=%d, d_i=%d, d_o=%d, filters %d, hidden %d) implies a %s of %d values, but the file holds %d under %q: the config and the tensor shapes disagree (an edited or damaged file)",
+			c.Path, metaConfig, c.Config.Arch, c.Config.Res, c.Config.Res, c.Config.Channels, c.Config.K, c.Config.DI, c.Config.DO,
+			c.Config.Filters, c.Config.Hidden, what, want, have, prefix)
+	}
+	return nil
+}
+
+// CheckDiscriminator checks, before a discriminator is built from the checkpoint's config (to resume training),
+// that the file holds at least the values that discriminator needs. ReadCheckpoint checks the generator.
+func (c *Checkpoint) CheckDiscriminator() error {
+	return c.holds("D/", "discriminator", c.Config.DiscriminatorSize())
+}
+
+// checkFinite refuses a checkpoint with a NaN or infinite value in any tensor, naming the first (by name).
+func (c *Checkpoint) checkFinite() error {
+	names := make([]string, 0, len(c.Tensors))
+	for name := range c.Tensors {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for i, v := range c.Tensors[name].Data {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("read checkpoint %s: tensor %q holds %g at index %d: want finite values (a diverged or damaged checkpoint)",
+					c.Path, name, v, i)
+			}
+		}
+	}
+	return nil
 }
 
 // Fill copies the checkpoint's tensors into ts by name, checking that each exists with the same shape.
@@ -130,20 +182,43 @@ func LoadGenerator(path string) (Generator, *Checkpoint, error) {
 // CheckpointName is the file name of the checkpoint at a step, inside a run's CheckpointDir.
 func CheckpointName(step int64) string { return fmt.Sprintf("ckpt-%09d.safetensors", step) }
 
-// ListCheckpoints returns the checkpoint files of a run folder, oldest (lowest step) first.
+// CheckpointStep returns the step of a checkpoint file name that CheckpointName wrote, exactly; ok is false for
+// any other name (a user's "ckpt-best.safetensors", "ckpt-0001.safetensors", a temporary file).
+func CheckpointStep(name string) (step int64, ok bool) {
+	digits, found := strings.CutPrefix(name, "ckpt-")
+	if digits, found = strings.CutSuffix(digits, ".safetensors"); !found {
+		return 0, false
+	}
+	step, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || step < 0 || CheckpointName(step) != name {
+		return 0, false
+	}
+	return step, true
+}
+
+// ListCheckpoints returns the checkpoint files of a run folder, oldest (lowest step) first: only the files named
+// as CheckpointName names them, ordered by that step.
 func ListCheckpoints(runDir string) ([]string, error) {
 	dir := filepath.Join(runDir, CheckpointDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	var files []string
+	type file struct {
+		path string
+		step int64
+	}
+	var found []file
 	for _, e := range entries {
-		if n := e.Name(); !e.IsDir() && strings.HasPrefix(n, "ckpt-") && strings.HasSuffix(n, ".safetensors") {
-			files = append(files, filepath.Join(dir, n))
+		if step, ok := CheckpointStep(e.Name()); ok && !e.IsDir() {
+			found = append(found, file{filepath.Join(dir, e.Name()), step})
 		}
 	}
-	sort.Strings(files) // zero-padded steps sort in step order
+	sort.Slice(found, func(i, j int) bool { return found[i].step < found[j].step })
+	files := make([]string, len(found))
+	for i, f := range found {
+		files[i] = f.path
+	}
 	return files, nil
 }
 

@@ -54,32 +54,168 @@ func DefaultConfig(arch string, res, channels int) Config {
 	return c
 }
 
-// Validate reports the first field that is out of range, naming it and what is expected.
+// Limits on a Config. They are far above the paper's networks (k = 2, d_I = d_O = 50, n = 128, hidden 100; at most
+// about 14M values per network) and exist so that a config, which may come from a checkpoint file, cannot make the
+// program allocate without bound: every size a network derives from a valid config fits in an int64, and both
+// networks together hold at most MaxValues float32 values.
+const (
+	MaxK         = 64      // images per tuple
+	MaxLatentDim = 4096    // d_I and d_O, each
+	MaxFilters   = 1024    // SD-BEGAN's n
+	MaxHidden    = 16384   // SD-BEGAN's hidden code size
+	MaxValues    = 1 << 28 // parameters and buffers of the generator and discriminator together (1 GiB of float32)
+)
+
+// A ConfigError names the Config field that is out of range (by its JSON name; empty when the networks as a whole
+// are too large), its value and what is expected.
+type ConfigError struct {
+	Field string
+	Value any
+	Want  string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%v: want %s", e.Value, e.Want)
+	}
+	return fmt.Sprintf("%s %v: want %s", e.Field, e.Value, e.Want)
+}
+
+// Validate reports the first field that is out of range as a *ConfigError, naming it and what is expected; then
+// whether the two networks together stay within MaxValues. It computes sizes without building anything.
 func (c Config) Validate() error {
+	bad := func(field string, v any, want string) error { return &ConfigError{field, v, want} }
 	switch {
 	case c.Arch != DCGAN && c.Arch != BEGAN:
-		return fmt.Errorf("arch %q: want %q or %q", c.Arch, DCGAN, BEGAN)
+		return bad("arch", fmt.Sprintf("%q", c.Arch), fmt.Sprintf("%q or %q", DCGAN, BEGAN))
 	case c.Res != 32 && c.Res != 64:
-		return fmt.Errorf("res %d: want 32 or 64", c.Res)
+		return bad("res", c.Res, "32 or 64")
 	case c.Channels != 1 && c.Channels != 3:
-		return fmt.Errorf("channels %d: want 1 or 3", c.Channels)
-	case c.K < 2:
-		return fmt.Errorf("k %d: want at least 2 images per tuple", c.K)
-	case c.DI < 1:
-		return fmt.Errorf("d_i %d: want at least 1 identity dimension", c.DI)
-	case c.DO < 1:
-		return fmt.Errorf("d_o %d: want at least 1 observation dimension", c.DO)
-	case c.Arch == DCGAN && (c.BNMomentum < 0 || c.BNMomentum >= 1 || c.BNEps <= 0):
-		return fmt.Errorf("bn_momentum %g / bn_eps %g: want momentum in [0, 1) and eps > 0", c.BNMomentum, c.BNEps)
+		return bad("channels", c.Channels, "1 or 3")
+	case c.K < 2 || c.K > MaxK:
+		return bad("k", c.K, fmt.Sprintf("2 to %d images per tuple", MaxK))
+	case c.DI < 1 || c.DI > MaxLatentDim:
+		return bad("d_i", c.DI, fmt.Sprintf("1 to %d identity dimensions", MaxLatentDim))
+	case c.DO < 1 || c.DO > MaxLatentDim:
+		return bad("d_o", c.DO, fmt.Sprintf("1 to %d observation dimensions", MaxLatentDim))
+	case c.Arch == DCGAN && !(c.BNMomentum >= 0 && c.BNMomentum < 1): // also refuses NaN
+		return bad("bn_momentum", c.BNMomentum, "a number in [0, 1)")
+	case c.Arch == DCGAN && !(c.BNEps > 0 && c.BNEps <= 1):
+		return bad("bn_eps", c.BNEps, "a number in (0, 1]")
+	case c.Arch == DCGAN && c.Filters != 0:
+		return bad("filters", c.Filters, "0: only SD-BEGAN has a filter count")
+	case c.Arch == DCGAN && c.Hidden != 0:
+		return bad("hidden", c.Hidden, "0: only SD-BEGAN has a hidden code")
 	case c.Arch == DCGAN && c.DNorm != "" && c.DNorm != NormBatch && c.DNorm != NormNone:
-		return fmt.Errorf("d_norm %q: want %q or %q", c.DNorm, NormBatch, NormNone)
-	case c.Arch != DCGAN && (c.DNorm != "" || c.SpectralNorm):
-		return fmt.Errorf("d_norm %q / spectral_norm %v: only the dcgan discriminator has these options", c.DNorm, c.SpectralNorm)
-	case c.Arch == BEGAN && (c.Filters < 1 || c.Hidden < 1):
-		return fmt.Errorf("filters %d / hidden %d: want both ≥ 1", c.Filters, c.Hidden)
+		return bad("d_norm", fmt.Sprintf("%q", c.DNorm), fmt.Sprintf("%q or %q", NormBatch, NormNone))
+	case c.Arch != DCGAN && c.DNorm != "":
+		return bad("d_norm", fmt.Sprintf("%q", c.DNorm), "none: only the SD-DCGAN discriminator has this option")
+	case c.Arch != DCGAN && c.SpectralNorm:
+		return bad("spectral_norm", c.SpectralNorm, "false: only the SD-DCGAN discriminator has this option")
+	case c.Arch == BEGAN && (c.Filters < 1 || c.Filters > MaxFilters):
+		return bad("filters", c.Filters, fmt.Sprintf("1 to %d", MaxFilters))
+	case c.Arch == BEGAN && (c.Hidden < 1 || c.Hidden > MaxHidden):
+		return bad("hidden", c.Hidden, fmt.Sprintf("1 to %d", MaxHidden))
+	}
+	if g, d := c.GeneratorSize(), c.DiscriminatorSize(); g+d > MaxValues {
+		return bad("", fmt.Sprintf("networks of %d values (G %d, D %d)", g+d, g, d),
+			fmt.Sprintf("at most %d: lower filters, hidden, d_i, d_o or k", int64(MaxValues)))
 	}
 	return nil
 }
+
+// GeneratorSize is the number of float32 values in the generator of c, its parameters and buffers (batch-norm
+// running averages) together, computed without building it. c's fields must be within the limits above.
+func (c Config) GeneratorSize() int64 {
+	if c.Arch == BEGAN {
+		return c.beganDecoderSize(int64(c.Z()))
+	}
+	ch := dcganGenChannels(c)
+	n := denseSize(int64(c.Z()), 16*int64(ch[0])) + bnSize(ch[0]) // project, bn0
+	for i := 0; i+1 < len(ch); i++ {
+		n += convSize(5, ch[i], ch[i+1], false)
+		if i+2 < len(ch) {
+			n += bnSize(ch[i+1])
+		} else {
+			n += int64(ch[i+1]) // the last layer's bias
+		}
+	}
+	return n
+}
+
+// DiscriminatorSize is the number of float32 values in the discriminator of c, parameters and buffers, computed
+// without building it. c's fields must be within the limits above.
+func (c Config) DiscriminatorSize() int64 {
+	if c.Arch == BEGAN {
+		f, nb := c.Filters, c.blocks()
+		n := convSize(3, c.Channels, f, true)
+		prev := f
+		for i := range nb {
+			ci := f * (i + 1)
+			n += convSize(3, prev, ci, true) + convSize(3, ci, ci, true)
+			if i+1 < nb {
+				n += convSize(3, ci, ci, true)
+			}
+			prev = ci
+		}
+		k, h := int64(c.K), int64(c.Hidden)
+		n += denseSize(64*int64(prev), h)              // encoder output
+		n += denseSize(k*h, int64(c.DI)+k*int64(c.DO)) // bottleneck
+		n += k * denseSize(int64(c.Z()), h)            // one dense layer per tuple position
+		return n + c.beganDecoderSize(h)
+	}
+	ch := []int{c.Channels, 64, 128, 256, 512}
+	if c.Res == 32 {
+		ch = ch[:4]
+	}
+	if !c.Siamese {
+		ch[0] = c.K * c.Channels
+	}
+	batchNorm := c.DNorm != NormNone
+	var n, sn int64 // sn: spectral norm's vectors, one value per output of each weight
+	for i := 0; i+1 < len(ch); i++ {
+		n += convSize(5, ch[i], ch[i+1], i == 0 || !batchNorm)
+		if i > 0 && batchNorm {
+			n += bnSize(ch[i+1])
+		}
+		sn += int64(ch[i+1])
+	}
+	last := ch[len(ch)-1]
+	in := last
+	if c.Siamese {
+		in = c.K * last
+	}
+	n += convSize(3, in, last, !batchNorm) + denseSize(4*int64(last), 1) // merge, out
+	if batchNorm {
+		n += bnSize(last)
+	}
+	if c.SpectralNorm {
+		n += sn + int64(last) + 1
+	}
+	return n
+}
+
+// beganDecoderSize is the size of newBEGANDecoder(c, in).
+func (c Config) beganDecoderSize(in int64) int64 {
+	f := c.Filters
+	n := denseSize(in, 64*int64(f))
+	n += int64(2*c.blocks()) * convSize(3, f, f, true)
+	return n + convSize(3, f, c.Channels, true)
+}
+
+// denseSize counts a dense layer's weights and biases; convSize a k×k convolution's (or transposed convolution's);
+// bnSize a batch norm's scale, shift and two running averages.
+func denseSize(in, out int64) int64 { return in*out + out }
+
+func convSize(k, in, out int, bias bool) int64 {
+	n := int64(k) * int64(k) * int64(in) * int64(out)
+	if bias {
+		n += int64(out)
+	}
+	return n
+}
+
+func bnSize(c int) int64 { return 4 * int64(c) }
 
 // Z is the full latent size d_I + d_O.
 func (c Config) Z() int { return c.DI + c.DO }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,42 +74,61 @@ func (t *trainer) save(runDir string) (string, error) {
 	return path, nil
 }
 
-// restore loads a checkpoint written by save into t, whose options must be the checkpoint's.
-func (t *trainer) restore(c *model.Checkpoint) error {
-	if err := c.Fill(t.stateTensors()); err != nil {
-		return err
-	}
+// resumeState is the training state a checkpoint keeps in its metadata, decoded.
+type resumeState struct {
+	rng, sampler []byte
+	kt           float64
+	updG, updD   int64
+}
+
+// parseResumeState decodes a checkpoint's training state, without applying it.
+func parseResumeState(c *model.Checkpoint) (resumeState, error) {
+	var s resumeState
 	bad := func(key string, err error) error {
 		return fmt.Errorf("checkpoint %s: metadata %s: %v (not a training checkpoint, or damaged)", c.Path, key, err)
 	}
-	rngState, err := base64.StdEncoding.DecodeString(c.Meta[metaRNG])
-	if err == nil {
-		err = t.pcg.UnmarshalBinary(rngState)
+	var err error
+	if s.rng, err = base64.StdEncoding.DecodeString(c.Meta[metaRNG]); err != nil {
+		return s, bad(metaRNG, err)
 	}
+	if s.sampler, err = base64.StdEncoding.DecodeString(c.Meta[metaSampler]); err != nil {
+		return s, bad(metaSampler, err)
+	}
+	if s.kt, err = strconv.ParseFloat(c.Meta[metaKT], 64); err != nil {
+		return s, bad(metaKT, err)
+	}
+	if !(s.kt >= 0 && s.kt <= 1) {
+		return s, bad(metaKT, fmt.Errorf("k_t %g outside [0, 1]", s.kt))
+	}
+	if _, err := fmt.Sscanf(c.Meta[metaUpdates], "%d,%d", &s.updG, &s.updD); err != nil {
+		return s, bad(metaUpdates, err)
+	}
+	return s, nil
+}
+
+// restore loads a checkpoint written by save into t, whose options must be the checkpoint's.
+func (t *trainer) restore(c *model.Checkpoint) error {
+	s, err := parseResumeState(c)
 	if err != nil {
-		return bad(metaRNG, err)
+		return err
 	}
-	samplerState, err := base64.StdEncoding.DecodeString(c.Meta[metaSampler])
-	if err == nil {
-		err = t.sampler.UnmarshalBinary(samplerState)
+	if err := c.Fill(t.stateTensors()); err != nil {
+		return err
 	}
-	if err != nil {
-		return bad(metaSampler, err)
+	if err := t.pcg.UnmarshalBinary(s.rng); err != nil {
+		return fmt.Errorf("checkpoint %s: metadata %s: %v (not a training checkpoint, or damaged)", c.Path, metaRNG, err)
 	}
-	if t.kt, err = strconv.ParseFloat(c.Meta[metaKT], 64); err != nil {
-		return bad(metaKT, err)
+	if err := t.sampler.UnmarshalBinary(s.sampler); err != nil {
+		return fmt.Errorf("checkpoint %s: metadata %s: %v (not a training checkpoint, or damaged)", c.Path, metaSampler, err)
 	}
-	var ug, ud int64
-	if _, err := fmt.Sscanf(c.Meta[metaUpdates], "%d,%d", &ug, &ud); err != nil {
-		return bad(metaUpdates, err)
-	}
-	t.optG.SetUpdates(ug)
-	t.optD.SetUpdates(ud)
+	t.kt = s.kt
+	t.optG.SetUpdates(s.updG)
+	t.optD.SetUpdates(s.updD)
 	t.step = c.Step
 	return nil
 }
 
-// checkpointOptions reads the training options stored in a checkpoint.
+// checkpointOptions reads the training options stored in a checkpoint, resolved and checked.
 func checkpointOptions(c *model.Checkpoint) (Options, error) {
 	var o Options
 	js, ok := c.Meta[metaOptions]
@@ -121,5 +141,81 @@ func checkpointOptions(c *model.Checkpoint) (Options, error) {
 	if o.Model != c.Config {
 		return o, fmt.Errorf("checkpoint %s: training options disagree with the model config", c.Path)
 	}
+	o = o.Resolve()
+	if err := o.Validate(); err != nil {
+		return o, fmt.Errorf("checkpoint %s: metadata %s: %w", c.Path, metaOptions, err)
+	}
 	return o, nil
+}
+
+// A resumePoint is the checkpoint a run resumes from, its options, and the newer checkpoints skipped because
+// they cannot be resumed (newest first).
+type resumePoint struct {
+	ckpt    *model.Checkpoint
+	opt     Options
+	skipped []skippedCheckpoint
+}
+
+type skippedCheckpoint struct {
+	path string
+	err  error
+}
+
+// findResume finds the newest checkpoint of the run in dir that can be resumed: it reads, its step is the one its
+// name says, its tensors hold what its config needs, and its options and training state decode. It reads every
+// candidate whole, newest first, and changes nothing.
+func findResume(dir string) (*resumePoint, error) {
+	files, err := model.ListCheckpoints(dir)
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("--resume %s: no checkpoint found in %s (want a run folder written by sdgan train)", dir, filepath.Join(dir, model.CheckpointDir))
+	}
+	rp := &resumePoint{}
+	for i := len(files) - 1; i >= 0; i-- {
+		c, o, err := readResumable(files[i])
+		if err == nil {
+			rp.ckpt, rp.opt = c, o
+			return rp, nil
+		}
+		rp.skipped = append(rp.skipped, skippedCheckpoint{files[i], err})
+	}
+	if len(files) == 1 {
+		return nil, fmt.Errorf("--resume %s: %w", dir, rp.skipped[0].err)
+	}
+	return nil, fmt.Errorf("--resume %s: none of its %d checkpoints can be resumed; the newest: %w", dir, len(files), rp.skipped[0].err)
+}
+
+// readResumable reads a checkpoint and checks everything a resume needs before building anything.
+func readResumable(path string) (*model.Checkpoint, Options, error) {
+	c, err := model.ReadCheckpoint(path)
+	if err != nil {
+		return nil, Options{}, err
+	}
+	if step, _ := model.CheckpointStep(filepath.Base(path)); step != c.Step {
+		return nil, Options{}, fmt.Errorf("checkpoint %s: metadata says step %d, its name step %d (a renamed or damaged file)", path, c.Step, step)
+	}
+	if err := c.CheckDiscriminator(); err != nil {
+		return nil, Options{}, err
+	}
+	o, err := checkpointOptions(c)
+	if err != nil {
+		return nil, Options{}, err
+	}
+	if _, err := parseResumeState(c); err != nil {
+		return nil, Options{}, err
+	}
+	return c, o, nil
+}
+
+// setAside renames the checkpoints that findResume skipped to "<name>.damaged", out of ListCheckpoints' sight (so
+// that neither pruning, generate nor the next resume takes them), and says so.
+func (rp *resumePoint) setAside(warn io.Writer) error {
+	for _, s := range rp.skipped {
+		aside := s.path + ".damaged"
+		if err := os.Rename(s.path, aside); err != nil {
+			return fmt.Errorf("--resume: set aside the damaged checkpoint: %w", err)
+		}
+		fmt.Fprintf(warn, "warning: %v\n  renamed it to %s; resuming from the previous checkpoint, %s (step %d)\n",
+			s.err, filepath.Base(aside), filepath.Base(rp.ckpt.Path), rp.ckpt.Step)
+	}
+	return nil
 }

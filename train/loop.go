@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -71,29 +70,36 @@ type BEGANLine struct {
 	M     float64 `json:"m"`      // convergence measure
 }
 
-// ResumeOptions reads the options and latest checkpoint of the run in dir.
+// ResumeOptions reads the options and checkpoint that the run in dir resumes from: its newest checkpoint that can
+// be resumed (Run sets newer, damaged ones aside and says so). It changes nothing.
 func ResumeOptions(dir string) (Options, *model.Checkpoint, error) {
-	files, err := model.ListCheckpoints(dir)
-	if err != nil || len(files) == 0 {
-		return Options{}, nil, fmt.Errorf("--resume %s: no checkpoint found in %s (want a run folder written by sdgan train)", dir, filepath.Join(dir, model.CheckpointDir))
-	}
-	c, err := model.ReadCheckpoint(files[len(files)-1])
+	rp, err := findResume(dir)
 	if err != nil {
-		return Options{}, nil, fmt.Errorf("--resume %s: %w", dir, err)
+		return Options{}, nil, err
 	}
-	o, err := checkpointOptions(c)
-	return o, c, err
+	return rp.opt, rp.ckpt, nil
 }
+
+// interrupted is Run's error when ctx is cancelled: Run has said what it saved and how to continue, so the error
+// says little; it wraps ctx's error, so that errors.Is(err, context.Canceled) tells an interrupt.
+type interrupted struct{ cause error }
+
+func (e interrupted) Error() string { return "interrupted" }
+func (e interrupted) Unwrap() error { return e.cause }
 
 // Run trains until Options.Steps generator updates are done or ctx is cancelled (Ctrl-C, SIGTERM). It writes a
 // checkpoint every CheckpointEvery steps, at the end, and when cancelled; a failure (a diverged loss included)
 // leaves the last checkpoint as it was.
+//
+// It checks the options, the folder (CheckNewRun) and the data before it creates the run folder, so that a failed
+// start leaves none; then it locks the folder for the run's duration.
 func Run(ctx context.Context, job Job) error {
-	o := job.Options
-	var ckpt *model.Checkpoint
-	if job.Resume {
-		var err error
-		if _, ckpt, err = ResumeOptions(job.Dir); err != nil {
+	o := job.Options.Resolve()
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if !job.Resume {
+		if err := CheckNewRun(job.Dir); err != nil {
 			return err
 		}
 	}
@@ -101,37 +107,44 @@ func Run(ctx context.Context, job Job) error {
 	if err != nil {
 		return err
 	}
-	if o.Model.Channels == 0 {
-		o.Model.Channels = ds.Channels
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	for _, sub := range []string{"", "previews"} {
-		if err := os.MkdirAll(filepath.Join(job.Dir, sub), 0o755); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-	}
-	js, _ := json.MarshalIndent(o, "", "  ")
-	if err := atomicfile.WriteFile(filepath.Join(job.Dir, "config.json"), append(js, '\n')); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
 	t, err := newTrainer(o, ds)
 	if err != nil {
 		return err
 	}
 	defer t.sampler.Close() // stops a prefetch still decoding (data sets decoded on the fly)
-	if ckpt != nil {
-		if err := t.restore(ckpt); err != nil {
+	lock, err := openRunDir(job.Dir, !job.Resume, job.Stderr)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	var rp *resumePoint
+	if job.Resume {
+		if rp, err = findResume(job.Dir); err != nil {
 			return err
 		}
+		if rp.opt.Model != o.Model {
+			return fmt.Errorf("--resume %s: the options' model (%+v) is not the checkpoint's (%+v)", job.Dir, o.Model, rp.opt.Model)
+		}
+		if err := rp.setAside(job.Stderr); err != nil {
+			return err
+		}
+		if err := t.restore(rp.ckpt); err != nil {
+			return err
+		}
+	}
+	js, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", ConfigFile, err)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(job.Dir, ConfigFile), append(js, '\n')); err != nil {
+		return fmt.Errorf("--out: %w", err)
 	}
 	hist, err := loadHistory(job.Dir, t.step)
 	if err != nil {
 		return err
 	}
-	describe(job.Stdout, job, t, ds)
-	if ckpt == nil {
+	describe(job.Stdout, job, t, ds, rp)
+	if rp == nil {
 		if err := writeRealGrid(job.Dir, o, ds); err != nil {
 			return err
 		}
@@ -140,7 +153,7 @@ func Run(ctx context.Context, job Job) error {
 		fmt.Fprintf(job.Stdout, "nothing to do: the run is at step %d of %d (raise --steps to continue)\n", t.step, o.Steps)
 		return nil
 	}
-	logFile, err := os.OpenFile(filepath.Join(job.Dir, "stats.jsonl"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	logFile, err := os.OpenFile(filepath.Join(job.Dir, StatsFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
@@ -148,6 +161,7 @@ func Run(ctx context.Context, job Job) error {
 
 	bar := progress.New(job.Stderr, int(o.Steps), "train", progress.Unit("step"))
 	start := time.Now()
+	first := t.step
 	lastLog, lastLogStep := start, t.step
 	lastSaved := t.step
 	imagesPerStep := float64(o.Tuples * o.Model.K)
@@ -161,9 +175,14 @@ func Run(ctx context.Context, job Job) error {
 					return fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", t.step, err)
 				}
 				fmt.Fprintf(job.Stdout, "interrupted at step %d; saved %s\n", t.step, path)
+			} else if rp == nil && t.step == 0 {
+				fmt.Fprintf(job.Stdout, "interrupted before the first step: nothing to save\n")
+				return interrupted{ctx.Err()}
+			} else {
+				fmt.Fprintf(job.Stdout, "interrupted at step %d, which the last checkpoint holds\n", t.step)
 			}
 			fmt.Fprintf(job.Stdout, "continue with: sdgan train --resume %s\n", job.Dir)
-			return ctx.Err()
+			return interrupted{ctx.Err()}
 		}
 		s, err := t.trainStep()
 		if err != nil {
@@ -210,7 +229,11 @@ func Run(ctx context.Context, job Job) error {
 		}
 	}
 	bar.Finish()
-	fmt.Fprintf(job.Stdout, "done: %d steps in %s. Latest preview %s, losses %s, checkpoints in %s\n", o.Steps,
+	ran := fmt.Sprintf("%d steps", o.Steps)
+	if first > 0 {
+		ran = fmt.Sprintf("step %d (%d steps in this run, resumed at %d)", o.Steps, o.Steps-first, first)
+	}
+	fmt.Fprintf(job.Stdout, "done: %s in %s. Latest preview %s, losses %s, checkpoints in %s\n", ran,
 		time.Since(start).Round(time.Second), filepath.Join(job.Dir, "preview.png"), filepath.Join(job.Dir, "losses.png"),
 		filepath.Join(job.Dir, model.CheckpointDir))
 	return nil
@@ -227,9 +250,12 @@ func openData(o Options, warn io.Writer) (*data.Dataset, error) {
 }
 
 // describe prints what is about to be trained and where the outputs go.
-func describe(w io.Writer, job Job, t *trainer, ds *data.Dataset) {
+func describe(w io.Writer, job Job, t *trainer, ds *data.Dataset, rp *resumePoint) {
 	o := t.opt
 	c := o.Model
+	if rp != nil {
+		fmt.Fprintf(w, "resume    from %s (step %d)\n", rp.ckpt.Path, rp.ckpt.Step)
+	}
 	fmt.Fprintf(w, "data      %s: %d identities, %d images at %d×%d×%d (%s in memory)", ds.Name, len(ds.Identities),
 		ds.NumImages(), ds.Res, ds.Res, ds.Channels, data.FormatBytes(ds.MemoryBytes()))
 	if ds.Skipped > 0 {
@@ -257,9 +283,9 @@ func thousands(n int) string {
 
 // loadHistory reads stats.jsonl for the plot and drops lines that do not parse (a line cut short by a crash) and
 // lines past step (written after the checkpoint that a resumed run continues from, so they will be written again),
-// rewriting the file when it drops any.
+// rewriting the file when it drops any. Lines may be of any length.
 func loadHistory(dir string, step int64) ([]logLine, error) {
-	path := filepath.Join(dir, "stats.jsonl")
+	path := filepath.Join(dir, StatsFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -269,16 +295,17 @@ func loadHistory(dir string, step int64) ([]logLine, error) {
 	}
 	var hist []logLine
 	var kept bytes.Buffer
-	dropped := false
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
+	dropped := len(b) > 0 && b[len(b)-1] != '\n' // a last line cut short, or one the next line would be appended to
+	for rest := b; len(rest) > 0; {
+		line, tail, _ := bytes.Cut(rest, []byte{'\n'})
+		rest = tail
 		var l logLine
-		if json.Unmarshal(sc.Bytes(), &l) != nil || l.Step > step {
+		if json.Unmarshal(line, &l) != nil || l.Step > step {
 			dropped = true
 			continue
 		}
 		hist = append(hist, l)
-		kept.Write(sc.Bytes())
+		kept.Write(line)
 		kept.WriteByte('\n')
 	}
 	if dropped {

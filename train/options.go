@@ -3,8 +3,10 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 
+	"sdgan/data"
 	"sdgan/model"
 )
 
@@ -50,37 +52,99 @@ func Defaults() Options {
 	}
 }
 
-// Validate reports the first option out of range, naming its flag.
+// Limits on Options beyond the model's (model.Config.Validate). They are far above the paper's runs (16 tuples of
+// k = 2; 100,000s of steps) and keep a run's memory and file names bounded whatever the flags or a checkpoint say.
+const (
+	MaxBatchImages = 2048          // tuples per batch × k: the images of a batch, whose activations dominate memory
+	MaxSteps       = 1_000_000_000 // steps: the step count fits an int32 and preview names stay 9 digits
+	MaxDPerG       = 100           // discriminator updates per generator update
+	MaxPreview     = 64            // preview grid rows or columns
+	MaxLR          = 1.0           // learning rates, and λ_k
+	MaxMemoryMiB   = 1 << 30       // --memory-budget (a PiB; the budget in bytes fits an int64)
+)
+
+// flagOf names the flag of each model.Config field that one sets (fields that no flag sets keep their JSON name).
+var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--channels", "k": "--k", "d_i": "--d-i",
+	"d_o": "--d-o", "filters": "--filters"}
+
+// Resolve fills in what the options leave to a default, so that config.json and --dry-run show what the run uses:
+// the architecture's loss ("" → dcgan or began), the loss's learning rates (0 → its default), and the data's
+// natural channel count (0 → 1 for builtin:fonts, 3 for a folder, as data.Open decides).
+func (o Options) Resolve() Options {
+	if o.Loss == "" {
+		o.Loss = LossDCGAN
+		if o.Model.Arch == model.BEGAN {
+			o.Loss = LossBEGAN
+		}
+	}
+	if o.LRG == 0 {
+		o.LRG = losses[o.Loss].lrG
+	}
+	if o.LRD == 0 {
+		o.LRD = losses[o.Loss].lrD
+	}
+	if o.Model.Channels == 0 {
+		o.Model.Channels = 3
+		if o.Data == data.BuiltinFonts {
+			o.Model.Channels = 1
+		}
+	}
+	return o
+}
+
+// Validate reports the first option out of range, naming its flag and the limit. Comparisons are written so that
+// NaN fails them. It is the one check of a run's options: the command line, Run and a resumed checkpoint's options
+// all go through it.
 func (o Options) Validate() error {
 	if err := o.Model.Validate(); err != nil {
-		return err
+		var ce *model.ConfigError
+		if !errors.As(err, &ce) {
+			return err
+		}
+		if ce.Field == "" {
+			return fmt.Errorf("model too large: %v (lower --filters, --d-i, --d-o or --k)", ce.Value)
+		}
+		if f, ok := flagOf[ce.Field]; ok {
+			return fmt.Errorf("%s %v: want %s", f, ce.Value, ce.Want)
+		}
+		return fmt.Errorf("model %w", err)
 	}
 	arch := o.Model.Arch
+	rate := func(v float64) bool { return v >= 0 && v <= MaxLR }
 	switch {
 	case arch == model.DCGAN && (losses[o.Loss].d == nil):
 		return fmt.Errorf("--loss %q: want %s, %s, %s or %s for --arch %s", o.Loss, LossDCGAN, LossLSGAN, LossWGAN, LossHinge, arch)
 	case arch == model.BEGAN && o.Loss != LossBEGAN:
 		return fmt.Errorf("--loss %q: --arch began trains with its own loss %q", o.Loss, LossBEGAN)
-	case o.Tuples < 2:
-		return fmt.Errorf("--batch %d: want at least 2 tuples (batch norm needs a batch)", o.Tuples)
-	case o.Steps < 1:
-		return fmt.Errorf("--steps %d: want at least 1", o.Steps)
-	case o.DPerG < 1:
-		return fmt.Errorf("--d-per-g %d: want at least 1", o.DPerG)
-	case o.LRG < 0 || o.LRD < 0:
-		return fmt.Errorf("--lr-g %g / --lr-d %g: want ≥ 0 (0 = the loss's default)", o.LRG, o.LRD)
-	case o.Loss == LossWGAN && o.Clip <= 0:
-		return fmt.Errorf("--clip %g: want a positive bound", o.Clip)
-	case o.Gamma <= 0 || o.Gamma > 1:
-		return fmt.Errorf("--gamma %g: want in (0, 1]", o.Gamma)
-	case o.LambdaK < 0:
-		return fmt.Errorf("--lambda-k %g: want ≥ 0", o.LambdaK)
-	case o.PreviewIDs < 1 || o.PreviewObs < 1:
-		return fmt.Errorf("preview grid %d×%d: want at least 1×1", o.PreviewIDs, o.PreviewObs)
+	case o.Tuples < 2 || int64(o.Tuples)*int64(o.Model.K) > MaxBatchImages:
+		return fmt.Errorf("--batch %d: want at least 2 tuples (batch norm needs a batch) and at most %d images per batch (--batch × --k %d)",
+			o.Tuples, MaxBatchImages, o.Model.K)
+	case o.Steps < 1 || o.Steps > MaxSteps:
+		return fmt.Errorf("--steps %d: want 1 to %d", o.Steps, MaxSteps)
+	case o.DPerG < 1 || o.DPerG > MaxDPerG:
+		return fmt.Errorf("--d-per-g %d: want 1 to %d", o.DPerG, MaxDPerG)
+	case !rate(o.LRG):
+		return fmt.Errorf("--lr-g %g: want a number in [0, %g] (0 = the loss's default)", o.LRG, MaxLR)
+	case !rate(o.LRD):
+		return fmt.Errorf("--lr-d %g: want a number in [0, %g] (0 = the loss's default)", o.LRD, MaxLR)
+	case o.Loss == LossWGAN && !(o.Clip > 0 && o.Clip <= 1):
+		return fmt.Errorf("--clip %g: want a bound in (0, 1]", o.Clip)
+	case !(o.Gamma > 0 && o.Gamma <= 1):
+		return fmt.Errorf("--gamma %g: want a number in (0, 1]", o.Gamma)
+	case !rate(o.LambdaK):
+		return fmt.Errorf("--lambda-k %g: want a number in [0, %g]", o.LambdaK, MaxLR)
+	case o.LRHalve < 0:
+		return fmt.Errorf("lr_halve %d: want ≥ 0 steps (0 = never)", o.LRHalve)
+	case !rate(o.LRMin):
+		return fmt.Errorf("lr_min %g: want a number in [0, %g]", o.LRMin, MaxLR)
+	case o.PreviewIDs < 1 || o.PreviewObs < 1 || o.PreviewIDs > MaxPreview || o.PreviewObs > MaxPreview:
+		return fmt.Errorf("preview grid %d×%d: want 1 to %d rows and columns", o.PreviewIDs, o.PreviewObs, MaxPreview)
 	case o.PreviewEvery < 1 || o.CheckpointEvery < 1 || o.LogEvery < 1:
 		return fmt.Errorf("--preview-every %d, --checkpoint-every %d, --log-every %d: want each ≥ 1", o.PreviewEvery, o.CheckpointEvery, o.LogEvery)
 	case o.Keep < 1:
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
+	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
+		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
 	}
 	return nil
 }
@@ -97,7 +161,7 @@ func (o Options) learningRates(step int64) (g, d float64) {
 		d = o.LRD
 	}
 	if o.Loss == LossBEGAN && o.LRHalve > 0 {
-		for range step / o.LRHalve {
+		for range min(step/o.LRHalve, 1100) { // 1100 halvings take any float64 to 0: stop there
 			g, d = max(g/2, min(g, o.LRMin)), max(d/2, min(d, o.LRMin))
 		}
 	}

@@ -23,19 +23,25 @@ func writePreview(runDir string, o Options, g model.Generator, step int64) error
 	zi, zo := previewLatents(o)
 	c := o.Model
 	img := picture.Grid(model.GenerateGrid(g, c, zi, zo), len(zi), len(zo), c.Res, c.Res, c.Channels, 2)
-	if err := picture.SavePNG(filepath.Join(runDir, "previews", fmt.Sprintf("step-%09d.png", step)), img); err != nil {
+	if err := picture.SavePNG(filepath.Join(runDir, previewDir, previewName(step)), img); err != nil {
 		return err
 	}
 	return picture.SavePNG(filepath.Join(runDir, "preview.png"), img)
 }
 
 // writeRealGrid writes real.png: PreviewIDs identities (spread over the data set) with up to PreviewObs of their
-// images each, to compare the previews with.
+// images each, to compare the previews with. The grid has as many columns as the shown identity with the most
+// images fills (2 for a data set of pairs, not PreviewObs with most cells empty).
 func writeRealGrid(runDir string, o Options, ds *data.Dataset) error {
-	rows, cols := min(o.PreviewIDs, len(ds.Identities)), o.PreviewObs
-	cells := make([][]float32, rows*cols)
+	rows := min(o.PreviewIDs, len(ds.Identities))
+	ids := make([]int, rows)
+	cols := 1
 	for r := range rows {
-		id := r * len(ds.Identities) / rows
+		ids[r] = r * len(ds.Identities) / rows
+		cols = max(cols, min(o.PreviewObs, len(ds.Identities[ids[r]].Images)))
+	}
+	cells := make([][]float32, rows*cols)
+	for r, id := range ids {
 		for c := range min(cols, len(ds.Identities[id].Images)) {
 			img, err := ds.Image(id, c)
 			if err != nil {

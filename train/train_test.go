@@ -200,7 +200,9 @@ func TestDivergenceStopsWithoutCheckpoint(t *testing.T) {
 	for name, v := range c.Tensors {
 		ts = append(ts, &nn.Tensor{Name: name, Shape: v.Shape, Data: v.Data})
 	}
-	c.Tensors["G/project/weights"].Data[0] = float32(math.NaN())
+	for i := range c.Tensors["G/project/weights"].Data { // finite (NaN is refused on load), but overflowing float32
+		c.Tensors["G/project/weights"].Data[i] = 3e38
+	}
 	extra := map[string]string{}
 	for k, v := range c.Meta {
 		if strings.HasPrefix(k, "sdgan.train.") {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -39,7 +42,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.resume, "resume", "", "continue the run in this folder from its latest checkpoint (only --steps may change)")
 	fs.StringVar(&f.arch, "arch", model.DCGAN, "architecture: dcgan (SD-DCGAN) or began (SD-BEGAN)")
 	fs.IntVar(&f.res, "res", 32, "image resolution: 32 or 64")
-	fs.IntVar(&f.o.Model.Channels, "channels", 0, "1 (grey) or 3 (RGB); 0 = as the data (builtin:fonts is grey)")
+	fs.IntVar(&f.o.Model.Channels, "channels", 0, "1 (grey) or 3 (RGB); 0 = as the data: 1 for builtin:fonts, 3 for a folder")
 	fs.IntVar(&f.o.Model.K, "k", 2, "images per tuple (≥ 2)")
 	fs.IntVar(&f.o.Model.DI, "d-i", 50, "identity latent size d_I")
 	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
@@ -62,7 +65,18 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved options and exit")
 }
 
-// options resolves the flags into train options; for --resume, those of the run, with --steps applied.
+// archFlags lists the flags that apply to one architecture only, with what they are for.
+var archFlags = map[string]struct{ arch, what string }{
+	"non-siamese": {model.DCGAN, "SD-DCGAN's discriminator layout"},
+	"d-per-g":     {model.DCGAN, "SD-DCGAN's discriminator updates"},
+	"clip":        {model.DCGAN, "--loss wgan's weight clipping"},
+	"filters":     {model.BEGAN, "SD-BEGAN's convolution width"},
+	"gamma":       {model.BEGAN, "SD-BEGAN's diversity ratio"},
+	"lambda-k":    {model.BEGAN, "SD-BEGAN's k_t learning rate"},
+}
+
+// options resolves the flags into train options; for --resume, those of the run, with --steps applied. Flags that
+// do not apply to the chosen architecture or loss are usage errors; the values are checked by Options.Validate.
 func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	if f.resume != "" {
 		o, _, err := train.ResumeOptions(f.resume)
@@ -77,47 +91,39 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		if set["steps"] {
 			o.Steps = f.o.Steps
 		}
+		if err := o.Validate(); err != nil {
+			return o, usagef("%v", err)
+		}
 		return o, nil
 	}
-	o := f.o
-	for _, c := range []struct {
-		bad  bool
-		flag string
-		val  any
-		want string
-	}{
-		{f.arch != model.DCGAN && f.arch != model.BEGAN, "arch", f.arch, "dcgan or began"},
-		{f.res != 32 && f.res != 64, "res", f.res, "32 or 64"},
-		{o.Model.Channels != 0 && o.Model.Channels != 1 && o.Model.Channels != 3, "channels", o.Model.Channels, "1, 3 or 0 (as the data)"},
-		{o.Model.K < 2, "k", o.Model.K, "at least 2 images per tuple"},
-		{o.Model.DI < 1, "d-i", o.Model.DI, "at least 1 identity dimension"},
-		{o.Model.DO < 1, "d-o", o.Model.DO, "at least 1 observation dimension"},
-		{f.filters < 1, "filters", f.filters, "at least 1"},
-	} {
-		if c.bad {
-			return o, usagef("--%s %v: want %s", c.flag, c.val, c.want)
+	if f.arch != model.DCGAN && f.arch != model.BEGAN {
+		return f.o, usagef("--arch %q: want %s or %s", f.arch, model.DCGAN, model.BEGAN)
+	}
+	names := make([]string, 0, len(set))
+	for name := range set {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same error every time
+	for _, name := range names {
+		if a, ok := archFlags[name]; ok && a.arch != f.arch {
+			return f.o, usagef("--%s does not apply to --arch %s: it sets %s", name, f.arch, a.what)
 		}
 	}
+	if set["clip"] && f.o.Loss != train.LossWGAN {
+		return f.o, usagef("--clip applies only to --loss wgan (the loss is %s)", cmp.Or(f.o.Loss, train.LossDCGAN))
+	}
+	o := f.o
 	cfg := model.DefaultConfig(f.arch, f.res, o.Model.Channels)
 	cfg.K, cfg.DI, cfg.DO, cfg.Siamese = o.Model.K, o.Model.DI, o.Model.DO, cfg.Siamese && !f.noSiam
 	if f.arch == model.BEGAN {
 		cfg.Filters = f.filters
 	}
 	o.Model = cfg
-	if o.Loss == "" {
-		o.Loss = train.LossDCGAN
-		if f.arch == model.BEGAN {
-			o.Loss = train.LossBEGAN
-		}
-	}
 	if f.fontDirs != "" {
 		o.FontDirs = strings.Split(f.fontDirs, ",")
 	}
-	probe := o
-	if probe.Model.Channels == 0 {
-		probe.Model.Channels = 1 // the data decides; validate the rest now
-	}
-	if err := probe.Validate(); err != nil {
+	o = o.Resolve()
+	if err := o.Validate(); err != nil {
 		return o, usagef("%v", err)
 	}
 	return o, nil
@@ -149,8 +155,8 @@ func trainCmd() *command {
 				if dir == "" {
 					dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
 				}
-				if files, _ := model.ListCheckpoints(dir); len(files) > 0 {
-					return usagef("--out %s already holds a run: continue it with --resume %s, or choose another --out", dir, dir)
+				if err := train.CheckNewRun(dir); err != nil {
+					return asUsage(err)
 				}
 			}
 			if f.dryRun {
@@ -158,16 +164,23 @@ func trainCmd() *command {
 				fmt.Fprintf(stdout, "run folder: %s\n%s\n", dir, js)
 				return nil
 			}
-			if err := checkWritable(dir); err != nil {
-				return fmt.Errorf("--out: %w", err)
-			}
-			return train.Run(ctx, train.Job{Options: o, Dir: dir, Resume: f.resume != "", Stdout: stdout, Stderr: stderr})
+			err = train.Run(ctx, train.Job{Options: o, Dir: dir, Resume: f.resume != "", Stdout: stdout, Stderr: stderr})
+			return asUsage(err)
 		},
 	}
 }
 
+// asUsage turns a *train.RunDirError (an --out that cannot take a new run) into a usage error.
+func asUsage(err error) error {
+	var rd *train.RunDirError
+	if errors.As(err, &rd) {
+		return usagef("%v", err)
+	}
+	return err
+}
+
 // checkWritable makes dir (and its parents) and checks that a file can be created in it, so that a bad --out fails
-// before any work.
+// before any work. (train no longer uses it: a run folder is made only once the data is checked; eval does.)
 func checkWritable(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

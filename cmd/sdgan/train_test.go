@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -14,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"sdgan/internal/runlock"
 	"sdgan/model"
+	"sdgan/train"
 )
 
 // TestMain lets a test run the sdgan command in a subprocess (the test binary itself), to send it signals.
@@ -72,19 +76,20 @@ func TestTrainAndGenerateBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	quick := []string{"--steps", "1", "--batch", "2"}
+	newRun := filepath.Join(t.TempDir(), "run") // never made: every start below fails
 	tests := []struct {
 		name string
 		args []string
 		code int
 		want string
 	}{
-		{"missing folder", []string{"train", "--data", "/no/such/folder"}, 1, "/no/such/folder"},
-		{"empty folder", []string{"train", "--data", empty}, 1, empty},
-		{"no identity with k images", []string{"train", "--data", small}, 1, "at least 2"},
-		{"k 1", []string{"train", "--k", "1"}, 2, "--k 1"},
-		{"d-i 0", []string{"train", "--d-i", "0"}, 2, "--d-i 0"},
-		{"res 48", []string{"train", "--res", "48"}, 2, "--res 48"},
-		{"unknown loss", []string{"train", "--loss", "hinge"}, 2, "--loss"},
+		{"missing folder", []string{"train", "--data", "/no/such/folder", "--out", newRun}, 1, "/no/such/folder"},
+		{"empty folder", []string{"train", "--data", empty, "--out", newRun}, 1, empty},
+		{"no identity with k images", []string{"train", "--data", small, "--out", newRun}, 1, "at least 2"},
+		{"k 1", []string{"train", "--k", "1", "--out", newRun}, 2, "--k 1"},
+		{"d-i 0", []string{"train", "--d-i", "0", "--out", newRun}, 2, "--d-i 0"},
+		{"res 48", []string{"train", "--res", "48", "--out", newRun}, 2, "--res 48"},
+		{"unknown loss", []string{"train", "--loss", "hinge", "--out", newRun}, 2, "--loss"},
 		{"unwritable out", append([]string{"train", "--data", data, "--out", filepath.Join(aFile, "run")}, quick...), 1, "--out"},
 		{"strict corrupt image", append([]string{"train", "--data", corrupt, "--strict", "--out", t.TempDir()}, quick...), 1, "bad.png"},
 		{"resume without checkpoints", []string{"train", "--resume", empty}, 1, "no checkpoint"},
@@ -98,6 +103,9 @@ func TestTrainAndGenerateBadInput(t *testing.T) {
 			code, _, stderr := sdgan(tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) {
 				t.Fatalf("sdgan %v: exit %d, stderr %q; want exit %d naming %q", tc.args, code, stderr, tc.code, tc.want)
+			}
+			if _, err := os.Stat(newRun); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("sdgan %v failed and left %s behind", tc.args, newRun)
 			}
 		})
 	}
@@ -230,3 +238,107 @@ func TestInterruptLeavesLoadableCheckpoint(t *testing.T) {
 func newTestRNG() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// Values that used to pass and break later, and flags of another architecture, are usage errors naming the flag
+// (and the limit or the architecture); none of them leaves a folder behind.
+func TestTrainFlagChecks(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--arch", "began", "--non-siamese"}, "--non-siamese does not apply to --arch began"},
+		{[]string{"--arch", "began", "--d-per-g", "2"}, "--d-per-g does not apply to --arch began"},
+		{[]string{"--arch", "began", "--clip", "0.1"}, "--clip does not apply to --arch began"},
+		{[]string{"--gamma", "0.7"}, "--gamma does not apply to --arch dcgan"},
+		{[]string{"--lambda-k", "0.01"}, "--lambda-k does not apply to --arch dcgan"},
+		{[]string{"--filters", "64"}, "--filters does not apply to --arch dcgan"},
+		{[]string{"--clip", "0.1"}, "--clip applies only to --loss wgan"},
+		{[]string{"--loss", "lsgan", "--clip", "0.1"}, "--clip applies only to --loss wgan (the loss is lsgan)"},
+		{[]string{"--lr-g", "NaN"}, "--lr-g NaN"},
+		{[]string{"--lr-d", "Inf"}, "--lr-d +Inf"},
+		{[]string{"--arch", "began", "--gamma", "NaN"}, "--gamma NaN"},
+		{[]string{"--arch", "began", "--lambda-k", "-Inf"}, "--lambda-k -Inf"},
+		{[]string{"--loss", "wgan", "--clip", "NaN"}, "--clip NaN"},
+		{[]string{"--batch", "100000"}, "at most 2048 images per batch"},
+		{[]string{"--d-i", "1000000"}, "--d-i 1000000: want 1 to 4096"},
+		{[]string{"--d-o", "1000000"}, "--d-o 1000000: want 1 to 4096"},
+		{[]string{"--k", "1000"}, "--k 1000: want 2 to 64"},
+		{[]string{"--steps", "10000000000"}, "--steps 10000000000: want 1 to 1000000000"},
+		{[]string{"--arch", "began", "--filters", "1000000"}, "--filters 1000000: want 1 to 1024"},
+	} {
+		args := append([]string{"train", "--out", out}, tc.args...)
+		code, _, stderr := sdgan(args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("sdgan %v: exit %d, %q; want exit 2 naming %q", args, code, stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused start left %s", out)
+	}
+	// What applies is accepted.
+	for _, args := range [][]string{{"--loss", "wgan", "--clip", "0.05"}, {"--arch", "began", "--gamma", "0.7", "--filters", "32"}, {"--d-per-g", "2"}} {
+		args = append([]string{"train", "--dry-run", "--out", out}, args...)
+		if code, _, stderr := sdgan(args...); code != 0 {
+			t.Errorf("sdgan %v: exit %d, %q", args, code, stderr)
+		}
+	}
+}
+
+// --dry-run shows the values the run would use: the loss's learning rates and the data's channels, not zeros.
+func TestTrainDryRunShowsResolvedValues(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`}},
+		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 3`, `"loss": "began"`}},
+	} {
+		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)
+		code, stdout, stderr := sdgan(args...)
+		if code != 0 {
+			t.Fatalf("sdgan %v: exit %d, %q", args, code, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("sdgan %v prints no %s:\n%s", args, w, stdout)
+			}
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("--dry-run made %s", out)
+	}
+}
+
+// --out on a folder of someone else's files is a usage error that changes nothing; a run folder in use by another
+// training is refused naming that process.
+func TestTrainProtectsFolders(t *testing.T) {
+	data := trainFixture(t)
+	foreign := t.TempDir()
+	mine := filepath.Join(foreign, "config.json")
+	if err := os.WriteFile(mine, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := sdgan("train", "--data", data, "--out", foreign, "--steps", "1", "--batch", "2")
+	if code != 2 || !strings.Contains(stderr, "not an sdgan run folder") {
+		t.Fatalf("train into a folder of other files: exit %d, %q; want exit 2", code, stderr)
+	}
+	if b, _ := os.ReadFile(mine); string(b) != "{}" {
+		t.Fatalf("the user's config.json was replaced: %q", b)
+	}
+
+	run := t.TempDir()
+	if code, _, stderr := sdgan("train", "--data", data, "--out", run, "--steps", "1", "--batch", "2"); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	lock, err := runlock.Acquire(filepath.Join(run, train.LockFile)) // as another training would hold it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	code, _, stderr = sdgan("train", "--resume", run, "--steps", "2")
+	if want := fmt.Sprintf("PID %d", os.Getpid()); code != 1 || !strings.Contains(stderr, want) {
+		t.Fatalf("train --resume into a locked folder: exit %d, %q; want exit 1 naming %s", code, stderr, want)
+	}
+}

@@ -4,11 +4,13 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // Write creates or replaces the file at path with what write produces.
@@ -80,4 +82,49 @@ func syncDir(dir string) error {
 		return err
 	}
 	return d.Close()
+}
+
+// TempTarget tells whether name (a file name, without folder) is one of Write's temporary files, and if so the name
+// of the file it was to replace: ".stats.jsonl.tmp-123456" → "stats.jsonl", true. A process killed while writing
+// leaves such files behind.
+func TempTarget(name string) (target string, ok bool) {
+	rest, ok := strings.CutPrefix(name, ".")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndex(rest, ".tmp-")
+	if i <= 0 {
+		return "", false
+	}
+	digits := rest[i+len(".tmp-"):]
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	return rest[:i], true
+}
+
+// RemoveTemps removes the temporary files that Write left in dir (not its sub-folders) for the targets that owned
+// accepts, and returns their paths. Only a process that knows no other is writing in dir may call it. A missing dir
+// has none.
+func RemoveTemps(dir string, owned func(target string) bool) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("remove temporary files: %w", err)
+	}
+	var removed []string
+	for _, e := range entries {
+		target, ok := TempTarget(e.Name())
+		if !ok || !e.Type().IsRegular() || !owned(target) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.Remove(path); err != nil {
+			return removed, fmt.Errorf("remove temporary file: %w", err)
+		}
+		removed = append(removed, path)
+	}
+	return removed, nil
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -161,5 +162,57 @@ func TestWriteUnwritableFolder(t *testing.T) {
 				t.Errorf("error %q does not name the folder %s", err, tt.folder)
 			}
 		})
+	}
+}
+
+// RemoveTemps removes exactly the temporary files Write names (seen while Write runs) whose target is owned, and
+// nothing else: not the user's files that merely look alike, not other targets' temporary files.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	var temp string
+	err := WriteFile(filepath.Join(dir, "stats.jsonl"), nil) // warm-up: the folder exists and is writable
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Write(filepath.Join(dir, "ckpt-000000005.safetensors"), func(w io.Writer) error {
+		for _, name := range entries(t, dir) {
+			if strings.HasPrefix(name, ".ckpt") {
+				temp = name
+			}
+		}
+		return nil
+	})
+	if err != nil || temp == "" {
+		t.Fatalf("Write: %v; temporary file seen while writing: %q", err, temp)
+	}
+	if target, ok := TempTarget(temp); !ok || target != "ckpt-000000005.safetensors" {
+		t.Fatalf("TempTarget(%q) = %q, %v; want the checkpoint's name", temp, target, ok)
+	}
+	leftovers := []string{temp, ".stats.jsonl.tmp-42", ".notes.txt.tmp-7"}
+	keep := []string{"notes.txt", ".stats.jsonl.tmp-", ".stats.jsonl.tmp-12x", "stats.jsonl.tmp-3", ".tmp-5", "ckpt-000000005.safetensors"}
+	for _, name := range append(leftovers, keep[:5]...) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owned := func(target string) bool { return target == "stats.jsonl" || strings.HasPrefix(target, "ckpt-") }
+	removed, err := RemoveTemps(dir, owned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, ".stats.jsonl.tmp-42"), filepath.Join(dir, temp)}
+	slices.Sort(removed)
+	slices.Sort(want)
+	if strings.Join(removed, "|") != strings.Join(want, "|") {
+		t.Errorf("removed %v; want %v", removed, want)
+	}
+	left := strings.Join(entries(t, dir), "|")
+	for _, name := range append(keep, ".notes.txt.tmp-7", "stats.jsonl") {
+		if !strings.Contains("|"+left+"|", "|"+name+"|") {
+			t.Errorf("%s was removed; left: %s", name, left)
+		}
+	}
+	if removed, err := RemoveTemps(filepath.Join(dir, "missing"), owned); err != nil || len(removed) > 0 {
+		t.Errorf("a missing folder: %v, %v", removed, err)
 	}
 }
