@@ -11,9 +11,14 @@
 // in memory when they fit Options.MemoryBudget (NumImages·Res·Res·Channels·4 bytes, e.g. 12 MiB for 1000 images at
 // 32×32×3); a larger folder data set keeps only its file list, and its Sampler decodes the tuples it draws on the
 // fly, prefetching the next batch while the caller uses the current one. builtin:fonts is always kept in memory.
+//
+// Image files are untrusted: each one's header is read first, and a file declaring more than Options.MaxPixels
+// pixels (DefaultMaxPixels, 8192×8192, unless raised) is refused without being decoded; decodes running at once
+// share one pixel budget, so that parallel workers cannot each hold a huge image.
 package data
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"io"
@@ -42,7 +47,11 @@ type Options struct {
 	Strict       bool      // an unreadable image or font file is an error instead of a warning
 	FontDirs     []string  // builtin:fonts only: also render every .ttf/.otf/.ttc under these folders
 	MemoryBudget int64     // most bytes the decoded images may take in memory, above which folders are decoded on the fly (fonts fail); 0 = DefaultMemoryBudget
+	MaxPixels    int64     // an image file whose header declares more pixels (width × height) is refused undecoded, as unreadable; 0 = DefaultMaxPixels
 	Warn         io.Writer // warnings (skipped files, ignored files) go here, in a deterministic order; nil = discard
+	// Progress, if not nil, is called as the files are decoded (or their headers read, or the typefaces
+	// rendered) with how many of total are done; calls come one at a time, with done increasing.
+	Progress func(done, total int)
 }
 
 // Dataset is a loaded, preprocessed data set whose usable identities all have at least K images.
@@ -56,7 +65,8 @@ type Dataset struct {
 	K          int        // the K the identities were filtered with
 	Stats      Stats      // what was found while loading, for `sdgan data check`
 
-	stream *stream // non-nil when the images are decoded on the fly (see OnTheFly)
+	stream    *stream // non-nil when the images are decoded on the fly (see OnTheFly)
+	maxPixels int64   // Options.MaxPixels, for decoding on the fly
 }
 
 // Identity is one identity and its images.
@@ -71,6 +81,7 @@ type Stats struct {
 	Files          int                 // candidate image files (or font faces for builtin:fonts)
 	Ignored        []string            // files that were not used: not an image, or a name that fits no layout
 	Unreadable     []string            // files (or glyphs) that could not be decoded, in load order
+	UnreadableErrs []error             // why, for each entry of Unreadable; each error names the file
 	SourceSizes    map[image.Point]int // width×height of the decoded source images → count (empty for fonts)
 	SourceChannels map[int]int         // source channels → count: 1 grey, 3 colour, 4 colour with transparency (never 4 on the fly: only headers are read)
 	PerIdentity    []int               // images per identity for every identity found (usable or not), ascending
@@ -94,8 +105,15 @@ func (d *Dataset) MemoryBytes() int64 { return int64(d.NumImages()) * int64(d.Im
 
 // Open loads spec, either BuiltinFonts or a folder path, whose layout (one sub-folder per identity, or the flat
 // <IDENTITY>_<OBSERVATION>_<anything>.png layout) is detected: sub-folders win, and images beside them are ignored
-// with a warning. Files are decoded in parallel; the result does not depend on the number of CPUs.
+// with a warning. Files are decoded in parallel; the result does not depend on the number of CPUs. Every image
+// file's header is read first, and a file declaring more than Options.MaxPixels pixels is refused undecoded
+// (a *TooLargeError, skipped as unreadable unless Options.Strict).
 func Open(spec string, opt Options) (*Dataset, error) {
+	return OpenContext(context.Background(), spec, opt)
+}
+
+// OpenContext is Open, stopping soon after ctx is done: then it returns an error that wraps ctx.Err().
+func OpenContext(ctx context.Context, spec string, opt Options) (*Dataset, error) {
 	if err := opt.check(spec); err != nil {
 		return nil, err
 	}
@@ -108,6 +126,9 @@ func Open(spec string, opt Options) (*Dataset, error) {
 	if opt.Warn == nil {
 		opt.Warn = io.Discard
 	}
+	if opt.MaxPixels == 0 {
+		opt.MaxPixels = DefaultMaxPixels
+	}
 	var (
 		ids []Identity
 		ds  *Dataset
@@ -117,14 +138,14 @@ func Open(spec string, opt Options) (*Dataset, error) {
 		if opt.Channels == 0 {
 			opt.Channels = 1
 		}
-		ds = &Dataset{Name: spec, Layout: LayoutFonts, Res: opt.Res, Channels: opt.Channels}
-		ids, err = loadFonts(ds, opt)
+		ds = &Dataset{Name: spec, Layout: LayoutFonts, Res: opt.Res, Channels: opt.Channels, maxPixels: opt.MaxPixels}
+		ids, err = loadFonts(ctx, ds, opt)
 	} else {
 		if opt.Channels == 0 {
 			opt.Channels = 3
 		}
-		ds = &Dataset{Name: spec, Res: opt.Res, Channels: opt.Channels}
-		ids, err = loadFolder(ds, spec, opt)
+		ds = &Dataset{Name: spec, Res: opt.Res, Channels: opt.Channels, maxPixels: opt.MaxPixels}
+		ids, err = loadFolder(ctx, ds, spec, opt)
 	}
 	if err != nil {
 		return nil, err
@@ -150,6 +171,8 @@ func (opt Options) check(spec string) error {
 		return fmt.Errorf("data %s: k = %d; expected at least 1", spec, opt.K)
 	case opt.MemoryBudget < 0:
 		return fmt.Errorf("data %s: memory budget %d bytes; expected 0 (default) or more", spec, opt.MemoryBudget)
+	case opt.MaxPixels < 0:
+		return fmt.Errorf("data %s: pixel limit %d; expected 0 (default, %d) or more", spec, opt.MaxPixels, DefaultMaxPixels)
 	case len(opt.FontDirs) > 0 && spec != BuiltinFonts:
 		return fmt.Errorf("data %s: font folders apply only to %s", spec, BuiltinFonts)
 	}
@@ -187,6 +210,8 @@ func (d *Dataset) keep(ids []Identity, k int) error {
 	}
 	sort.Ints(d.Stats.PerIdentity)
 	switch {
+	case largest == 0 && len(d.Stats.UnreadableErrs) > 0:
+		return fmt.Errorf("data %s: no image could be read (%d unreadable; the first: %w)", d.Name, len(d.Stats.Unreadable), d.Stats.UnreadableErrs[0])
 	case largest == 0:
 		return fmt.Errorf("data %s: no image could be read (%d unreadable)", d.Name, len(d.Stats.Unreadable))
 	case len(d.Identities) == 0:

@@ -33,7 +33,7 @@ func TestOpenBadInput(t *testing.T) {
 		{"empty folder", empty, Options{Res: 32, K: 2}, []string{empty, "no images found"}},
 		{"no images", onlyJunk, Options{Res: 32, K: 2}, []string{onlyJunk, "no images found"}},
 		{"no identity with k", small, Options{Res: 32, K: 3}, []string{small, "no identity has at least 3 images (largest has 2)", "lower --k"}},
-		{"all corrupt", corrupt, Options{Res: 32, K: 1}, []string{corrupt, "no image could be read (2 unreadable)"}},
+		{"all corrupt", corrupt, Options{Res: 32, K: 1}, []string{corrupt, "no image could be read (2 unreadable; the first: decode ", "1.png: image: unknown format"}},
 		{"res too small", small, Options{Res: 7, K: 2}, []string{small, "resolution 7", "8 to 4096"}},
 		{"res zero", BuiltinFonts, Options{K: 2}, []string{BuiltinFonts, "resolution 0"}},
 		{"channels 2", small, Options{Res: 32, Channels: 2, K: 2}, []string{small, "2 channels", "expected 1 (grey), 3 (RGB)"}},

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,7 +24,7 @@ func TestWriteFoldersRoundTrip(t *testing.T) {
 	for _, ds := range []*Dataset{fonts, rgb} {
 		t.Run(ds.Layout, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "out")
-			if err := ds.WriteFolders(dir); err != nil {
+			if err := ds.WriteFolders(context.Background(), dir, nil); err != nil {
 				t.Fatal(err)
 			}
 			back, err := Open(dir, Options{Res: ds.Res, Channels: ds.Channels, K: 1})

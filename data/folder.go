@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -32,7 +33,7 @@ type group struct {
 // loadFolder scans root, decodes its images in parallel and returns every identity found, with at least one image.
 // When the decoded images would exceed opt.MemoryBudget it reads only the files' headers instead, leaves every
 // Images entry nil and marks ds to be decoded on the fly (see Sampler).
-func loadFolder(ds *Dataset, root string, opt Options) ([]Identity, error) {
+func loadFolder(ctx context.Context, ds *Dataset, root string, opt Options) ([]Identity, error) {
 	groups, err := scanFolder(ds, root)
 	if err != nil {
 		return nil, err
@@ -55,15 +56,18 @@ func loadFolder(ds *Dataset, root string, opt Options) ([]Identity, error) {
 	if onTheFly {
 		fmt.Fprintf(opt.Warn, "data %s: decoding %s on the fly: more than the %s memory budget\n", root, FormatBytes(need), FormatBytes(opt.MemoryBudget))
 		ds.stream = &stream{strict: opt.Strict, warn: opt.Warn, bad: map[string]bool{}}
-		forEach(len(jobs), func(i int) {
+		err = forEach(ctx, len(jobs), opt.Progress, func(i int) {
 			j := &jobs[i]
-			j.size, j.channels, j.err = scanHeader(j.path)
+			j.size, j.channels, j.err = scanHeader(j.path, opt.MaxPixels)
 		})
 	} else {
-		forEach(len(jobs), func(i int) {
+		err = forEach(ctx, len(jobs), opt.Progress, func(i int) {
 			j := &jobs[i]
-			j.img, j.size, j.channels, j.err = decodeFile(j.path, opt.Res, opt.Channels)
+			j.img, j.size, j.channels, j.err = decodeFile(j.path, opt.Res, opt.Channels, opt.MaxPixels)
 		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data %s: %w", root, err)
 	}
 
 	ds.Stats.SourceSizes = map[image.Point]int{}
@@ -79,6 +83,7 @@ func loadFolder(ds *Dataset, root string, opt Options) ([]Identity, error) {
 			}
 			fmt.Fprintf(opt.Warn, "data %s: skipping unreadable image: %v\n", root, j.err)
 			ds.Stats.Unreadable = append(ds.Stats.Unreadable, j.path)
+			ds.Stats.UnreadableErrs = append(ds.Stats.UnreadableErrs, j.err)
 			continue
 		}
 		ds.Stats.SourceSizes[j.size]++
@@ -202,34 +207,63 @@ type decodeJob struct {
 	err      error
 }
 
-// forEach calls f(0) … f(n−1) with one worker per CPU and returns when all are done. f(i) must write only
-// what belongs to i.
-func forEach(n int, f func(i int)) {
+// forEach calls f(0) … f(n−1) with one worker per CPU and returns when all are done, or, once ctx is done, when
+// the calls already started are: then it returns an error wrapping ctx.Err(). f(i) must write only what belongs
+// to i. progress, if not nil, is called after each call with how many are done, one call at a time.
+func forEach(ctx context.Context, n int, progress func(done, total int), f func(i int)) error {
+	return forEachWorker(ctx, runtime.GOMAXPROCS(0), n, progress, func() func(i int) { return f })
+}
+
+// forEachWorker is forEach with the given number of workers, each of which first calls newWorker for its own f,
+// to keep scratch state.
+func forEachWorker(ctx context.Context, workers, n int, progress func(done, total int), newWorker func() func(i int)) error {
 	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+	)
+	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			f := newWorker()
 			for i := range next {
 				f(i)
+				if progress != nil {
+					mu.Lock()
+					done++
+					progress(done, n)
+					mu.Unlock()
+				}
 			}
 		}()
 	}
+	defer wg.Wait()
+	defer close(next)
 	for i := range n {
-		next <- i
+		if err := ctx.Err(); err != nil { // checked first: select picks at random among ready cases
+			return fmt.Errorf("stopped after %d of %d: %w", i, n, err)
+		}
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			return fmt.Errorf("stopped after %d of %d: %w", i, n, ctx.Err())
+		}
 	}
-	close(next)
-	wg.Wait()
+	return nil
 }
 
-// decodeFile reads and preprocesses one image file.
-func decodeFile(path string, res, channels int) ([]float32, image.Point, int, error) {
-	f, err := os.Open(path)
+// decodeFile reads and preprocesses one image file, refusing it from its header when it declares more than
+// maxPixels pixels (0 = DefaultMaxPixels). Decoding and preprocessing wait for the image's pixels to fit the
+// process's decode budget (decodeGate), so that parallel workers never hold several large images at once.
+func decodeFile(path string, res, channels int, maxPixels int64) ([]float32, image.Point, int, error) {
+	f, cfg, err := imageHeader(path, maxPixels)
 	if err != nil {
 		return nil, image.Point{}, 0, err
 	}
 	defer f.Close()
+	defer decodeGate.release(decodeGate.acquire(int64(cfg.Width) * int64(cfg.Height)))
 	m, _, err := image.Decode(f)
 	if err != nil {
 		return nil, image.Point{}, 0, fmt.Errorf("decode %s: %w", path, err)
@@ -238,4 +272,15 @@ func decodeFile(path string, res, channels int) ([]float32, image.Point, int, er
 		return nil, image.Point{}, 0, fmt.Errorf("decode %s: image has no pixels", path)
 	}
 	return preprocess(m, res, channels), m.Bounds().Size(), sourceChannels(m), nil
+}
+
+// scanHeader reads only the header of an image file, with the checks of decodeFile: its size and, for the
+// statistics, 1 (grey) or 3 channels (transparency is not detected without decoding the pixels).
+func scanHeader(path string, maxPixels int64) (image.Point, int, error) {
+	f, cfg, err := imageHeader(path, maxPixels)
+	if err != nil {
+		return image.Point{}, 0, err
+	}
+	f.Close()
+	return image.Pt(cfg.Width, cfg.Height), headerChannels(cfg), nil
 }

@@ -1,13 +1,13 @@
 package data
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"golang.org/x/image/font/sfnt"
 )
@@ -30,7 +30,7 @@ type face struct {
 
 // loadFonts renders Glyphs in every built-in typeface and every face found under opt.FontDirs. A face whose full
 // name (case-insensitive) was already seen is skipped and listed in ds.Stats.Ignored.
-func loadFonts(ds *Dataset, opt Options) ([]Identity, error) {
+func loadFonts(ctx context.Context, ds *Dataset, opt Options) ([]Identity, error) {
 	files := builtinFontFiles()
 	for _, dir := range opt.FontDirs {
 		more, err := findFontFiles(dir)
@@ -49,6 +49,7 @@ func loadFonts(ds *Dataset, opt Options) ([]Identity, error) {
 			}
 			fmt.Fprintf(opt.Warn, "data %s: skipping unreadable font: %v\n", ds.Name, err)
 			ds.Stats.Unreadable = append(ds.Stats.Unreadable, f.label)
+			ds.Stats.UnreadableErrs = append(ds.Stats.UnreadableErrs, err)
 			continue
 		}
 		for _, fa := range fc {
@@ -68,23 +69,13 @@ func loadFonts(ds *Dataset, opt Options) ([]Identity, error) {
 
 	ids := make([]Identity, len(faces))
 	errs := make([][]error, len(faces))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(faces)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := newGlyphRenderer(opt.Res)
-			for i := range next {
-				ids[i], errs[i] = r.renderFace(faces[i], opt.Channels)
-			}
-		}()
+	err := forEachWorker(ctx, runtime.GOMAXPROCS(0), len(faces), opt.Progress, func() func(i int) {
+		r := newGlyphRenderer(opt.Res)
+		return func(i int) { ids[i], errs[i] = r.renderFace(faces[i], opt.Channels) }
+	})
+	if err != nil {
+		return nil, fmt.Errorf("data %s: %w", ds.Name, err)
 	}
-	for i := range faces {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 
 	for i := range faces {
 		for _, err := range errs[i] {
@@ -93,6 +84,7 @@ func loadFonts(ds *Dataset, opt Options) ([]Identity, error) {
 			}
 			fmt.Fprintf(opt.Warn, "data %s: skipping glyph: %v\n", ds.Name, err)
 			ds.Stats.Unreadable = append(ds.Stats.Unreadable, err.(*glyphError).source)
+			ds.Stats.UnreadableErrs = append(ds.Stats.UnreadableErrs, err)
 		}
 	}
 	for _, f := range ds.Stats.Ignored {

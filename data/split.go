@@ -31,5 +31,5 @@ func (d *Dataset) Split(heldOut int, seed uint64) (train, test *Dataset, err err
 
 // empty returns a data set with d's description and no identities.
 func (d *Dataset) empty() *Dataset {
-	return &Dataset{Name: d.Name, Layout: d.Layout, Res: d.Res, Channels: d.Channels, K: d.K, stream: d.stream}
+	return &Dataset{Name: d.Name, Layout: d.Layout, Res: d.Res, Channels: d.Channels, K: d.K, stream: d.stream, maxPixels: d.maxPixels}
 }

@@ -1,11 +1,9 @@
 package data
 
 import (
+	"context"
 	"fmt"
-	"image"
-	"image/color"
 	"io"
-	"os"
 	"sync"
 )
 
@@ -32,7 +30,7 @@ func (d *Dataset) Image(identity, index int) ([]float32, error) {
 	if d.stream == nil {
 		return id.Images[index], nil
 	}
-	img, _, _, err := decodeFile(id.Sources[index], d.Res, d.Channels)
+	img, _, _, err := decodeFile(id.Sources[index], d.Res, d.Channels, d.maxPixels)
 	if err != nil {
 		return nil, fmt.Errorf("data %s: %w", d.Name, err)
 	}
@@ -46,9 +44,9 @@ func (d *Dataset) Image(identity, index int) ([]float32, error) {
 // identity without k readable images is an error.
 func (d *Dataset) decodeTuples(tuples []tuple, k int, out [][]float32) error {
 	errs := make([]error, len(out))
-	forEach(len(out), func(i int) {
+	forEach(context.Background(), len(out), nil, func(i int) { // cannot fail: the context is never done
 		t := tuples[i/k]
-		out[i], _, _, errs[i] = decodeFile(d.Identities[t.identity].Sources[t.images[i%k]], d.Res, d.Channels)
+		out[i], _, _, errs[i] = decodeFile(d.Identities[t.identity].Sources[t.images[i%k]], d.Res, d.Channels, d.maxPixels)
 	})
 	for i, err := range errs {
 		if err == nil {
@@ -78,7 +76,7 @@ func (d *Dataset) replace(t tuple, j int, err error, imgs [][]float32) error {
 		if inTuple(t.images, c) || st.isBad(id.Sources[c]) {
 			continue
 		}
-		img, _, _, err := decodeFile(id.Sources[c], d.Res, d.Channels)
+		img, _, _, err := decodeFile(id.Sources[c], d.Res, d.Channels, d.maxPixels)
 		if err != nil {
 			st.markBad(d.Name, id.Sources[c], err)
 			continue
@@ -114,26 +112,4 @@ func (st *stream) isBad(path string) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.bad[path]
-}
-
-// scanHeader reads only the header of an image file: its size and, for the statistics, 1 (grey) or 3 channels
-// (transparency is not detected without decoding the pixels).
-func scanHeader(path string) (image.Point, int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return image.Point{}, 0, err
-	}
-	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
-	if err != nil {
-		return image.Point{}, 0, fmt.Errorf("decode %s: %w", path, err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return image.Point{}, 0, fmt.Errorf("decode %s: image has no pixels", path)
-	}
-	channels := 3
-	if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
-		channels = 1
-	}
-	return image.Pt(cfg.Width, cfg.Height), channels, nil
 }

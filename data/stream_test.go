@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -325,7 +326,7 @@ func TestExportOnTheFly(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "out")
-	if err := fly.WriteFolders(dir); err != nil {
+	if err := fly.WriteFolders(context.Background(), dir, nil); err != nil {
 		t.Fatal(err)
 	}
 	mem, err := Open(root, Options{Res: 10, Channels: 1, K: 1})

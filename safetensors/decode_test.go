@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,50 +153,4 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("metadata changed in the round trip")
 		}
 	})
-}
-
-// TestPythonInterop checks files against the reference implementation when python3 has safetensors and
-// numpy; it never installs them.
-func TestPythonInterop(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found; skipping the interop check")
-	}
-	if err := exec.Command(python, "-c", "import safetensors.numpy, numpy").Run(); err != nil {
-		t.Skip("python3 lacks safetensors or numpy; skipping the interop check")
-	}
-	dir := t.TempDir()
-	ours, theirs := filepath.Join(dir, "go.safetensors"), filepath.Join(dir, "py.safetensors")
-	tensors := map[string]Tensor{
-		"w": {Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6.5}},
-		"s": {Shape: []int{}, Data: []float32{-1}},
-		"e": {Shape: []int{0, 3}, Data: []float32{}},
-	}
-	meta := map[string]string{"step": "7"}
-	if err := Write(ours, tensors, meta); err != nil {
-		t.Fatal(err)
-	}
-	script := `
-import sys, numpy as np
-from safetensors.numpy import load_file, save_file
-t = load_file(sys.argv[1])
-assert t["w"].tolist() == [[1, 2, 3], [4, 5, 6.5]], t["w"]
-assert t["s"].shape == () and t["s"] == -1
-assert t["e"].shape == (0, 3)
-save_file(t, sys.argv[2], metadata={"step": "7"})
-`
-	if out, err := exec.Command(python, "-c", script, ours, theirs).CombinedOutput(); err != nil {
-		t.Fatalf("python could not read our file: %v\n%s", err, out)
-	}
-	a, err := os.ReadFile(ours)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(theirs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		t.Errorf("python wrote different bytes for the same tensors:\n%q\n%q", b, a)
-	}
 }

@@ -242,7 +242,7 @@ func Run(ctx context.Context, job Job) error {
 // openData loads the options' data set at the model's resolution, keeping identities with at least k images.
 func openData(o Options, warn io.Writer) (*data.Dataset, error) {
 	ds, err := data.Open(o.Data, data.Options{Res: o.Model.Res, Channels: o.Model.Channels, K: o.Model.K,
-		Strict: o.Strict, FontDirs: o.FontDirs, MemoryBudget: o.MemoryMiB << 20, Warn: warn})
+		Strict: o.Strict, FontDirs: o.FontDirs, MemoryBudget: o.MemoryMiB << 20, MaxPixels: o.MaxPixels, Warn: warn})
 	if err != nil {
 		return nil, fmt.Errorf("--data: %w", err)
 	}

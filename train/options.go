@@ -19,6 +19,7 @@ type Options struct {
 	// MemoryMiB bounds the decoded images kept in memory (0 = data.DefaultMemoryBudget); a folder data set
 	// above it is decoded on the fly by a prefetching loader, giving the same batches.
 	MemoryMiB int64 `json:"memory_mib,omitempty"`
+	MaxPixels int64 `json:"max_pixels,omitempty"` // image files declaring more pixels are refused undecoded (0 = data.DefaultMaxPixels)
 
 	Model model.Config `json:"model"`
 

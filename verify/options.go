@@ -18,6 +18,9 @@ type Options struct {
 	Margin          float64 `json:"margin"`           // triplet margin on squared distances (they lie in [0, 4])
 	Pairs           int     `json:"pairs"`            // positive (and negative) pairs scored on the held-out identities
 	CheckpointEvery int64   `json:"checkpoint_every"` // steps between checkpoints (each also prints the held-out AUC)
+
+	// MaxPixels: image files that declare more pixels are refused undecoded (0 = data.DefaultMaxPixels).
+	MaxPixels int64 `json:"max_pixels,omitempty"`
 }
 
 // Triplet losses.

@@ -124,7 +124,7 @@ func Train(ctx context.Context, job Job) (*Verifier, error) {
 
 // newTrainer loads the data, splits off the held-out identities and builds the network and optimiser.
 func newTrainer(o Options, warn io.Writer) (*trainer, error) {
-	ds, err := data.Open(o.Data, data.Options{Res: o.Res, Channels: o.Channels, K: o.PerID, Warn: warn})
+	ds, err := data.Open(o.Data, data.Options{Res: o.Res, Channels: o.Channels, K: o.PerID, MaxPixels: o.MaxPixels, Warn: warn})
 	if err != nil {
 		return nil, fmt.Errorf("--data: %w", err)
 	}

@@ -58,19 +58,6 @@ func dataCmd() *command {
 	}
 }
 
-// dataFontDirs is a repeatable --font-dir flag.
-type dataFontDirs []string
-
-func (d *dataFontDirs) String() string { return strings.Join(*d, ",") }
-
-func (d *dataFontDirs) Set(s string) error {
-	if s == "" {
-		return errors.New("empty folder name")
-	}
-	*d = append(*d, s)
-	return nil
-}
-
 // dataCheckOptions are the inputs of `sdgan data check PATH`.
 type dataCheckOptions struct {
 	spec     string   // builtin:fonts or a folder
@@ -80,6 +67,7 @@ type dataCheckOptions struct {
 	strict   bool     // unreadable files are an error
 	fontDirs []string // extra font folders for builtin:fonts
 	budget   int64    // memory budget in MiB for the decoded images; 0 = data.DefaultMemoryBudget
+	maxPix   int64    // most pixels an image file may declare; 0 = data.DefaultMaxPixels
 }
 
 func runDataCheckArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -90,7 +78,8 @@ func runDataCheckArgs(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&o.channels, "channels", 0, "1 (grey), 3 (RGB) or 0 (natural: 1 for builtin:fonts, 3 for folders)")
 	fs.BoolVar(&o.strict, "strict", false, "fail on an unreadable image instead of skipping it")
 	fs.Int64Var(&o.budget, "memory-budget", 0, "most `MiB` the decoded images may take in memory before a folder is decoded on the fly (0 = 4096)")
-	fs.Var((*dataFontDirs)(&o.fontDirs), "font-dir", "builtin:fonts: also render the fonts under this `folder` (repeatable)")
+	addFontDirsFlag(fs, &o.fontDirs)
+	addMaxPixelsFlag(fs, &o.maxPix)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -101,7 +90,7 @@ func runDataCheckArgs(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := o.validate(); err != nil {
 		return err
 	}
-	return runDataCheck(o, stdout)
+	return runDataCheck(ctx, o, stdout, stderr)
 }
 
 // validate checks the flags before any loading.
@@ -121,30 +110,39 @@ func (o dataCheckOptions) validate() error {
 	return nil
 }
 
-// runDataCheck loads the data set and prints its report; it fails when the data cannot be trained on.
-func runDataCheck(o dataCheckOptions, stdout io.Writer) error {
+// runDataCheck loads the data set and prints its report; it fails when the data cannot be trained on. It stops
+// soon after ctx is done, returning an error that wraps ctx.Err(); on a terminal, stderr shows its progress.
+func runDataCheck(ctx context.Context, o dataCheckOptions, stdout, stderr io.Writer) error {
 	budget := o.budget << 20
 	if budget == 0 {
 		budget = data.DefaultMemoryBudget
 	}
-	ds, err := data.Open(o.spec, data.Options{Res: o.res, Channels: o.channels, K: o.k, Strict: o.strict, FontDirs: o.fontDirs, MemoryBudget: budget})
+	update, finish := dataProgress(stderr, "check", "file")
+	ds, err := data.OpenContext(ctx, o.spec, data.Options{Res: o.res, Channels: o.channels, K: o.k, Strict: o.strict,
+		FontDirs: o.fontDirs, MemoryBudget: budget, MaxPixels: o.maxPix, Progress: update})
+	finish()
 	if err != nil {
 		return err
 	}
 	st := ds.Stats
 	found := len(st.PerIdentity)
 	fmt.Fprintf(stdout, "data %s (layout: %s)\n", ds.Name, ds.Layout)
-	fmt.Fprintf(stdout, "identities: %d found, %d usable at k=%d, %d with fewer than %d images\n", found, len(ds.Identities), o.k, ds.Skipped, o.k)
+	fmt.Fprintf(stdout, "identities: %d found, %d usable at k=%d, %d with fewer than %s\n",
+		found, len(ds.Identities), o.k, ds.Skipped, dataPlural(o.k, "image", "images"))
 	total := 0
 	for _, n := range st.PerIdentity {
 		total += n
 	}
-	what := "files"
+	what := dataPlural(st.Files, "file", "files")
 	if ds.Layout == data.LayoutFonts {
-		what = "typefaces"
+		what = dataPlural(st.Files, "typeface", "typefaces")
 	}
-	fmt.Fprintf(stdout, "images: %d read from %d %s, %d unreadable\n", total, st.Files, what, len(st.Unreadable))
-	dataList(stdout, "unreadable", st.Unreadable)
+	fmt.Fprintf(stdout, "images: %d read from %s, %d unreadable\n", total, what, len(st.Unreadable))
+	why := make([]string, len(st.UnreadableErrs))
+	for i, err := range st.UnreadableErrs {
+		why[i] = err.Error()
+	}
+	dataList(stdout, "unreadable", why)
 	pi := st.PerIdentity
 	median := float64(pi[(len(pi)-1)/2]+pi[len(pi)/2]) / 2
 	fmt.Fprintf(stdout, "images per identity: min %d, median %g, max %d\n", pi[0], median, pi[len(pi)-1])
@@ -161,17 +159,27 @@ func runDataCheck(o dataCheckOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "source channels: %s\n", strings.Join(parts, ", "))
 	}
 	if len(st.Ignored) > 0 {
-		fmt.Fprintf(stdout, "ignored: %d files\n", len(st.Ignored))
+		fmt.Fprintf(stdout, "ignored: %s\n", dataPlural(len(st.Ignored), "file", "files"))
 		dataList(stdout, "ignored", st.Ignored)
 	}
 	mode := "kept in memory"
 	if ds.OnTheFly() {
 		all := int64(st.Files) * int64(ds.ImageLen()) * 4 // what Open compared with the budget: every candidate file
-		mode = fmt.Sprintf("decoded on the fly: its %d files need %s, more than the %s memory budget", st.Files, data.FormatBytes(all), data.FormatBytes(budget))
+		mode = fmt.Sprintf("decoded on the fly: its %s need %s, more than the %s memory budget",
+			dataPlural(st.Files, "file", "files"), data.FormatBytes(all), data.FormatBytes(budget))
 	}
-	fmt.Fprintf(stdout, "memory at %d×%d×%d: %s for %d images, %s\n", ds.Res, ds.Res, ds.Channels, data.FormatBytes(ds.MemoryBytes()), ds.NumImages(), mode)
-	fmt.Fprintf(stdout, "ok: %d identities can be sampled at k=%d\n", len(ds.Identities), o.k)
+	fmt.Fprintf(stdout, "memory at %d×%d×%d: %s for %s, %s\n", ds.Res, ds.Res, ds.Channels, data.FormatBytes(ds.MemoryBytes()),
+		dataPlural(ds.NumImages(), "image", "images"), mode)
+	fmt.Fprintf(stdout, "ok: %s can be sampled at k=%d\n", dataPlural(len(ds.Identities), "identity", "identities"), o.k)
 	return nil
+}
+
+// dataPlural writes a count and its noun: "1 identity", "2 identities", "0 identities".
+func dataPlural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // dataList prints up to 10 items, indented, and how many more there are.
@@ -221,14 +229,16 @@ type dataExportOptions struct {
 	spec, dir string
 	res       int
 	fontDirs  []string
-	force     bool // write into a non-empty dir
+	maxPix    int64 // most pixels an image file may declare; 0 = data.DefaultMaxPixels
+	force     bool  // write into a non-empty dir
 }
 
 func runDataExportArgs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o dataExportOptions
 	fs := newFlagSet("data export", "[flags] builtin:fonts|FOLDER DIR", stderr)
-	fs.IntVar(&o.res, "res", 64, "image size in `pixels` (8 to 4096)")
-	fs.Var((*dataFontDirs)(&o.fontDirs), "font-dir", "builtin:fonts: also render the fonts under this `folder` (repeatable)")
+	fs.IntVar(&o.res, "res", 32, "image size in `pixels` (8 to 4096)")
+	addFontDirsFlag(fs, &o.fontDirs)
+	addMaxPixelsFlag(fs, &o.maxPix)
 	fs.BoolVar(&o.force, "force", false, "write into DIR even if it is not empty (files of the same names are replaced)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -240,7 +250,7 @@ func runDataExportArgs(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err := o.validate(); err != nil {
 		return err
 	}
-	return runDataExport(o, stdout, stderr)
+	return runDataExport(ctx, o, stdout, stderr)
 }
 
 // validate checks the flags and that the output folder may be written.
@@ -265,15 +275,27 @@ func (o dataExportOptions) validate() error {
 	return nil
 }
 
-// runDataExport loads the data set and writes it as one folder of PNGs per identity.
-func runDataExport(o dataExportOptions, stdout, stderr io.Writer) error {
-	ds, err := data.Open(o.spec, data.Options{Res: o.res, K: 1, FontDirs: o.fontDirs, Warn: stderr})
+// runDataExport loads the data set and writes it as one folder of PNGs per identity. When ctx is done it stops
+// soon, removes what it had written (never what was there before) and returns an error wrapping ctx.Err(); on a
+// terminal, stderr shows its progress.
+func runDataExport(ctx context.Context, o dataExportOptions, stdout, stderr io.Writer) error {
+	update, finish := dataProgress(stderr, "load", "file")
+	ds, err := data.OpenContext(ctx, o.spec, data.Options{Res: o.res, K: 1, FontDirs: o.fontDirs, MaxPixels: o.maxPix,
+		Warn: stderr, Progress: update})
+	finish()
 	if err != nil {
 		return err
 	}
-	if err := ds.WriteFolders(o.dir); err != nil {
+	update, finish = dataProgress(stderr, "export", "img")
+	err = ds.WriteFolders(ctx, o.dir, update)
+	finish()
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted; the files written to %s were removed: %w", o.dir, err)
+	}
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %d identities, %d images of %d×%d×%d to %s\n", len(ds.Identities), ds.NumImages(), ds.Res, ds.Res, ds.Channels, o.dir)
+	fmt.Fprintf(stdout, "wrote %s, %s of %d×%d×%d to %s\n", dataPlural(len(ds.Identities), "identity", "identities"),
+		dataPlural(ds.NumImages(), "image", "images"), ds.Res, ds.Res, ds.Channels, o.dir)
 	return nil
 }

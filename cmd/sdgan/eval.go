@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // register the JPEG decoder for image.Decode
-	_ "image/png"  // register the PNG decoder for image.Decode
 	"io"
-	"os"
+	"io/fs"
 	"strings"
 
+	"sdgan/data"
 	"sdgan/eval"
 )
 
@@ -76,8 +76,9 @@ func evalVerbNames(verbs []evalVerb) string {
 
 // evalPairOptions are the inputs of `sdgan eval msssim|ssim A B`.
 type evalPairOptions struct {
-	metric string // "msssim" or "ssim"
-	a, b   string // image files (PNG or JPEG)
+	metric    string // "msssim" or "ssim"
+	a, b      string // image files (PNG or JPEG)
+	maxPixels int64  // most pixels an image file may declare; 0 = data.DefaultMaxPixels
 }
 
 // evalPairCmd returns the runner of `sdgan eval <metric> A B`; title names the metric in the help text.
@@ -85,6 +86,8 @@ func evalPairCmd(metric, title string) func(ctx context.Context, args []string, 
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs := newFlagSet("eval "+metric, "A.png B.png\n\nPrints the "+title+" of two same-size images, pixels 0..255,\n"+
 			"each channel scored as a grey image (grey if both images are grey, else RGB; alpha is ignored).", stderr)
+		var maxPixels int64
+		addMaxPixelsFlag(fs, &maxPixels)
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
@@ -92,17 +95,17 @@ func evalPairCmd(metric, title string) func(ctx context.Context, args []string, 
 			fs.Usage()
 			return usagef("eval %s: got %d image files, want 2 (A B)", metric, fs.NArg())
 		}
-		return runEvalPair(ctx, evalPairOptions{metric: metric, a: fs.Arg(0), b: fs.Arg(1)}, stdout)
+		return runEvalPair(ctx, evalPairOptions{metric: metric, a: fs.Arg(0), b: fs.Arg(1), maxPixels: maxPixels}, stdout)
 	}
 }
 
 // runEvalPair reads both images and prints their similarity on one line.
 func runEvalPair(ctx context.Context, opts evalPairOptions, stdout io.Writer) error {
-	a, err := evalReadImage(opts.a)
+	a, err := evalReadImage(opts.a, opts.maxPixels)
 	if err != nil {
 		return err
 	}
-	b, err := evalReadImage(opts.b)
+	b, err := evalReadImage(opts.b, opts.maxPixels)
 	if err != nil {
 		return err
 	}
@@ -136,16 +139,16 @@ func runEvalPair(ctx context.Context, opts evalPairOptions, stdout io.Writer) er
 	return err
 }
 
-// evalReadImage decodes the PNG or JPEG file at path.
-func evalReadImage(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
+// evalReadImage decodes the PNG or JPEG file at path, refusing from its header a file that declares more than
+// maxPixels pixels (0 = data.DefaultMaxPixels).
+func evalReadImage(path string, maxPixels int64) (image.Image, error) {
+	img, err := data.DecodeImage(path, maxPixels)
+	var tooLarge *data.TooLargeError
+	switch {
+	case errors.As(err, &tooLarge), errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("read image: %w", err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("decode image %s: %w (want a PNG or JPEG file)", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("read image: %w (want a PNG or JPEG file)", err)
 	}
 	return img, nil
 }

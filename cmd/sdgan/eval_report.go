@@ -25,6 +25,7 @@ type evalReportOptions struct {
 	model, verifier, data, out string
 	pairs                      int
 	seed                       uint64
+	maxPixels                  int64 // most pixels a real image file may declare; 0 = data.DefaultMaxPixels
 }
 
 func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
@@ -34,6 +35,7 @@ func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "report folder to write (report.json, report.html, roc.png, sample grids); required")
 	fs.IntVar(&o.pairs, "pairs", 500, "pairs of each kind: same z_I, different z_I, real same identity, real different identities")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed for latents and real pairs")
+	addMaxPixelsFlag(fs, &o.maxPixels)
 }
 
 // runEvalReportCmd parses the report's flags and runs it.
@@ -97,7 +99,7 @@ func loadEvalInputs(o evalReportOptions) (*evalInputs, error) {
 		in.noReal = "no --data given (and no verifier to take it from)"
 		return in, nil
 	}
-	ds, err := data.Open(spec, data.Options{Res: cfg.Res, Channels: cfg.Channels, K: 2})
+	ds, err := data.Open(spec, data.Options{Res: cfg.Res, Channels: cfg.Channels, K: 2, MaxPixels: o.maxPixels})
 	if err != nil {
 		return nil, fmt.Errorf("--data: %w", err)
 	}

@@ -97,7 +97,7 @@ func TestEvalCommand(t *testing.T) {
 		{"one file", []string{"eval", "msssim", a}, 2, 0, "got 1 image files, want 2"},
 		{"sizes differ", []string{"eval", "msssim", a, s}, 1, 0, a + " is 37×29 but " + s + " is 16×16"},
 		{"missing file", []string{"eval", "ssim", a, filepath.Join(dir, "nope.png")}, 1, 0, "nope.png"},
-		{"not an image", []string{"eval", "msssim", notImage, a}, 1, 0, "decode image " + notImage},
+		{"not an image", []string{"eval", "msssim", notImage, a}, 1, 0, "decode " + notImage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"sdgan/model"
@@ -25,7 +24,7 @@ type trainFlags struct {
 	res      int
 	out      string
 	resume   string
-	fontDirs string
+	fontDirs fontDirsFlag
 	noSiam   bool
 	filters  int
 	dryRun   bool
@@ -35,7 +34,8 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	d := train.Defaults()
 	f.o = d
 	fs.StringVar(&f.o.Data, "data", d.Data, "training data: builtin:fonts, a folder with one sub-folder per identity, or a flat folder of <ID>_<OBS>_*.png")
-	fs.StringVar(&f.fontDirs, "font-dir", "", "builtin:fonts: also use every font under these folders (comma-separated), e.g. /usr/share/fonts")
+	fs.Var(&f.fontDirs, "font-dir", fontDirsUsage)
+	addMaxPixelsFlag(fs, &f.o.MaxPixels)
 	fs.BoolVar(&f.o.Strict, "strict", false, "fail on an unreadable image instead of skipping it with a warning")
 	fs.Int64Var(&f.o.MemoryMiB, "memory-budget", 0, "MiB of decoded images kept in memory (0 = 4096); a larger folder is decoded on the fly")
 	fs.StringVar(&f.out, "out", "", "run folder (default runs/<date-time>)")
@@ -119,9 +119,7 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		cfg.Filters = f.filters
 	}
 	o.Model = cfg
-	if f.fontDirs != "" {
-		o.FontDirs = strings.Split(f.fontDirs, ",")
-	}
+	o.FontDirs = f.fontDirs
 	o = o.Resolve()
 	if err := o.Validate(); err != nil {
 		return o, usagef("%v", err)

@@ -36,6 +36,7 @@ func (f *verifierFlags) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&f.o.Margin, "margin", d.Margin, "triplet margin on squared embedding distances (0 to 4)")
 	fs.IntVar(&f.o.Pairs, "pairs", d.Pairs, "same-identity (and different-identity) held-out pairs scored at the end")
 	fs.Int64Var(&f.o.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "steps between checkpoints")
+	addMaxPixelsFlag(fs, &f.o.MaxPixels)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved options and exit")
 }
 
