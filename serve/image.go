@@ -23,10 +23,12 @@ func (p *pngBuffers) Get() *png.EncoderBuffer {
 
 func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 
-// encodePNG encodes img as PNG.
-func encodePNG(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := pngEncoder.Encode(&buf, img); err != nil {
+// encodePNG encodes img, an opaque picture with the given colour channels (1 or 3), as PNG, into a buffer
+// allocated once at pngBound's size.
+func encodePNG(img image.Image, channels int) ([]byte, error) {
+	size := img.Bounds().Size()
+	buf := bytes.NewBuffer(make([]byte, 0, pngBound(int64(size.X), int64(size.Y), int64(channels))))
+	if err := pngEncoder.Encode(buf, img); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
 	return buf.Bytes(), nil
