@@ -374,6 +374,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("after clearing: link %s still names A or B", url)
 	}
 
+	b.click("download", true) // the PNG comes through fetch and a blob: link, which the policy allows
+
 	// The page ran without breaking its Content-Security-Policy, and the policy is in force: an inline script
 	// injected now is blocked and reported.
 	if v := b.cspViolations(); len(v) != 0 {
