@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"net/http"
 	"runtime"
 	"runtime/debug"
 )
@@ -38,7 +39,7 @@ func planRequest(opt Options, info Info, rows, cols, pad int, asJSON bool) (plan
 		if asJSON {
 			form, advice = "JSON", "ask for fewer images, or for PNG rather than JSON"
 		}
-		return p, &apiError{status: 400, kind: "over_memory_budget",
+		return p, &apiError{status: http.StatusBadRequest, kind: "over_memory_budget",
 			msg: fmt.Sprintf("request: %d images of %d×%d×%d as %s need about %s of memory (%s for the answer, %s "+
 				"for the model working on one image); expected at most %s per request (--max-request-memory): %s",
 				n, info.Res, info.Res, info.Channels, form, mib(p.bytes), mib(out), mib(cost.Fixed+cost.PerImage),
