@@ -84,13 +84,14 @@ func checkPadding(p *int) (int, error) {
 // the JSON form with every cell's PNG. It drops each image once encoded, so that memory can be reclaimed early,
 // and writes the JSON answer into one buffer of its exact size (base64 text needs no escaping).
 func encodeGrid(info Info, zi, zo, images [][]float32, pad int, asJSON bool) ([]byte, error) {
-	grid, err := encodePNG(picture.Grid(images, len(zi), len(zo), info.Res, info.Res, info.Channels, pad), info.Channels)
+	enc := newPNGEncoder()
+	grid, err := encodePNG(enc, picture.Grid(images, len(zi), len(zo), info.Res, info.Res, info.Channels, pad), info.Channels)
 	if err != nil || !asJSON {
 		return grid, err
 	}
 	cells := make([][]byte, len(images))
 	for i, d := range images {
-		if cells[i], err = encodePNG(picture.ToImage(d, info.Res, info.Res, info.Channels), info.Channels); err != nil {
+		if cells[i], err = encodePNG(enc, picture.ToImage(d, info.Res, info.Res, info.Channels), info.Channels); err != nil {
 			return nil, err
 		}
 		images[i] = nil

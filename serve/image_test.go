@@ -51,7 +51,7 @@ func TestGridImage(t *testing.T) {
 		}
 		grid := picture.Grid(data, c.rows, c.cols, c.res, c.res, c.channels, c.pad)
 		// Round-trip through PNG so the test also covers the encoder.
-		b, err := encodePNG(grid, c.channels)
+		b, err := encodePNG(newPNGEncoder(), grid, c.channels)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,8 +11,8 @@ import (
 // batches of 64), and smaller ones let an abandoned request stop sooner.
 const maxBatch = 64
 
-// requestOverhead is the memory a request needs whatever its size: its decoded body, the PNG encoder's state
-// and buffers, the HTTP machinery. A generous round figure.
+// requestOverhead is the memory a request needs whatever its size: its decoded body, its PNG encoder's state
+// (about 1 MiB), the HTTP machinery. A generous round figure.
 const requestOverhead = 4 << 20
 
 // plan is how one request is rendered: the model's batch size and the memory estimated for it.
