@@ -34,7 +34,8 @@ func BenchmarkGrid(b *testing.B) {
 			h := New(constModel{Info{Arch: "const", Res: c.res, Channels: 3, DI: 50, DO: 50}}, Options{})
 			b.ReportAllocs()
 			for b.Loop() {
-				req := httptest.NewRequest("POST", "/api/grid", strings.NewReader(`{"seed": 1, "padding": 2}`))
+				req := httptest.NewRequest("POST", "http://localhost/api/grid", strings.NewReader(`{"seed": 1, "padding": 2}`))
+				req.Header.Set("Content-Type", "application/json")
 				if c.accept != "" {
 					req.Header.Set("Accept", c.accept)
 				}

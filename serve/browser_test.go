@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -134,6 +136,54 @@ func (b *browser) checkShown(sel string, rows, cols, res int) map[[2]int]shownIm
 	return ims
 }
 
+// watchCSP makes every page the tab loads record its Content-Security-Policy violations in window.__csp,
+// starting before the page's own scripts.
+func (b *browser) watchCSP() {
+	b.t.Helper()
+	b.do("watch CSP violations", func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__csp = []; document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`})
+		return chromedp.Void{}, err
+	})
+}
+
+// cspViolations returns the violations recorded since the page loaded.
+func (b *browser) cspViolations() []string {
+	b.t.Helper()
+	return get(b, "read CSP violations", chromedp.Evaluate[[]string](`window.__csp || ["no CSP watch"]`))
+}
+
+// lineBreaks returns, for the model panel's value equal to text, the characters either side of each place the
+// browser wrapped it (as "a|b"), read from the characters' boxes.
+const lineBreaks = `(text) => {
+  const dd = [...document.querySelectorAll("#info dd")].find((d) => d.textContent === text);
+  if (!dd) return ["no value " + text];
+  const chars = [];
+  const walk = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    for (let i = 0; i < n.length; i++) {
+      const r = document.createRange();
+      r.setStart(n, i);
+      r.setEnd(n, i + 1);
+      chars.push({ ch: n.data[i], top: r.getBoundingClientRect().top });
+    }
+  }
+  const out = [];
+  for (let i = 1; i < chars.length; i++) if (chars[i].top > chars[i - 1].top + 2) out.push(chars[i - 1].ch + "|" + chars[i].ch);
+  return out;
+}`
+
+// setSelect chooses value in the <select> with the given data-testid, as a user would, and waits for the action.
+func (b *browser) setSelect(testid, value string) {
+	b.t.Helper()
+	v := b.version()
+	b.do("choose "+value+" in "+testid, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+		`(() => { const s = document.querySelector('[data-testid=%q]'); s.value = %q; s.dispatchEvent(new Event("change")); })()`,
+		testid, value)))
+	b.settle(v)
+}
+
 func TestBrowser(t *testing.T) {
 	path := findChromium()
 	if path == "" {
@@ -141,6 +191,9 @@ func TestBrowser(t *testing.T) {
 	}
 	m := newFakeModel()
 	res := m.info.Res
+	// A long file name, which must wrap between its parts, not mid-word.
+	const longPath = "/home/someone/experiments/sdgan/runs/2026-01-01T12-00-00/checkpoints/checkpoint-000012345.safetensors"
+	m.info.Facts["checkpoint"] = longPath
 	srv := startServer(t, m, Options{})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -179,8 +232,22 @@ func TestBrowser(t *testing.T) {
 	}()
 
 	// The page loads, shows the model facts and a 4×4 grid of decoded images; rows and columns differ.
+	b.watchCSP()
 	b.do("load page", chromedp.Navigate(srv.URL+"/"))
 	b.settle(0)
+	breaks := get(b, "read line breaks", chromedp.Evaluate[[]string](`(`+lineBreaks+`)(`+fmt.Sprintf("%q", longPath)+`)`))
+	if len(breaks) == 0 {
+		t.Errorf("model panel: %s fits on one line; the test needs it to wrap", longPath)
+	}
+	for _, br := range breaks {
+		if !strings.ContainsAny(br[:1], "/._-") {
+			t.Errorf("model panel: %s wraps mid-word at %q (all breaks: %q); want breaks after / . _ or -", longPath, br, breaks)
+		}
+	}
+	steps := get(b, "read steps menu", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#steps option")].map((o) => o.value)`))
+	if got := strings.Join(steps, ","); got != "2,3,4,5,6,7,8" {
+		t.Errorf("steps menu offers %s; want 2 to 8", got)
+	}
 	facts := get(b, "read facts", chromedp.Text(byTestID("info")))
 	for _, want := range []string{"fake-stripes", "13 × 13 × 3", "synthetic stripes", "12,345"} {
 		if !strings.Contains(facts, want) {
@@ -232,6 +299,15 @@ func TestBrowser(t *testing.T) {
 	// Lock identity 0 and observation 2, then "change all": only cell (0, 2) keeps its image.
 	b.click("lock-identity-0", false)
 	b.click("lock-observation-2", false)
+	// Cell A (0, 1) is now also locked: the two marks must differ in colour.
+	colours := get(b, "read outline colours", chromedp.Evaluate[[]string](`[
+  getComputedStyle(document.querySelector("#grid .cell.is-a")).borderTopColor,
+  getComputedStyle(document.querySelector("#grid .cell.locked:not(.is-a) img")).boxShadow,
+  getComputedStyle(document.querySelector("#grid .cell.is-a.locked img")).boxShadow,
+  getComputedStyle(document.querySelector('[data-testid="lock-identity-0"]')).borderTopColor]`))
+	if a := colours[0]; strings.Contains(colours[1], a) || strings.Contains(colours[2], a) || colours[3] == a {
+		t.Errorf("cell A's outline %s reappears in the locked marks %q", a, colours[1:])
+	}
 	b.click("change-all", true)
 	locked := b.checkShown("#grid img", 4, 4, res)
 	for k, im := range locked {
@@ -243,7 +319,7 @@ func TestBrowser(t *testing.T) {
 	shot := get(b, "screenshot", chromedp.FullScreenshot(100))
 	dir := os.Getenv("SDGAN_ARTIFACTS")
 	if dir == "" {
-		dir = os.TempDir()
+		dir = t.TempDir()
 	}
 	shotPath := filepath.Join(dir, "sdgan-serve-browser.png")
 	if err := writeFileAtomic(shotPath, shot); err != nil {
@@ -257,6 +333,7 @@ func TestBrowser(t *testing.T) {
 	tab, closeTab := chromedp.NewContext(bctx)
 	defer closeTab()
 	b = &browser{t: t, ctx: tab}
+	b.watchCSP()
 	b.do("open the link in a new tab", chromedp.Navigate(url))
 	b.settle(0)
 	reloaded := b.checkShown("#grid img", 4, 4, res)
@@ -274,6 +351,46 @@ func TestBrowser(t *testing.T) {
 	if lock := get(b, "read lock", chromedp.AttributeValue(byTestID("lock-identity-0"), "aria-pressed")); lock.Value != "true" {
 		t.Fatalf("reloaded link %s: identity 0 is not locked", url)
 	}
+
+	// Steps 7: a 7×7 interpolation between the same corners, kept in the link.
+	b.setSelect("steps", "7")
+	interp7 := b.checkShown("#interp img", 7, 7, res)
+	if interp7[[2]int{0, 0}].Src != interp[[2]int{0, 0}].Src || interp7[[2]int{6, 6}].Src != interp[[2]int{3, 3}].Src {
+		t.Fatal("7 steps: corners A and B differ from the 4-step interpolation's")
+	}
+	if url := get(b, "read URL", chromedp.Location()); !strings.Contains(url, "s=7") {
+		t.Fatalf("7 steps: link %s lacks s=7", url)
+	}
+
+	// "Clear" forgets A and B: no interpolation, no marks, nothing in the link.
+	b.click("clear-interp", true)
+	if n := len(b.images("#interp img")); n != 0 {
+		t.Fatalf("after clearing: %d interpolation images remain", n)
+	}
+	if n := get(b, "count marks", chromedp.Evaluate[int](`document.querySelectorAll("#grid .is-a, #grid .is-b, #grid .is-pick").length`)); n != 0 {
+		t.Fatalf("after clearing: %d cells still marked A, B or picked", n)
+	}
+	if url := get(b, "read URL", chromedp.Location()); strings.Contains(url, "a=") || strings.Contains(url, "b=") {
+		t.Fatalf("after clearing: link %s still names A or B", url)
+	}
+
+	b.click("download", true) // the PNG comes through fetch and a blob: link, which the policy allows
+
+	// The page ran without breaking its Content-Security-Policy, and the policy is in force: an inline script
+	// injected now is blocked and reported.
+	if v := b.cspViolations(); len(v) != 0 {
+		t.Errorf("CSP violations: %q", v)
+	}
+	ran := get(b, "inject an inline script", chromedp.Evaluate[bool](`(() => {
+  const s = document.createElement("script");
+  s.textContent = "window.__inlineRan = true;";
+  document.head.append(s);
+  return window.__inlineRan === true;
+})()`))
+	if ran {
+		t.Error("an inline script ran: the page has no Content-Security-Policy against it")
+	}
+	b.do("wait for the CSP report", chromedp.Poll[chromedp.Void](`window.__csp.length > 0`, chromedp.WithPollingTimeout(5*time.Second)))
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same folder, synced, then renamed.

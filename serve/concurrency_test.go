@@ -1,11 +1,14 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -174,4 +177,159 @@ func TestModelFailures(t *testing.T) {
 	if res, b := do(t, "GET", srv.URL+"/api/info", "", ""); res.StatusCode != 500 || !strings.Contains(string(b), "channels 2: expected 1 or 3") {
 		t.Fatalf("bad model info: %d %s", res.StatusCode, b)
 	}
+}
+
+// peakMemory samples the memory the Go runtime holds from the OS until stop is closed, and returns its peak.
+func peakMemory(stop <-chan struct{}) <-chan uint64 {
+	out := make(chan uint64, 1)
+	go func() {
+		sample := []rtmetrics.Sample{{Name: "/memory/classes/total:bytes"}}
+		var peak uint64
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			rtmetrics.Read(sample)
+			peak = max(peak, sample[0].Value.Uint64())
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return out
+}
+
+// 200 parallel requests at the default limits, against a 32×32 RGB model that needs 2 MiB of working memory
+// per image and does not batch by itself: the process stays under 1.5 GB, /healthz keeps answering within a
+// second or two, and every request gets its grid or, when the queue is full for --queue-wait, a JSON 503.
+func TestConcurrencyMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds of generation")
+	}
+	base := runtime.NumGoroutine()
+	m := newHeavyModel(32, 3, 0, 2<<20)
+	mem, err := MeasureModelMemory(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(m, Options{ModelMemory: mem}))
+	stop := make(chan struct{})
+	peak := peakMemory(stop)
+	health := make(chan time.Duration, 1)
+	go func() { // /healthz, polled all along
+		client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+		defer client.CloseIdleConnections()
+		var worst time.Duration
+		for !closed(stop) {
+			start := time.Now()
+			res, err := client.Get(srv.URL + "/healthz")
+			if err != nil || res.StatusCode != 200 {
+				worst = time.Hour
+			} else {
+				res.Body.Close()
+			}
+			worst = max(worst, time.Since(start))
+			time.Sleep(20 * time.Millisecond)
+		}
+		health <- worst
+	}()
+	const n = 200
+	client := &http.Client{Transport: &http.Transport{}}
+	out := make(chan result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := `{"seed": ` + fmt.Sprint(i) + `, "identities": 4, "observations": 4}` // the page's grid
+			if i%40 == 0 {
+				body = `{"seed": ` + fmt.Sprint(i) + `, "identities": 16, "observations": 16, "padding": 2}` // the most
+			}
+			req, _ := http.NewRequest("POST", srv.URL+"/api/grid", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			res, err := client.Do(req)
+			if err != nil {
+				out <- result{err: err}
+				return
+			}
+			b, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			r := result{status: res.StatusCode, err: err}
+			if res.StatusCode != 200 && (res.StatusCode != 503 || !bytes.Contains(b, []byte(`"error"`))) {
+				r.err = fmt.Errorf("status %d: %s", res.StatusCode, b)
+			}
+			out <- r
+		}()
+	}
+	start := time.Now()
+	wg.Wait()
+	took := time.Since(start)
+	close(stop)
+	ok := 0
+	for range n {
+		r := <-out
+		if r.err != nil {
+			t.Errorf("request: %v", r.err)
+		}
+		if r.status == 200 {
+			ok++
+		}
+	}
+	worst, most := <-health, <-peak
+	t.Logf("%d requests in %v: %d answered 200, the rest 503; peak memory %s; slowest /healthz %v; model calls of at most %d images",
+		n, took.Round(time.Millisecond), ok, mib(int64(most)), worst.Round(time.Millisecond), m.most.Load())
+	if most > 1_500_000_000 {
+		t.Errorf("peak memory %s; want under 1.5 GB", mib(int64(most)))
+	}
+	if worst > 2*time.Second {
+		t.Errorf("/healthz took up to %v during the burst; want it answering within 2s", worst)
+	}
+	if ok == 0 {
+		t.Errorf("none of %d requests answered 200", n)
+	}
+	client.CloseIdleConnections()
+	srv.Close()
+	waitGoroutines(t, base)
+}
+
+// Closing Options.Stop answers every request waiting for a slot or generating with a JSON 503 at once; the
+// model call in progress finishes in the background, and nothing more is generated.
+func TestStop(t *testing.T) {
+	base := runtime.NumGoroutine()
+	m := newFakeModel()
+	m.block = make(chan struct{})
+	stop := make(chan struct{})
+	srv := httptest.NewServer(New(m, Options{MaxConcurrent: 1, QueueWait: time.Minute, Timeout: time.Minute, Stop: stop}))
+	out := burst(srv.URL, 5)
+	for m.calls.Load() != 1 || m.running.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // let the other four queue
+	begin := time.Now()
+	close(stop)
+	for range 5 {
+		if r := receive(t, out); r.err != nil || r.status != http.StatusServiceUnavailable {
+			t.Fatalf("at the stop: %+v; want a JSON 503", r)
+		}
+	}
+	if took := time.Since(begin); took > time.Second {
+		t.Fatalf("requests answered %v after the stop; want at once", took)
+	}
+	res, b := do(t, "POST", srv.URL+"/api/grid", `{}`, "")
+	if res.StatusCode != 503 || !strings.Contains(string(b), "server shutting down") {
+		t.Fatalf("after the stop: %d %s; want 503 saying the server is shutting down", res.StatusCode, b)
+	}
+	if res, _ := do(t, "GET", srv.URL+"/healthz", "", ""); res.StatusCode != 200 {
+		t.Fatalf("healthz after the stop: %d", res.StatusCode)
+	}
+	close(m.block)
+	if n := m.calls.Load(); n != 1 {
+		t.Fatalf("model called %d times; want only the call in progress at the stop", n)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	srv.Close()
+	waitGoroutines(t, base)
 }

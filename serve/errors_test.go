@@ -38,7 +38,7 @@ func TestBadInputs(t *testing.T) {
 		{"trailing data", "POST", "/api/grid", `{"seed": 1} {"seed": 2}`, 400, "single JSON object"},
 		{"unknown field", "POST", "/api/grid", `{"seed": 1, "colour": "red"}`, 400, `unknown field "colour"`},
 		{"unknown field in sample", "POST", "/api/sample", `{"padding": 2}`, 400, `unknown field "padding"`},
-		{"unknown field in point", "POST", "/api/interpolate", `{"a": {"zi": [], "zx": []}}`, 400, `unknown field "zx"`},
+		{"unknown field in point", "POST", "/api/interpolate", `{"a": {"zi": [], "zx": []}}`, 400, `unknown field "a.zx"`},
 		{"negative seed", "POST", "/api/grid", `{"seed": -1}`, 400, `"seed": got JSON number -1, expected a non-negative integer`},
 		{"string identities", "POST", "/api/grid", `{"identities": "4"}`, 400, `"identities"`},
 		{"zero identities", "POST", "/api/grid", `{"identities": 0}`, 400, `"identities": 0 rows; expected 1 to 100`},
@@ -72,6 +72,24 @@ func TestBadInputs(t *testing.T) {
 			`"b.zo": 5 values; expected d_O = 7`},
 		{"NaN-free bound in interpolate", "POST", "/api/interpolate", fmt.Sprintf(`{"a": {"zi": %s, "zo": %s}, "b": {"zi": %s, "zo": %s}}`, zi, zo, codeJSON(5, 4, "-11"), zo), 400,
 			`"b.zi[4]": value -11 out of range`},
+		// Strict decoding: exact names, no repeats, numbers never in strings, UTF-8 only.
+		{"case-folded name", "POST", "/api/grid", `{"Seed": 1}`, 400, `unknown field "Seed" (names are case-sensitive)`},
+		{"case-folded nested name", "POST", "/api/interpolate", fmt.Sprintf(`{"a": {"ZI": %s, "zo": %s}}`, zi, zo), 400,
+			`unknown field "a.ZI"`},
+		{"repeated name", "POST", "/api/grid", `{"seed": 1, "identities": 2, "seed": 2}`, 400, `field "seed": given twice`},
+		{"repeated nested name", "POST", "/api/interpolate", fmt.Sprintf(`{"a": {"zi": %s, "zo": %s, "zo": %s}}`, zi, zo, zo), 400,
+			`field "a.zo": given twice`},
+		{"number in a string in a code", "POST", "/api/grid", fmt.Sprintf(`{"zi": [%s], "zo": [%s]}`, zi, codeJSON(7, 2, `"0.5"`)), 400,
+			`field "zo[0][2]": got JSON string "0.5"; expected plain JSON numbers`},
+		{"number in a string in a point", "POST", "/api/interpolate", fmt.Sprintf(`{"a": {"zi": %s, "zo": %s}}`, codeJSON(5, 4, `"1"`), zo), 400,
+			`field "a.zi[4]": got JSON string "1"`},
+		{"seed in a string", "POST", "/api/grid", `{"seed": "7"}`, 400, `field "seed": got JSON string, expected a non-negative integer`},
+		{"row seed in a string", "POST", "/api/grid", `{"identity_seeds": [1, "2"], "observation_seeds": [3]}`, 400,
+			`field "identity_seeds[1]": got JSON string, expected a non-negative integer`},
+		{"steps in a string", "POST", "/api/interpolate", `{"steps": "4"}`, 400, `field "steps": got JSON string, expected an integer`},
+		{"fractional identities", "POST", "/api/grid", `{"identities": 2.5}`, 400, `field "identities": got JSON number 2.5, expected an integer`},
+		{"code not an array", "POST", "/api/grid", fmt.Sprintf(`{"zi": [5], "zo": [%s]}`, zo), 400, `field "zi[0]": got JSON number, expected an array of numbers`},
+		{"invalid UTF-8", "POST", "/api/grid", "{\"seed\": 1, \"x\xff\": 2}", 400, "invalid UTF-8"},
 		{"GET grid", "GET", "/api/grid", "", 405, "method GET on /api/grid: expected POST"},
 		{"POST info", "POST", "/api/info", `{}`, 405, "expected GET, HEAD"},
 		{"DELETE healthz", "DELETE", "/healthz", "", 405, "expected GET"},
@@ -120,6 +138,7 @@ func TestBodyLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			req.Header.Set("Content-Type", "application/json")
 			if c.chunked { // hide the length: the limit must hold while reading too
 				req.Body = io.NopCloser(struct{ io.Reader }{strings.NewReader(big)})
 				req.ContentLength = -1

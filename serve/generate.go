@@ -19,8 +19,11 @@ func newGate(n int, wait time.Duration) *gate {
 	return &gate{slots: make(chan struct{}, n), wait: wait}
 }
 
-// acquire takes a slot, waiting at most g.wait and no longer than ctx allows.
-func (g *gate) acquire(ctx context.Context) error {
+// acquire takes a slot, waiting at most g.wait and no longer than ctx allows or stop stays open.
+func (g *gate) acquire(ctx context.Context, stop <-chan struct{}) error {
+	if closed(stop) {
+		return errStopping()
+	}
 	select {
 	case g.slots <- struct{}{}:
 		return nil
@@ -36,67 +39,126 @@ func (g *gate) acquire(ctx context.Context) error {
 			msg: fmt.Sprintf("server busy: no generation slot freed within %v; retry later", g.wait)}
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-stop:
+		return errStopping()
 	}
 }
 
 func (g *gate) release() { <-g.slots }
 
-// generated is what one generation returned.
-type generated struct {
-	images [][]float32
-	err    error
+// closed reports whether c is closed; a nil channel never is.
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
-// generate renders every cell (i, j) = G(zi[i], zo[j]) of a grid, row-major, within the gate and the
-// per-request timeout. On timeout the request returns at once; the model call finishes in the background,
-// still holding its slot, so the model is never asked for more than MaxConcurrent generations.
-func (s *server) generate(ctx context.Context, info Info, zi, zo [][]float32) ([][]float32, error) {
+// errStopping is the answer to requests that the server's shutdown deadline cut short.
+func errStopping() *apiError {
+	return &apiError{status: http.StatusServiceUnavailable, kind: "shutting_down",
+		msg: "server shutting down: the request did not finish before the shutdown deadline; retry when it is back"}
+}
+
+// errAbandoned ends a generation whose request has already been answered (timeout, client gone, shutdown).
+var errAbandoned = errors.New("generation abandoned: its request has ended")
+
+// rendered is what one request's work in its generation slot produced: the answer's body, or an error.
+type rendered struct {
+	body []byte
+	err  error
+}
+
+// render generates the grid with rows zi and columns zo in batches of p.batch images and encodes the answer
+// (the grid PNG, or the JSON form when asJSON), all within a generation slot, the gate's queue and the
+// per-request timeout, so that only MaxConcurrent requests hold their images at once. On timeout, client
+// disconnect or shutdown (Options.Stop) the request returns at once; its work stops after the model call in
+// progress, still holding its slot until then, so the model is never asked for more than MaxConcurrent
+// generations.
+func (s *server) render(ctx context.Context, info Info, zi, zo [][]float32, pad int, asJSON bool, p plan) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
 	s.metrics.queued.Add(1)
-	err := s.gate.acquire(ctx)
+	err := s.gate.acquire(ctx, s.opt.Stop)
 	s.metrics.queued.Add(-1)
 	if err != nil {
 		return nil, s.contextError(ctx, err)
 	}
-	pi := make([][]float32, 0, len(zi)*len(zo))
-	po := make([][]float32, 0, len(zi)*len(zo))
-	for i := range zi {
-		for j := range zo {
-			pi, po = append(pi, zi[i]), append(po, zo[j])
-		}
-	}
-	done := make(chan generated, 1)
-	s.metrics.inFlight.Add(1)
+	done := make(chan rendered, 1)
 	go func() {
 		defer s.gate.release()
-		defer s.metrics.inFlight.Add(-1)
-		start := time.Now()
-		res := callModel(s.model, pi, po)
-		s.metrics.observeGeneration(time.Since(start), len(res.images), res.err)
-		done <- res
+		images, err := s.generate(ctx, info, zi, zo, p.batch)
+		if err != nil {
+			done <- rendered{err: err}
+			return
+		}
+		body, err := encodeGrid(info, zi, zo, images, pad, asJSON)
+		done <- rendered{body: body, err: err}
 	}()
-	var res generated
 	select {
-	case res = <-done:
+	case res := <-done:
+		return res.body, res.err
 	case <-ctx.Done():
 		return nil, s.contextError(ctx, ctx.Err())
+	case <-s.opt.Stop:
+		return nil, errStopping()
 	}
+}
+
+// generate renders every cell (i, j) = G(zi[i], zo[j]) of a grid, row-major, calling the model on at most
+// batch images at a time. It stops before the next call once ctx ends or the server stops.
+func (s *server) generate(ctx context.Context, info Info, zi, zo [][]float32, batch int) ([][]float32, error) {
+	s.metrics.inFlight.Add(1)
+	defer s.metrics.inFlight.Add(-1)
+	n := len(zi) * len(zo)
+	images := make([][]float32, 0, n)
+	start := time.Now()
+	for from := 0; from < n; from += batch {
+		if ctx.Err() != nil || closed(s.opt.Stop) {
+			return nil, errAbandoned
+		}
+		to := min(n, from+batch)
+		pi, po := make([][]float32, 0, to-from), make([][]float32, 0, to-from)
+		for k := from; k < to; k++ {
+			pi, po = append(pi, zi[k/len(zo)]), append(po, zo[k%len(zo)])
+		}
+		res := callModel(s.model, pi, po)
+		if err := checkImages(info, res, from, to-from); err != nil {
+			s.metrics.observeGeneration(time.Since(start), 0, err)
+			return nil, err
+		}
+		images = append(images, res.images...)
+	}
+	s.metrics.observeGeneration(time.Since(start), n, nil)
+	return images, nil
+}
+
+// checkImages checks that one model call returned want images of the model's size, the first being image
+// first of the grid; failures are 500s.
+func checkImages(info Info, res generated, first, want int) error {
 	if res.err != nil {
-		return nil, &apiError{status: http.StatusInternalServerError, kind: "model", msg: "generate: " + res.err.Error()}
+		return &apiError{status: http.StatusInternalServerError, kind: "model", msg: "generate: " + res.err.Error()}
 	}
-	if len(res.images) != len(pi) {
-		return nil, &apiError{status: http.StatusInternalServerError, kind: "model",
-			msg: fmt.Sprintf("generate: model returned %d images; expected %d", len(res.images), len(pi))}
+	if len(res.images) != want {
+		return &apiError{status: http.StatusInternalServerError, kind: "model",
+			msg: fmt.Sprintf("generate: model returned %d images; expected %d", len(res.images), want)}
 	}
 	for i, img := range res.images {
 		if len(img) != info.pixels() {
-			return nil, &apiError{status: http.StatusInternalServerError, kind: "model",
+			return &apiError{status: http.StatusInternalServerError, kind: "model",
 				msg: fmt.Sprintf("generate: image %d has %d values; expected res×res×channels = %d×%d×%d = %d",
-					i, len(img), info.Res, info.Res, info.Channels, info.pixels())}
+					first+i, len(img), info.Res, info.Res, info.Channels, info.pixels())}
 		}
 	}
-	return res.images, nil
+	return nil
+}
+
+// generated is what one model call returned.
+type generated struct {
+	images [][]float32
+	err    error
 }
 
 // callModel runs m.Generate, turning a panic into an error so that one bad model call cannot kill the server.

@@ -1,12 +1,12 @@
 package serve
 
 import (
-	"sdgan/picture"
-
+	"bytes"
 	"encoding/base64"
-	"image"
+	"encoding/json"
 	"net/http"
-	"strconv"
+
+	"sdgan/picture"
 )
 
 // gridResponse is the JSON form of a grid: the codes, and one PNG per cell (row-major) plus the whole grid.
@@ -29,7 +29,8 @@ type gridSpec interface {
 	padding() *int
 }
 
-// serveGrid decodes req from the body, resolves its latents and answers with the grid.
+// serveGrid decodes req from the body, resolves its latents, checks the request's memory and answers with the
+// grid: a PNG, or JSON when the client accepts application/json.
 func (s *server) serveGrid(w http.ResponseWriter, r *http.Request, req gridSpec) {
 	if err := decodeBody(w, r, s.opt.MaxBody, req); err != nil {
 		s.fail(w, err)
@@ -50,7 +51,22 @@ func (s *server) serveGrid(w http.ResponseWriter, r *http.Request, req gridSpec)
 		s.fail(w, err)
 		return
 	}
-	s.respondGrid(w, r, info, zi, zo, pad)
+	asJSON := wantsJSON(r)
+	p, err := planRequest(s.opt, info, len(zi), len(zo), pad, asJSON)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	body, err := s.render(r.Context(), info, zi, zo, pad, asJSON, p)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if asJSON {
+		writeBody(w, http.StatusOK, "application/json", body)
+		return
+	}
+	writeBody(w, http.StatusOK, "image/png", body)
 }
 
 // padding checks the optional padding field; absent means 0.
@@ -64,38 +80,41 @@ func checkPadding(p *int) (int, error) {
 	return *p, nil
 }
 
-// respondGrid generates the grid with rows zi and columns zo and writes it as a PNG, or as JSON when the
-// client accepts application/json.
-func (s *server) respondGrid(w http.ResponseWriter, r *http.Request, info Info, zi, zo [][]float32, pad int) {
-	data, err := s.generate(r.Context(), info, zi, zo)
-	if err != nil {
-		s.fail(w, err)
-		return
+// encodeGrid encodes the answer for the grid of images with rows zi and columns zo: its PNG, or when asJSON
+// the JSON form with every cell's PNG. It drops each image once encoded, so that memory can be reclaimed early,
+// and writes the JSON answer into one buffer of its exact size (base64 text needs no escaping).
+func encodeGrid(info Info, zi, zo, images [][]float32, pad int, asJSON bool) ([]byte, error) {
+	enc := newPNGEncoder()
+	grid, err := encodePNG(enc, picture.Grid(images, len(zi), len(zo), info.Res, info.Res, info.Channels, pad), info.Channels)
+	if err != nil || !asJSON {
+		return grid, err
 	}
-	cells := make([]image.Image, len(data))
-	for i, d := range data {
-		cells[i] = picture.ToImage(d, info.Res, info.Res, info.Channels)
-	}
-	grid, err := encodePNG(picture.Grid(data, len(zi), len(zo), info.Res, info.Res, info.Channels, pad))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	if !wantsJSON(r) {
-		w.Header().Set("Content-Type", "image/png")
-		w.Header().Set("Content-Length", strconv.Itoa(len(grid)))
-		w.Write(grid)
-		return
-	}
-	resp := gridResponse{ZI: zi, ZO: zo, Rows: len(zi), Cols: len(zo), Images: make([]string, len(cells)),
-		Grid: base64.StdEncoding.EncodeToString(grid)}
-	for i, cell := range cells {
-		b, err := encodePNG(cell)
-		if err != nil {
-			s.fail(w, err)
-			return
+	cells := make([][]byte, len(images))
+	for i, d := range images {
+		if cells[i], err = encodePNG(enc, picture.ToImage(d, info.Res, info.Res, info.Channels), info.Channels); err != nil {
+			return nil, err
 		}
-		resp.Images[i] = base64.StdEncoding.EncodeToString(b)
+		images[i] = nil
 	}
-	writeJSON(w, http.StatusOK, resp)
+	head, err := json.Marshal(gridResponse{ZI: zi, ZO: zo, Rows: len(zi), Cols: len(zo)})
+	if err != nil {
+		return nil, err
+	}
+	head = head[:bytes.Index(head, []byte(`,"images":`))] // the codes and sizes; images and grid follow
+	const images0, grid0, end = `,"images":[`, `],"grid":"`, "\"}\n"
+	size := len(head) + len(images0) + len(grid0) + len(end) + base64.StdEncoding.EncodedLen(len(grid))
+	for _, c := range cells {
+		size += base64.StdEncoding.EncodedLen(len(c)) + 3 // quotes and comma
+	}
+	out := append(make([]byte, 0, size), head...)
+	out = append(out, images0...)
+	for i, c := range cells {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(base64.StdEncoding.AppendEncode(append(out, '"'), c), '"')
+		cells[i] = nil
+	}
+	out = append(base64.StdEncoding.AppendEncode(append(out, grid0...), grid), end...)
+	return out, nil
 }

@@ -42,7 +42,8 @@ func randomImage(rng *rand.Rand, n int) []float32 {
 func TestGridImage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, c := range []struct{ rows, cols, res, channels, pad int }{
-		{1, 1, 1, 3, 0}, {1, 1, 3, 1, 2}, {2, 3, 5, 3, 1}, {3, 2, 4, 1, 0}, {5, 7, 3, 3, 3},
+		{1, 1, 1, 3, 0}, {1, 1, 3, 1, 2}, {2, 3, 5, 3, 1}, {3, 2, 4, 1, 0}, {5, 7, 3, 3, 3}, {2, 2, 150, 3, 4},
+		{3, 1, 200, 1, 0},
 	} {
 		data := make([][]float32, c.rows*c.cols)
 		for i := range data {
@@ -50,9 +51,14 @@ func TestGridImage(t *testing.T) {
 		}
 		grid := picture.Grid(data, c.rows, c.cols, c.res, c.res, c.channels, c.pad)
 		// Round-trip through PNG so the test also covers the encoder.
-		b, err := encodePNG(grid)
+		b, err := encodePNG(newPNGEncoder(), grid, c.channels)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Noise does not compress: its PNG must still fit pngBound, the buffer the memory estimate counts.
+		size := grid.Bounds().Size()
+		if bound := pngBound(int64(size.X), int64(size.Y), int64(c.channels)); int64(cap(b)) != bound {
+			t.Fatalf("%+v: PNG of %d bytes in a buffer of %d; want it within the bound, %d", c, len(b), cap(b), bound)
 		}
 		dec, err := png.Decode(bytes.NewReader(b))
 		if err != nil {

@@ -1,9 +1,6 @@
 package serve
 
-import (
-	"encoding/json"
-	"net/http"
-)
+import "net/http"
 
 // interpolateRequest is the body of POST /api/interpolate: two points A and B and the grid's side.
 type interpolateRequest struct {
@@ -15,8 +12,8 @@ type interpolateRequest struct {
 
 // point is one image's latents: its identity code and its observation code.
 type point struct {
-	ZI []json.Number `json:"zi"`
-	ZO []json.Number `json:"zo"`
+	ZI code `json:"zi"`
+	ZO code `json:"zo"`
 }
 
 func (s *server) handleInterpolate(w http.ResponseWriter, r *http.Request) {
@@ -42,19 +39,18 @@ func (req *interpolateRequest) resolve(info Info, maxImages int) (zi, zo [][]flo
 	if err := checkGridSize(steps, steps, "steps", "steps", maxImages); err != nil {
 		return nil, nil, err
 	}
-	codes := make([][]float32, 4)
-	for i, f := range []struct {
+	for _, f := range []struct {
 		name string
-		nums []json.Number
+		c    code
 		d    int
 		dim  string
 	}{{"a.zi", req.A.ZI, info.DI, "d_I"}, {"a.zo", req.A.ZO, info.DO, "d_O"},
 		{"b.zi", req.B.ZI, info.DI, "d_I"}, {"b.zo", req.B.ZO, info.DO, "d_O"}} {
-		if codes[i], err = parseCode(f.name, f.nums, f.d, f.dim); err != nil {
+		if err := checkCode(f.name, f.c, f.d, f.dim); err != nil {
 			return nil, nil, err
 		}
 	}
-	return lerpRows(codes[0], codes[2], steps), lerpRows(codes[1], codes[3], steps), nil
+	return lerpRows(req.A.ZI, req.B.ZI, steps), lerpRows(req.A.ZO, req.B.ZO, steps), nil
 }
 
 // lerpRows returns steps codes from a to b: row t is a + (b − a)·t/(steps−1), computed as (1−u)·a + u·b in

@@ -1,10 +1,13 @@
 package serve
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"sdgan/model"
 )
 
 // PCG stream constants keep the three ways of seeding apart: the same seed gives unrelated codes in each.
@@ -14,58 +17,91 @@ const (
 	streamObservation = 0x5d_6a_6e_03 // one seed per observation (column)
 )
 
-// uniformRow draws d coordinates, each uniform in [−1, 1).
-func uniformRow(rng *rand.Rand, d int) []float32 {
-	row := make([]float32, d)
-	for i := range row {
-		row[i] = float32(2*rng.Float64() - 1)
-	}
-	return row
-}
-
 // SampleGrid draws n identity codes of length dI, then m observation codes of length dO, from one PCG seeded
-// with seed. The result depends only on its arguments.
+// with seed, each value from model's latent prior (model.Uniform). The result depends only on its arguments.
 func SampleGrid(seed uint64, n, m, dI, dO int) (zi, zo [][]float32) {
 	rng := rand.New(rand.NewPCG(seed, streamGrid))
-	zi = make([][]float32, n)
-	for i := range zi {
-		zi[i] = uniformRow(rng, dI)
-	}
-	zo = make([][]float32, m)
-	for j := range zo {
-		zo[j] = uniformRow(rng, dO)
-	}
-	return zi, zo
+	return model.Uniform(rng, n, dI), model.Uniform(rng, m, dO)
 }
 
 // IdentityCode returns the identity code of length d drawn from seed: the page keeps one seed per row, so a
 // row is redrawn, shared or reloaded by its seed alone.
 func IdentityCode(seed uint64, d int) []float32 {
-	return uniformRow(rand.New(rand.NewPCG(seed, streamIdentity)), d)
+	return model.Uniform(rand.New(rand.NewPCG(seed, streamIdentity)), 1, d)[0]
 }
 
 // ObservationCode returns the observation code of length d drawn from seed (one seed per column).
 func ObservationCode(seed uint64, d int) []float32 {
-	return uniformRow(rand.New(rand.NewPCG(seed, streamObservation)), d)
+	return model.Uniform(rand.New(rand.NewPCG(seed, streamObservation)), 1, d)[0]
+}
+
+// code is one latent code as a client sends it: a JSON array of plain numbers, each finite with
+// |value| ≤ MaxAbsLatent, rounded once to the nearest float32. Its decoder checks every value as it reads it
+// and names a bad one by its place, such as zi[1][3].
+type code []float32
+
+// UnmarshalJSONFrom decodes a code; JSON null leaves it nil.
+func (c *code) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch dec.PeekKind() {
+	case 'n':
+		*c = nil
+		_, err := dec.ReadToken()
+		return err
+	case '[':
+	default:
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return badRequest("field %q: got JSON %s, expected an array of numbers", fieldName(dec.StackPointer()),
+			kindWord(v.Kind()))
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	*c = (*c)[:0]
+	for dec.PeekKind() != ']' {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		if v.Kind() != '0' {
+			return badRequest("field %q: got JSON %s %s; expected plain JSON numbers (no quotes, NaN or Infinity)",
+				fieldName(dec.StackPointer()), kindWord(v.Kind()), v)
+		}
+		f, err := strconv.ParseFloat(string(v), 32)
+		if err != nil && !isRangeError(err) || math.IsInf(f, 0) || math.Abs(f) > MaxAbsLatent {
+			return badRequest("field %q: value %s out of range; expected a finite number with |value| ≤ %d",
+				fieldName(dec.StackPointer()), v, MaxAbsLatent)
+		}
+		*c = append(*c, float32(f))
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+func isRangeError(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
 }
 
 // gridRequest is the body of POST /api/grid. It asks for latents in one of three ways: a grid seed with a
 // size, one seed per row and column, or the codes themselves; and for the padding between cells.
 type gridRequest struct {
-	Seed             *uint64         `json:"seed"`
-	Identities       *int            `json:"identities"`
-	Observations     *int            `json:"observations"`
-	IdentitySeeds    []uint64        `json:"identity_seeds"`
-	ObservationSeeds []uint64        `json:"observation_seeds"`
-	ZI               [][]json.Number `json:"zi"`
-	ZO               [][]json.Number `json:"zo"`
-	Padding          *int            `json:"padding"`
+	Seed             *uint64  `json:"seed"`
+	Identities       *int     `json:"identities"`
+	Observations     *int     `json:"observations"`
+	IdentitySeeds    []uint64 `json:"identity_seeds"`
+	ObservationSeeds []uint64 `json:"observation_seeds"`
+	ZI               []code   `json:"zi"`
+	ZO               []code   `json:"zo"`
+	Padding          *int     `json:"padding"`
 }
+
+func (spec *gridRequest) padding() *int { return spec.Padding }
 
 // resolve returns the identity codes (rows) and observation codes (columns) that spec asks for, checking them
 // against the model's code lengths and the grid bounds.
-func (spec *gridRequest) padding() *int { return spec.Padding }
-
 func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, err error) {
 	seeded := spec.Seed != nil || spec.Identities != nil || spec.Observations != nil
 	perRow := spec.IdentitySeeds != nil || spec.ObservationSeeds != nil
@@ -81,10 +117,10 @@ func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, 
 		if err := checkGridSize(len(spec.ZI), len(spec.ZO), "zi", "zo", maxImages); err != nil {
 			return nil, nil, err
 		}
-		if zi, err = parseCodes("zi", spec.ZI, info.DI, "d_I"); err != nil {
+		if zi, err = checkCodes("zi", spec.ZI, info.DI, "d_I"); err != nil {
 			return nil, nil, err
 		}
-		if zo, err = parseCodes("zo", spec.ZO, info.DO, "d_O"); err != nil {
+		if zo, err = checkCodes("zo", spec.ZO, info.DO, "d_O"); err != nil {
 			return nil, nil, err
 		}
 		return zi, zo, nil
@@ -138,41 +174,22 @@ func checkGridSize(n, m int, rowField, colField string, maxImages int) error {
 	return nil
 }
 
-// parseCodes parses rows of numbers, each of length d (named dName in errors), as float32 codes.
-func parseCodes(field string, rows [][]json.Number, d int, dName string) ([][]float32, error) {
+// checkCodes checks that each code in rows has length d (named dName in errors) and returns them as float32 rows.
+func checkCodes(field string, rows []code, d int, dName string) ([][]float32, error) {
 	codes := make([][]float32, len(rows))
 	for i, row := range rows {
-		code, err := parseCode(field+"["+strconv.Itoa(i)+"]", row, d, dName)
-		if err != nil {
+		if err := checkCode(field+"["+strconv.Itoa(i)+"]", row, d, dName); err != nil {
 			return nil, err
 		}
-		codes[i] = code
+		codes[i] = row
 	}
 	return codes, nil
 }
 
-// parseCode parses one code of length d. Each value must be finite with |value| ≤ MaxAbsLatent; it is
-// rounded once, to the nearest float32.
-func parseCode(field string, row []json.Number, d int, dName string) ([]float32, error) {
-	if len(row) != d {
-		return nil, badRequest("field %q: %d values; expected %s = %d", field, len(row), dName, d)
+// checkCode checks that one code has length d; its values were checked as they were decoded.
+func checkCode(field string, c code, d int, dName string) error {
+	if len(c) != d {
+		return badRequest("field %q: %d values; expected %s = %d", field, len(c), dName, d)
 	}
-	code := make([]float32, d)
-	for k, num := range row {
-		v, err := strconv.ParseFloat(string(num), 32)
-		if err != nil && !isRangeError(err) {
-			return nil, badRequest("field %q: value %q is not a number", field+"["+strconv.Itoa(k)+"]", num)
-		}
-		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > MaxAbsLatent {
-			return nil, badRequest("field %q: value %s out of range; expected a finite number with |value| ≤ %d",
-				field+"["+strconv.Itoa(k)+"]", num, MaxAbsLatent)
-		}
-		code[k] = float32(v)
-	}
-	return code, nil
-}
-
-func isRangeError(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
+	return nil
 }

@@ -81,7 +81,9 @@ func (m *metrics) write(w io.Writer) error {
 		p.line(fmt.Sprintf("sdgan_http_requests_total{route=%q,code=%q}", k[0], k[1]), float64(m.requests[k]))
 	}
 	p.header("sdgan_errors_total", "counter",
-		"Requests that failed, by kind: bad_request, body_too_large, method_not_allowed, not_found, busy, timeout, canceled, model, internal.")
+		"Requests that failed, by kind: bad_request, over_memory_budget, body_too_large, unsupported_media_type, "+
+			"forbidden_host, forbidden_origin, method_not_allowed, not_found, busy, timeout, canceled, shutting_down, "+
+			"model, internal.")
 	kinds := make([]string, 0, len(m.errors))
 	for k := range m.errors {
 		kinds = append(kinds, k)
@@ -92,7 +94,7 @@ func (m *metrics) write(w io.Writer) error {
 	}
 	p.header("sdgan_generation_failures_total", "counter", "Model calls that returned an error or panicked.")
 	p.line("sdgan_generation_failures_total", float64(m.genFailures))
-	p.header("sdgan_generation_duration_seconds", "histogram", "Latency of one model call (a whole grid).")
+	p.header("sdgan_generation_duration_seconds", "histogram", "Time to generate one grid (all its model calls).")
 	for i, le := range latencyBuckets {
 		p.line(fmt.Sprintf("sdgan_generation_duration_seconds_bucket{le=%q}", strconv.FormatFloat(le, 'g', -1, 64)), float64(m.buckets[i]))
 	}

@@ -17,6 +17,8 @@ const (
 	DefaultSide = 4
 	// DefaultSteps is the interpolation grid's side when a request leaves it out.
 	DefaultSteps = 4
+	// DefaultMaxRequestMemory is Options.MaxRequestMemory's default: 256 MiB.
+	DefaultMaxRequestMemory = 256 << 20
 )
 
 // Options tunes the server. The zero value of each field selects its default.
@@ -26,7 +28,32 @@ type Options struct {
 	QueueWait     time.Duration // how long a request waits for a free generation slot before 503; default 10s
 	MaxBody       int64         // request body limit in bytes; default 1 MB (1 << 20)
 	Timeout       time.Duration // per-request limit for queueing plus generation; default 30s
-	Logger        *slog.Logger  // access log; nil discards
+
+	// MaxRequestMemory bounds the memory one request may need, in bytes, as estimated from its images and
+	// ModelMemory (see API.md); larger requests get a 400, and grids are generated in batches small enough to
+	// fit. Default DefaultMaxRequestMemory.
+	MaxRequestMemory int64
+	// ModelMemory is what the model's Generate needs beyond its arguments; MeasureModelMemory measures it.
+	// The zero value counts the model's working memory as nothing.
+	ModelMemory ModelMemory
+
+	// AllowHosts lists the host names (or IP addresses) a request's Host header may name besides the loopback
+	// ones, localhost, 127.0.0.1 and ::1, which are always accepted. Any other Host gets a 403, so that a web
+	// page whose name an attacker rebinds to this machine's address (DNS rebinding) cannot read the API.
+	AllowHosts []string
+
+	// Stop, when non-nil and closed, ends the requests in progress: those waiting for a generation slot and
+	// those generating answer 503 at once. Servers close it at their shutdown deadline.
+	Stop <-chan struct{}
+
+	Logger *slog.Logger // access log; nil discards
+}
+
+// ModelMemory is the working memory one Model.Generate call needs, beyond its arguments: Fixed bytes per call
+// plus PerImage bytes for each image it makes (activations, scratch and the image itself).
+type ModelMemory struct {
+	PerImage int64
+	Fixed    int64
 }
 
 // withDefaults returns opt with every zero field replaced by its default.
@@ -45,6 +72,9 @@ func (opt Options) withDefaults() Options {
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 30 * time.Second
+	}
+	if opt.MaxRequestMemory <= 0 {
+		opt.MaxRequestMemory = DefaultMaxRequestMemory
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)

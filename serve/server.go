@@ -2,8 +2,12 @@ package serve
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -14,14 +18,36 @@ type server struct {
 	gate    *gate
 	metrics *metrics
 	mux     *http.ServeMux
+	hosts   map[string]bool             // accepted Host names, normalised by hostName
+	origins *http.CrossOriginProtection // refuses cross-site POSTs
+	refuse  http.Handler                // answers requests refused for their Host or Origin
 }
+
+// securityHeaders go on every response. The policy lets the page load only its own script, style and images
+// (cells arrive as data: URLs) and talk only to its own server; no page may frame it.
+var securityHeaders = [][2]string{
+	{"Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "no-referrer"},
+	{"Cross-Origin-Resource-Policy", "same-origin"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+}
+
+// loopbackHosts are always accepted in the Host header.
+var loopbackHosts = []string{"localhost", "127.0.0.1", "::1"}
 
 // New returns the HTTP handler serving m: the API routes listed in API.md and the explorer page at /.
 // Zero fields of opt take their defaults.
 func New(m Model, opt Options) http.Handler {
 	opt = opt.withDefaults()
 	s := &server{model: m, opt: opt, gate: newGate(opt.MaxConcurrent, opt.QueueWait), metrics: newMetrics(),
-		mux: http.NewServeMux()}
+		mux: http.NewServeMux(), hosts: map[string]bool{}, origins: http.NewCrossOriginProtection()}
+	for _, h := range append(append([]string{}, loopbackHosts...), opt.AllowHosts...) {
+		s.hosts[hostName(h)] = true
+	}
+	s.refuse = s.instrument("forbidden", s.handleForbidden)
 	s.route("/healthz", "healthz", http.MethodGet, s.handleHealth)
 	s.route("/api/info", "info", http.MethodGet, s.handleInfo)
 	s.route("/api/grid", "grid", http.MethodPost, s.handleGrid)
@@ -29,9 +55,50 @@ func New(m Model, opt Options) http.Handler {
 	s.route("/api/interpolate", "interpolate", http.MethodPost, s.handleInterpolate)
 	s.route("/metrics", "metrics", http.MethodGet, s.handleMetrics)
 	s.route("/{$}", "page", http.MethodGet, s.handlePage)
-	s.route("/static/", "static", http.MethodGet, staticHandler().ServeHTTP)
+	s.route("/static/", "static", http.MethodGet, s.handleStatic)
 	s.route("/", "not_found", "", s.handleNotFound)
-	return s.mux
+	return s
+}
+
+// ServeHTTP sets the security headers, refuses requests for a foreign Host (DNS rebinding) or from a foreign
+// page (cross-site POSTs), and routes the rest.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, h := range securityHeaders {
+		w.Header().Set(h[0], h[1])
+	}
+	if !s.hosts[hostName(r.Host)] || s.origins.Check(r) != nil {
+		s.refuse.ServeHTTP(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// hostName normalises a Host header value or an allowed host: lower case, without port, brackets or trailing
+// dot, and IP addresses in their canonical form.
+func hostName(hostport string) string {
+	h := hostport
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		h = host
+	}
+	h = strings.TrimSuffix(strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")), ".")
+	if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.Unmap().WithZone("").String()
+	}
+	return h
+}
+
+// handleForbidden answers a request refused by ServeHTTP's checks with a 403 that says which.
+func (s *server) handleForbidden(w http.ResponseWriter, r *http.Request) {
+	if !s.hosts[hostName(r.Host)] {
+		s.fail(w, &apiError{status: http.StatusForbidden, kind: "forbidden_host",
+			msg: fmt.Sprintf("Host %q: not a name this server answers to; expected localhost, 127.0.0.1, [::1], "+
+				"the listen address or a name given with --allow-host", r.Host)})
+		return
+	}
+	s.fail(w, &apiError{status: http.StatusForbidden, kind: "forbidden_origin",
+		msg: fmt.Sprintf("%s %s from origin %q (Sec-Fetch-Site %q): cross-site request refused; expected a request "+
+			"from this server's own page or a non-browser client", r.Method, r.URL.Path, r.Header.Get("Origin"),
+			r.Header.Get("Sec-Fetch-Site"))})
 }
 
 // route registers h at pattern for method (GET also allows HEAD; "" allows any), wrapped in the access log
@@ -142,11 +209,12 @@ type infoResponse struct {
 
 // limits tells clients the request bounds.
 type limits struct {
-	MaxImages    int   `json:"max_images"`
-	MaxSide      int   `json:"max_side"`
-	MaxPadding   int   `json:"max_padding"`
-	MaxAbsLatent int   `json:"max_abs_latent"`
-	MaxBody      int64 `json:"max_body_bytes"`
+	MaxImages        int   `json:"max_images"`
+	MaxSide          int   `json:"max_side"`
+	MaxPadding       int   `json:"max_padding"`
+	MaxAbsLatent     int   `json:"max_abs_latent"`
+	MaxBody          int64 `json:"max_body_bytes"`
+	MaxRequestMemory int64 `json:"max_request_memory_bytes"`
 }
 
 func (s *server) handleInfo(w http.ResponseWriter, r *http.Request) {
@@ -163,6 +231,6 @@ func (s *server) handleInfo(w http.ResponseWriter, r *http.Request) {
 		Arch: info.Arch, Res: info.Res, Channels: info.Channels, K: info.K, DI: info.DI, DO: info.DO,
 		Step: info.Step, Facts: facts,
 		Limits: limits{MaxImages: s.opt.MaxImages, MaxSide: MaxSide, MaxPadding: MaxPadding,
-			MaxAbsLatent: MaxAbsLatent, MaxBody: s.opt.MaxBody},
+			MaxAbsLatent: MaxAbsLatent, MaxBody: s.opt.MaxBody, MaxRequestMemory: s.opt.MaxRequestMemory},
 	})
 }

@@ -32,7 +32,7 @@ func do(t *testing.T, method, url, body, accept string) (*http.Response, []byte)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != "" {
+	if body != "" || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if accept != "" {
@@ -98,8 +98,9 @@ func TestHealthzAndInfo(t *testing.T) {
 		t.Fatalf("info: %v in %s", err, body)
 	}
 	want := infoResponse{Arch: "fake-stripes", Res: 13, Channels: 3, K: 2, DI: 5, DO: 7, Step: 12345,
-		Facts:  map[string]string{"dataset": "synthetic stripes", "note": "test model"},
-		Limits: limits{MaxImages: 100, MaxSide: MaxSide, MaxPadding: MaxPadding, MaxAbsLatent: MaxAbsLatent, MaxBody: 1 << 20}}
+		Facts: map[string]string{"dataset": "synthetic stripes", "note": "test model"},
+		Limits: limits{MaxImages: 100, MaxSide: MaxSide, MaxPadding: MaxPadding, MaxAbsLatent: MaxAbsLatent, MaxBody: 1 << 20,
+			MaxRequestMemory: DefaultMaxRequestMemory}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("info = %+v, want %+v", got, want)
 	}

@@ -7,8 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"sdgan/model"
@@ -19,7 +24,9 @@ import (
 type serveOptions struct {
 	model           string        // model file to serve
 	addr            string        // listen address, host:port
-	limits          serve.Options // per-request limits (the logger is set by runServe)
+	limits          serve.Options // per-request limits (runServe sets the logger, hosts, model memory and stop)
+	allowHosts      hostList      // Host header names accepted besides loopback and the listen address
+	maxRequestMem   byteSize      // memory one request may need
 	shutdownTimeout time.Duration // how long SIGINT/SIGTERM waits for requests in flight
 	dryRun          bool          // check the options, print them and exit
 
@@ -36,7 +43,13 @@ func (o *serveOptions) addFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.limits.QueueWait, "queue-wait", 10*time.Second, "longest wait in the queue before 503 + Retry-After")
 	fs.DurationVar(&o.limits.Timeout, "timeout", 30*time.Second, "per-request limit for queueing plus generation")
 	fs.Int64Var(&o.limits.MaxBody, "max-body", 1<<20, "request body limit in `bytes`")
-	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to let requests finish")
+	o.maxRequestMem = serve.DefaultMaxRequestMemory
+	fs.Var(&o.maxRequestMem, "max-request-memory", "most memory one request may need (`size`: bytes, or with KiB, MiB, GiB);\n"+
+		"larger requests are refused, large grids are generated in batches that fit")
+	fs.Var(&o.allowHosts, "allow-host", "also accept requests whose Host header names this `host` (repeatable); by default only\n"+
+		"localhost, 127.0.0.1, [::1] and the listen address (or, listening on all interfaces, this machine's addresses)")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Second, "on SIGINT/SIGTERM, how long to let requests finish;\n"+
+		"requests still queued or generating then get 503")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "check the flags, print the configuration and exit without loading or listening")
 }
 
@@ -57,12 +70,64 @@ func (o *serveOptions) check() error {
 		return usagef("--timeout %v: expected a positive duration", o.limits.Timeout)
 	case o.limits.MaxBody < 1024:
 		return usagef("--max-body %d: expected at least 1024 bytes", o.limits.MaxBody)
+	case o.maxRequestMem < 16<<20:
+		return usagef("--max-request-memory %s: expected at least 16MiB", &o.maxRequestMem)
 	case o.shutdownTimeout <= 0:
 		return usagef("--shutdown-timeout %v: expected a positive duration", o.shutdownTimeout)
 	}
 	if _, _, err := net.SplitHostPort(o.addr); err != nil {
 		return usagef("--addr %q: expected host:port such as 127.0.0.1:8080 (%v)", o.addr, err)
 	}
+	o.limits.MaxRequestMemory = int64(o.maxRequestMem)
+	return nil
+}
+
+// hostList is a repeatable flag of host names or IP addresses, without ports.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+
+func (h *hostList) Set(v string) error {
+	name := strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+	if name == "" || strings.ContainsAny(name, "/ \t@?#*") || strings.Contains(name, ":") && net.ParseIP(name) == nil {
+		return fmt.Errorf("%q: expected a host name or IP address without a port, such as explorer.lan", v)
+	}
+	*h = append(*h, name)
+	return nil
+}
+
+// byteSize is a flag holding a number of bytes, written plain or with a binary unit: 268435456, 256MiB, 1GiB.
+type byteSize int64
+
+var sizeUnits = []struct {
+	suffix string
+	shift  uint
+}{{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"K", 10}, {"M", 20}, {"G", 30}, {"B", 0}}
+
+func (b *byteSize) String() string {
+	switch v := int64(*b); {
+	case v >= 1<<30 && v%(1<<30) == 0:
+		return strconv.FormatInt(v>>30, 10) + "GiB"
+	case v >= 1<<20 && v%(1<<20) == 0:
+		return strconv.FormatInt(v>>20, 10) + "MiB"
+	default:
+		return strconv.FormatInt(v, 10)
+	}
+}
+
+func (b *byteSize) Set(v string) error {
+	num, shift := v, uint(0)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(v, u.suffix) {
+			num, shift = strings.TrimSuffix(v, u.suffix), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return fmt.Errorf("%q: expected a number of bytes, optionally with KiB, MiB or GiB, such as 256MiB", v)
+	}
+	*b = byteSize(n << shift)
 	return nil
 }
 
@@ -132,12 +197,16 @@ func (s servedGenerator) Generate(zi, zo [][]float32) ([][]float32, error) {
 	return model.Generate(s.g, s.cfg, z), nil
 }
 
-// runServe loads the model and serves it until ctx ends (SIGINT/SIGTERM), then shuts down gracefully.
+// runServe loads the model and serves it until ctx ends (SIGINT/SIGTERM), then shuts down: it stops
+// accepting connections, lets requests in flight finish for up to --shutdown-timeout, answers those still
+// queued or generating with 503, and returns an error wrapping ctx's (exit status 130).
 func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) error {
 	if opts.dryRun {
 		fmt.Fprintf(stdout, "sdgan serve (dry run): model %s on http://%s/\n  max images %d, max concurrent %d, queue wait %v, "+
-			"timeout %v, max body %d bytes, shutdown timeout %v\n", opts.model, opts.addr, opts.limits.MaxImages,
-			opts.limits.MaxConcurrent, opts.limits.QueueWait, opts.limits.Timeout, opts.limits.MaxBody, opts.shutdownTimeout)
+			"timeout %v, max body %d bytes, max request memory %s, shutdown timeout %v\n  hosts accepted: %s\n",
+			opts.model, opts.addr, opts.limits.MaxImages, opts.limits.MaxConcurrent, opts.limits.QueueWait,
+			opts.limits.Timeout, opts.limits.MaxBody, &opts.maxRequestMem, opts.shutdownTimeout,
+			strings.Join(append([]string{"localhost", "127.0.0.1", "[::1]", "the listen address"}, opts.allowHosts...), ", "))
 		return nil
 	}
 	m, err := opts.load(opts.model)
@@ -148,13 +217,23 @@ func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) 
 	if err := info.Validate(); err != nil {
 		return fmt.Errorf("model %s: %w", opts.model, err)
 	}
+	mem, err := serve.MeasureModelMemory(m)
+	if err != nil {
+		return fmt.Errorf("model %s: %w", opts.model, err)
+	}
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", opts.addr, err)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	stop := make(chan struct{})
 	limits := opts.limits
 	limits.Logger = logger
+	limits.ModelMemory = mem
+	limits.AllowHosts = append(listenHosts(ln.Addr()), opts.allowHosts...)
+	limits.Stop = stop
+	memLimit, restore := setMemoryLimit(limits)
+	defer restore()
 	srv := &http.Server{
 		Handler:           serve.New(m, limits),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -165,6 +244,8 @@ func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "sdgan serve: %s (%s, %d×%d, step %d) on http://%s/\n", opts.model, info.Arch, info.Res, info.Res,
 		info.Step, ln.Addr())
+	fmt.Fprintf(stdout, "sdgan serve: model working memory %.1f MiB per image; at most %s per request; %s\n",
+		float64(mem.PerImage)/(1<<20), &opts.maxRequestMem, memLimit)
 	if opts.ready != nil {
 		opts.ready(ln.Addr())
 	}
@@ -175,16 +256,59 @@ func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) 
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	fmt.Fprintf(stdout, "sdgan serve: stopping; letting requests finish for up to %v\n", opts.shutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-		return fmt.Errorf("shutdown within --shutdown-timeout %v: %w", opts.shutdownTimeout, err)
+	fmt.Fprintf(stdout, "sdgan serve: stopping; requests in flight have %v to finish\n", opts.shutdownTimeout)
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(context.WithoutCancel(ctx)) }()
+	select {
+	case err = <-shut:
+	case <-time.After(opts.shutdownTimeout):
+		close(stop) // requests still queued or generating answer 503 now
+		select {
+		case err = <-shut:
+		case <-time.After(time.Second): // handlers that still have not returned are cut off
+			srv.Close()
+			err = <-shut
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("shut down the server on %s: %w", ln.Addr(), err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	}
 	fmt.Fprintln(stdout, "sdgan serve: stopped")
-	return nil
+	return fmt.Errorf("stopped by a signal: %w", ctx.Err())
+}
+
+// listenHosts returns the Host names that address a server listening on addr: its IP, or when it listens on
+// every interface, the addresses of this machine's interfaces.
+func listenHosts(addr net.Addr) []string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	if !tcp.IP.IsUnspecified() {
+		return []string{tcp.IP.String()}
+	}
+	var hosts []string
+	addrs, _ := net.InterfaceAddrs() // without them, only loopback and --allow-host names are accepted
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			hosts = append(hosts, ipn.IP.String())
+		}
+	}
+	return hosts
+}
+
+// setMemoryLimit sets the Go runtime's soft memory limit to what the server may need at once, so that the
+// garbage collector reclaims the model's short-lived buffers before the heap doubles: the requests allowed to
+// generate at once, each at its limit, plus room for the model, the queue and the connections. A GOMEMLIMIT
+// set by the user wins. It returns a sentence saying what it did, and a function that restores the old limit.
+func setMemoryLimit(opt serve.Options) (string, func()) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return fmt.Sprintf("GOMEMLIMIT=%s kept", os.Getenv("GOMEMLIMIT")), func() {}
+	}
+	limit := int64(opt.MaxConcurrent)*opt.MaxRequestMemory + 256<<20
+	old := debug.SetMemoryLimit(limit)
+	return fmt.Sprintf("garbage collector aims to stay under %d MiB", limit>>20), func() { debug.SetMemoryLimit(old) }
 }

@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 // serveTestModel is a small deterministic model: every pixel of image i is zi[i][0]·zo[i][0], in [−1, 1].
 type serveTestModel struct {
 	delay   time.Duration
-	started chan struct{} // when non-nil, receives a value as each generation starts (buffered)
+	started chan struct{} // when non-nil, receives a value as each generation starts, unless it is full
 }
 
 func (serveTestModel) Info() serve.Info {
@@ -28,7 +30,10 @@ func (serveTestModel) Info() serve.Info {
 
 func (m serveTestModel) Generate(zi, zo [][]float32) ([][]float32, error) {
 	if m.started != nil {
-		m.started <- struct{}{}
+		select {
+		case m.started <- struct{}{}:
+		default:
+		}
 	}
 	time.Sleep(m.delay)
 	out := make([][]float32, len(zi))
@@ -73,6 +78,15 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"--model", "m", "--dry-run", "--max-body", "10"}, "--max-body 10"},
 		{[]string{"--model", "m", "--dry-run", "--shutdown-timeout", "0s"}, "--shutdown-timeout 0s"},
 		{[]string{"--model", "m", "--dry-run", "--addr", "nocolon"}, `--addr "nocolon": expected host:port`},
+		{[]string{"--model", "m", "--dry-run", "--max-request-memory", "1GiB", "--allow-host", "explorer.lan",
+			"--allow-host", "[fd00::1]"}, ""},
+		{[]string{"--model", "m", "--dry-run", "--max-request-memory", "1MiB"}, "--max-request-memory 1MiB: expected at least 16MiB"},
+		{[]string{"--model", "m", "--dry-run", "--max-request-memory", "lots"}, `"lots": expected a number of bytes`},
+		{[]string{"--model", "m", "--dry-run", "--max-request-memory", "-5"}, `"-5": expected a number of bytes`},
+		{[]string{"--model", "m", "--dry-run", "--max-request-memory", "9999999999GiB"}, `expected a number of bytes`},
+		{[]string{"--model", "m", "--dry-run", "--allow-host", "evil.example:8080"}, `"evil.example:8080": expected a host name`},
+		{[]string{"--model", "m", "--dry-run", "--allow-host", ""}, `"": expected a host name`},
+		{[]string{"--model", "m", "--dry-run", "--allow-host", "*"}, `"*": expected a host name`},
 		{[]string{"--model", "m", "extra"}, "unexpected arguments"},
 		{[]string{"--model", "m", "--bogus"}, "flag provided but not defined"},
 	}
@@ -124,7 +138,7 @@ func TestServeLoadsTrainedModel(t *testing.T) {
 }
 
 // TestServeRun serves a model on a free port, makes requests, then stops it while a slow request is in flight:
-// the request must still complete (graceful shutdown) and runServe must return nil.
+// the request must still complete (graceful shutdown) and runServe must return context.Canceled (exit 130).
 func TestServeRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -145,6 +159,10 @@ func TestServeRun(t *testing.T) {
 		base = "http://" + a.String()
 	case err := <-done:
 		t.Fatalf("runServe returned before listening: %v", err)
+	}
+	select { // forget the generations that measured the model's memory before it listened
+	case <-started:
+	default:
 	}
 	res, err := http.Get(base + "/healthz")
 	if err != nil || res.StatusCode != 200 {
@@ -177,8 +195,8 @@ func TestServeRun(t *testing.T) {
 	}
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("runServe: %v", err)
+		if !errors.Is(err, context.Canceled) || exitCode(err, io.Discard) != 130 {
+			t.Fatalf("runServe: %v; want context.Canceled, exit status 130", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("runServe did not return after shutdown")
@@ -189,5 +207,126 @@ func TestServeRun(t *testing.T) {
 	}
 	if logs := stderr.String(); !strings.Contains(logs, `"path":"/healthz"`) || !strings.Contains(logs, `"path":"/api/grid"`) {
 		t.Errorf("stderr lacks JSON access logs: %q", logs)
+	}
+}
+
+// startServe runs runServe with opts on a free port and returns its base URL and its result channel; the
+// test's end stops it.
+func startServe(t *testing.T, ctx context.Context, opts serveOptions) (string, <-chan error) {
+	t.Helper()
+	addrc := make(chan net.Addr, 1)
+	opts.addr = "127.0.0.1:0"
+	opts.ready = func(a net.Addr) { addrc <- a }
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, opts, io.Discard, io.Discard) }()
+	select {
+	case a := <-addrc:
+		return "http://" + a.String(), done
+	case err := <-done:
+		t.Fatalf("runServe returned before listening: %v", err)
+	}
+	return "", nil
+}
+
+// postGrid posts a small grid request and reports its status and JSON error, on a channel.
+func postGrid(base string) <-chan string {
+	out := make(chan string, 1)
+	go func() {
+		res, err := http.Post(base+"/api/grid", "application/json", strings.NewReader(`{"identities": 1, "observations": 2}`))
+		if err != nil {
+			out <- err.Error()
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		out <- res.Status + " " + string(b)
+	}()
+	return out
+}
+
+// stuckModel is serveTestModel, except that once stuck is set each generation signals started and then waits
+// for block.
+type stuckModel struct {
+	serveTestModel
+	stuck   atomic.Bool
+	started chan struct{}
+	block   chan struct{}
+}
+
+func (m *stuckModel) Generate(zi, zo [][]float32) ([][]float32, error) {
+	if m.stuck.Load() {
+		m.started <- struct{}{}
+		<-m.block
+	}
+	return m.serveTestModel.Generate(zi, zo)
+}
+
+// On SIGINT/SIGTERM the server stops within --shutdown-timeout and a little more even when the model never
+// finishes: the request generating and those queued behind it get a JSON 503 saying the server is shutting down.
+func TestServeStopsQuickly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := &stuckModel{started: make(chan struct{}, 1), block: make(chan struct{})}
+	defer close(m.block)
+	opts := serveOptions{model: "fake", shutdownTimeout: 300 * time.Millisecond,
+		limits: serve.Options{MaxConcurrent: 1, QueueWait: time.Minute, Timeout: time.Minute},
+		load:   func(string) (serve.Model, error) { return m, nil }}
+	base, done := startServe(t, ctx, opts)
+	m.stuck.Store(true) // the model's memory is measured: from now on, generations never end
+	first := postGrid(base)
+	<-m.started
+	queued := []<-chan string{postGrid(base), postGrid(base)}
+	time.Sleep(100 * time.Millisecond) // let them queue
+	begin := time.Now()
+	cancel()
+	for i, c := range append([]<-chan string{first}, queued...) {
+		if got := <-c; !strings.HasPrefix(got, "503 ") || !strings.Contains(got, `"error":"server shutting down`) {
+			t.Errorf("request %d at shutdown: %s; want a JSON 503 saying the server is shutting down", i, got)
+		}
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("runServe: %v; want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("runServe did not return within 5s of the signal")
+	}
+	if took := time.Since(begin); took > 1500*time.Millisecond {
+		t.Fatalf("stopping took %v; want about the 300ms shutdown timeout", took)
+	}
+}
+
+// The served API answers Host names of loopback, the listen address and --allow-host, and refuses others.
+func TestServeHosts(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := serveOptions{model: "fake", shutdownTimeout: time.Second, allowHosts: hostList{"explorer.lan"},
+		load: func(string) (serve.Model, error) { return serveTestModel{}, nil }}
+	base, done := startServe(t, ctx, opts)
+	for host, want := range map[string]int{"explorer.lan:80": 200, "localhost": 200, "127.0.0.1:1": 200,
+		"evil.example": 403, "explorer.lan.evil.example": 403} {
+		req, _ := http.NewRequest("GET", base+"/api/info", nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %q: %d; want %d", host, res.StatusCode, want)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("runServe: %v", err)
+	}
+	// Listening on every interface accepts this machine's addresses, loopback among them.
+	hosts := listenHosts(&net.TCPAddr{IP: net.IPv4zero, Port: 8080})
+	if !slices.Contains(hosts, "127.0.0.1") {
+		t.Errorf("listening on 0.0.0.0: hosts %q lack 127.0.0.1", hosts)
+	}
+	if got := listenHosts(&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 8080}); !slices.Equal(got, []string{"192.0.2.7"}) {
+		t.Errorf("listening on 192.0.2.7: hosts %q", got)
 	}
 }

@@ -4,7 +4,7 @@
 "use strict";
 
 const MAX_SIDE = 8; // largest grid the page offers
-const STEP_CHOICES = [2, 3, 4, 5, 6, 8];
+const STEP_CHOICES = [2, 3, 4, 5, 6, 7, 8];
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,6 +15,7 @@ let info = null;
 let queue = Promise.resolve();
 let pending = 0;
 let version = 0;
+let interpHint = null; // the interpolation panel's first hint, restored when the interpolation is cleared
 
 function newSeed() {
   return crypto.getRandomValues(new Uint32Array(1))[0];
@@ -269,6 +270,20 @@ function clickCell(i, j) {
   });
 }
 
+// clearInterpolation forgets A, B and a pending pick, and empties the interpolation panel.
+function clearInterpolation() {
+  run(async () => {
+    pick = null;
+    state.a = null;
+    state.b = null;
+    saveHash();
+    markCells();
+    $("interp").replaceChildren();
+    $("interp-hint").replaceChildren(...interpHint.cloneNode(true).childNodes);
+    setStatus("Interpolation cleared. Click image A, then image B, to interpolate.");
+  });
+}
+
 // showInterpolation asks for A's and B's codes by their seeds, then for the grid between them.
 async function showInterpolation() {
   const { a, b, steps } = state;
@@ -334,8 +349,15 @@ function showInfo() {
     ["Training steps", Number(info.step).toLocaleString("en")],
     ...Object.keys(info.facts).sort().map((k) => [k, info.facts[k]]),
   ];
-  for (const [k, v] of rows) dl.append(el("dt", { textContent: k }), el("dd", { textContent: String(v) }));
+  for (const [k, v] of rows) dl.append(el("dt", { textContent: k }), el("dd", {}, breakable(String(v))));
   if (info.res < 64) document.body.classList.add("pixelated");
+}
+
+// breakable returns text as nodes with a line-break opportunity (<wbr>) after each path separator, dot,
+// underscore or hyphen, so that long file names wrap between their parts rather than mid-word.
+function breakable(text) {
+  const parts = text.split(/(?<=[\/\\._-])/);
+  return parts.flatMap((p, i) => (i < parts.length - 1 ? [p, el("wbr")] : [p]));
 }
 
 function fillSelect(sel, choices, value) {
@@ -368,6 +390,15 @@ document.addEventListener("DOMContentLoaded", () => {
   $("change-all").onclick = changeAll;
   $("download").onclick = download;
   $("copy-link").onclick = copyLink;
+  $("clear-interp").onclick = clearInterpolation;
+  interpHint = $("interp-hint").cloneNode(true);
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && pick) {
+      pick = null;
+      markCells();
+      setStatus("Pick cancelled. Click image A, then image B, to interpolate.");
+    }
+  });
   $("rows").onchange = resize;
   $("cols").onchange = resize;
   $("steps").onchange = () => run(async () => {
