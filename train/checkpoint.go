@@ -20,12 +20,17 @@ const (
 	metaSampler = "sdgan.train.sampler"     // the data sampler's state, base64
 	metaKT      = "sdgan.train.kt"          // BEGAN's k_t, exact (strconv 'g', -1)
 	metaUpdates = "sdgan.train.opt_updates" // the optimisers' update counts, "G,D"
+	metaAugment = "sdgan.train.augment"     // the augmenter's state (augment.Augmenter.State), JSON
 )
 
-// stateTensors lists every tensor a checkpoint holds: both networks' parameters and buffers, and the optimisers'
-// state under "opt/" (sharing memory with the live tensors, so that filling them restores the optimisers).
+// stateTensors lists every tensor a checkpoint holds: both networks' parameters and buffers, the generator's
+// moving average ("G_ema/…") when there is one, and the optimisers' state under "opt/" (sharing memory with the
+// live tensors, so that filling them restores the optimisers).
 func (t *trainer) stateTensors() []*nn.Tensor {
 	ts := append(append(t.g.Params(), t.g.Buffers()...), append(t.d.Params(), t.d.Buffers()...)...)
+	if t.ema != nil {
+		ts = append(ts, t.ema.tensors()...)
+	}
 	for _, s := range append(t.optG.State(), t.optD.State()...) {
 		ts = append(ts, &nn.Tensor{Name: "opt/" + s.Name, Shape: s.Shape, Data: s.Data})
 	}
@@ -47,12 +52,17 @@ func (t *trainer) save(runDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	augState, err := t.aug.State()
+	if err != nil {
+		return "", err
+	}
 	extra := map[string]string{
 		metaOptions: string(opts),
 		metaRNG:     base64.StdEncoding.EncodeToString(rngState),
 		metaSampler: base64.StdEncoding.EncodeToString(samplerState),
 		metaKT:      strconv.FormatFloat(t.kt, 'g', -1, 64),
 		metaUpdates: fmt.Sprintf("%d,%d", t.optG.Updates(), t.optD.Updates()),
+		metaAugment: string(augState),
 	}
 	dir := filepath.Join(runDir, model.CheckpointDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -120,6 +130,11 @@ func (t *trainer) restore(c *model.Checkpoint) error {
 	}
 	if err := t.sampler.UnmarshalBinary(s.sampler); err != nil {
 		return fmt.Errorf("checkpoint %s: metadata %s: %v (not a training checkpoint, or damaged)", c.Path, metaSampler, err)
+	}
+	if st, ok := c.Meta[metaAugment]; ok { // absent from checkpoints older than augmentation
+		if err := t.aug.SetState([]byte(st)); err != nil {
+			return fmt.Errorf("checkpoint %s: metadata %s: %v (not a training checkpoint, or damaged)", c.Path, metaAugment, err)
+		}
 	}
 	t.kt = s.kt
 	t.optG.SetUpdates(s.updG)

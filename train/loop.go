@@ -39,13 +39,17 @@ func (a *statsSum) add(s stats) {
 	a.sum.LFake += s.LFake
 	a.sum.KT += s.KT
 	a.sum.M += s.M
+	a.sum.AugmentP += s.AugmentP
+	if s.RTSet {
+		a.sum.RT, a.sum.RTSet = s.RT, true // the latest r_t, not a mean
+	}
 	a.n++
 }
 
 func (a *statsSum) mean() stats {
 	n := float64(max(a.n, 1))
 	return stats{DLoss: a.sum.DLoss / n, GLoss: a.sum.GLoss / n, LReal: a.sum.LReal / n, LFake: a.sum.LFake / n,
-		KT: a.sum.KT / n, M: a.sum.M / n}
+		KT: a.sum.KT / n, M: a.sum.M / n, AugmentP: a.sum.AugmentP / n, RT: a.sum.RT, RTSet: a.sum.RTSet}
 }
 
 // logLine is one line of stats.jsonl: the means of the steps since the previous line.
@@ -56,8 +60,10 @@ type logLine struct {
 	DLoss     float64 `json:"d_loss"`    //
 	GLoss     float64 `json:"g_loss"`    //
 	*BEGANLine
-	LRG float64 `json:"lr_g"`
-	LRD float64 `json:"lr_d"`
+	AugmentP *float64 `json:"augment_p,omitempty"` // mean augmentation probability (runs with --augment)
+	RT       *float64 `json:"r_t,omitempty"`       // ADA's latest r_t = E[sign D(real)] (runs with --augment-p auto)
+	LRG      float64  `json:"lr_g"`
+	LRD      float64  `json:"lr_d"`
 }
 
 // BEGANLine holds the SD-BEGAN figures of a stats.jsonl line (exported only so that encoding/json can fill the
@@ -201,6 +207,12 @@ func Run(ctx context.Context, job Job) error {
 			if o.Model.Arch == model.BEGAN {
 				line.BEGANLine = &BEGANLine{LReal: m.LReal, LFake: m.LFake, KT: m.KT, M: m.M}
 			}
+			if o.Augment != "" {
+				line.AugmentP = &m.AugmentP
+			}
+			if m.RTSet {
+				line.RT = &m.RT
+			}
 			lastLog, lastLogStep = now, t.step
 			hist = append(hist, line)
 			b, _ := json.Marshal(line)
@@ -211,10 +223,13 @@ func Run(ctx context.Context, job Job) error {
 			if o.Model.Arch == model.BEGAN {
 				fields += fmt.Sprintf("  k %.4f  M %.3f", m.KT, m.M)
 			}
+			if o.AugmentTarget > 0 {
+				fields += fmt.Sprintf("  p %.3f", m.AugmentP)
+			}
 			bar.Set(int(t.step), fields)
 		}
 		if t.step%o.PreviewEvery == 0 || t.step == o.Steps {
-			if err := writePreview(job.Dir, o, t.g, t.step); err != nil {
+			if err := writePreview(job.Dir, o, t.previewGenerator(), t.step); err != nil {
 				return err
 			}
 			if err := writePlot(job.Dir, o, hist); err != nil {

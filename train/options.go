@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"sdgan/augment"
 	"sdgan/data"
 	"sdgan/model"
 )
@@ -38,6 +39,20 @@ type Options struct {
 	PreviewIDs int     `json:"preview_ids"` // preview grid rows (identities), SPEC: 6
 	PreviewObs int     `json:"preview_obs"` // preview grid columns (observations), SPEC: 8
 
+	// The generator's exponential moving average (see ema): its half-life in thousands of images (0 = none),
+	// and its ramp-up (the half-life is at most EMARampUp × the images seen; 0 = none).
+	EMAKimg   float64 `json:"ema_kimg,omitempty"`
+	EMARampUp float64 `json:"ema_rampup,omitempty"`
+	// Differentiable augmentation of what the discriminator sees (package augment): the policy ("" = none), the
+	// probability of each transform (with AugmentTarget > 0, its starting value: ADA's adaptive strength then
+	// keeps the mean sign of the discriminator's real outputs at AugmentTarget, moving p by up to 1 per
+	// AugmentKimg thousand images), and whether a tuple's images share their draws.
+	Augment         string  `json:"augment,omitempty"`
+	AugmentP        float64 `json:"augment_p,omitempty"`
+	AugmentTarget   float64 `json:"augment_target,omitempty"`
+	AugmentKimg     float64 `json:"augment_kimg,omitempty"`
+	AugmentPerTuple bool    `json:"augment_per_tuple,omitempty"`
+
 	PreviewEvery    int64 `json:"preview_every"`    // steps between preview grids (and plot refreshes)
 	CheckpointEvery int64 `json:"checkpoint_every"` // steps between checkpoints
 	LogEvery        int64 `json:"log_every"`        // steps between stats.jsonl lines
@@ -62,6 +77,7 @@ const (
 	MaxPreview     = 64            // preview grid rows or columns
 	MaxLR          = 1.0           // learning rates, and λ_k
 	MaxMemoryMiB   = 1 << 30       // --memory-budget (a PiB; the budget in bytes fits an int64)
+	MaxKimg        = 1e6           // --ema-kimg and --augment-kimg: a billion images
 )
 
 // flagOf names the flag of each model.Config field that one sets (fields that no flag sets keep their JSON name).
@@ -146,6 +162,28 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
 	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
 		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
+	case !(o.EMAKimg >= 0 && o.EMAKimg <= MaxKimg):
+		return fmt.Errorf("--ema-kimg %g: want 0 (none) to %g thousand images", o.EMAKimg, float64(MaxKimg))
+	case !(o.EMARampUp >= 0 && o.EMARampUp <= 1):
+		return fmt.Errorf("--ema-rampup %g: want a fraction in [0, 1] (0 = none)", o.EMARampUp)
+	}
+	return o.validateAugment()
+}
+
+// validateAugment checks the augmentation options.
+func (o Options) validateAugment() error {
+	policy, err := augment.ParsePolicy(o.Augment)
+	switch {
+	case err != nil:
+		return fmt.Errorf("--augment: %w", err)
+	case !policy.Empty() && o.Model.Arch != model.DCGAN:
+		return fmt.Errorf("--augment %s: augmentation applies to the SD-DCGAN discriminator; --arch %s has none", o.Augment, o.Model.Arch)
+	case !(o.AugmentP >= 0 && o.AugmentP <= 1):
+		return fmt.Errorf("--augment-p %g: want a probability in [0, 1], or auto", o.AugmentP)
+	case !(o.AugmentTarget >= 0 && o.AugmentTarget < 1):
+		return fmt.Errorf("--augment-target %g: want a number in (0, 1) (with --augment-p auto)", o.AugmentTarget)
+	case o.AugmentTarget > 0 && !(o.AugmentKimg > 0 && o.AugmentKimg <= MaxKimg):
+		return fmt.Errorf("--augment-kimg %g: want more than 0 and at most %g thousand images", o.AugmentKimg, float64(MaxKimg))
 	}
 	return nil
 }

@@ -18,6 +18,14 @@ func previewLatents(o Options) (zi, zo [][]float32) {
 	return model.Uniform(rng, o.PreviewIDs, o.Model.DI), model.Uniform(rng, o.PreviewObs, o.Model.DO)
 }
 
+// previewGenerator is the generator that previews show: the moving average when there is one.
+func (t *trainer) previewGenerator() model.Generator {
+	if t.ema != nil {
+		return t.ema.g
+	}
+	return t.g
+}
+
 // writePreview writes the generator's grid for the fixed latents to previews/step-N.png and preview.png.
 func writePreview(runDir string, o Options, g model.Generator, step int64) error {
 	zi, zo := previewLatents(o)
@@ -77,6 +85,17 @@ func writePlot(runDir string, o Options, hist []logLine) error {
 		add("k_t", 1, func(l logLine) float64 { return l.began().KT })
 		add("M (convergence)", 2, func(l logLine) float64 { return l.began().M })
 		panels = append(panels, "k_t", "M")
+	}
+	if o.AugmentTarget > 0 {
+		valueOr0 := func(v *float64) float64 {
+			if v == nil {
+				return 0
+			}
+			return *v
+		}
+		add("augment p", len(panels), func(l logLine) float64 { return valueOr0(l.AugmentP) })
+		add("r_t (target "+fmt.Sprint(o.AugmentTarget)+")", len(panels), func(l logLine) float64 { return valueOr0(l.RT) })
+		panels = append(panels, "ADA")
 	}
 	title := fmt.Sprintf("sdgan %s %d×%d k=%d, loss %s", o.Model.Arch, o.Model.Res, o.Model.Res, o.Model.K, o.Loss)
 	return plot.Lines(filepath.Join(runDir, "losses.png"), title, series, plot.Options{XLabel: "step", Panels: panels})

@@ -81,9 +81,31 @@ func readFile(t *testing.T, path string) []byte {
 // one seed must give the same bytes (determinism).
 func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 	ds := fixture(t, 5, 3)
-	for _, arch := range []string{model.DCGAN, model.BEGAN} {
-		t.Run(arch, func(t *testing.T) {
+	quality := func(o Options) Options { // every option with state of its own: G_ema, ADA, spectral norm
+		o.EMAKimg, o.EMARampUp = 0.01, 0.5
+		o.Augment, o.AugmentTarget, o.AugmentKimg = "translation,cutout,color", 0.5, 0.01
+		o.Loss, o.Model.DNorm, o.Model.SpectralNorm = LossHinge, model.NormNone, true
+		return o
+	}
+	perTuple := func(o Options) Options {
+		o.Augment, o.AugmentP, o.AugmentPerTuple = "translation", 0.7, true
+		return o
+	}
+	for _, tc := range []struct {
+		name, arch string
+		opt        func(Options) Options
+	}{
+		{"dcgan", model.DCGAN, nil},
+		{"began", model.BEGAN, nil},
+		{"dcgan+ema+ada+sn+hinge", model.DCGAN, quality},
+		{"dcgan+augment per tuple", model.DCGAN, perTuple},
+	} {
+		arch := tc.arch
+		t.Run(tc.name, func(t *testing.T) {
 			o := smallOptions(ds, arch)
+			if tc.opt != nil {
+				o = tc.opt(o)
+			}
 			straight, again, split := t.TempDir(), t.TempDir(), t.TempDir()
 			run(t, o, straight, false)
 			run(t, o, again, false)
@@ -111,6 +133,12 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			}
 			if arch == model.BEGAN && c.Meta[metaKT] == "0" {
 				t.Error("k_t never moved: the resume test does not cover it")
+			}
+			if o.EMAKimg > 0 && !c.HasEMA() {
+				t.Error("no G_ema tensors in the checkpoint")
+			}
+			if o.AugmentTarget > 0 && strings.Contains(c.Meta[metaAugment], `"p":0,`) {
+				t.Errorf("ADA's p never moved (%s): the resume test does not cover it", c.Meta[metaAugment])
 			}
 			for _, f := range []string{"preview.png", "real.png", "losses.png", "stats.jsonl", "config.json"} {
 				if _, err := os.Stat(filepath.Join(split, f)); err != nil {

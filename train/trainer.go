@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"sdgan/augment"
 	"sdgan/data"
 	"sdgan/model"
 	"sdgan/nn"
@@ -23,6 +24,8 @@ type trainer struct {
 	sampler *data.Sampler
 	step    int64   // generator updates done
 	kt      float64 // BEGAN's k_t
+	ema     *ema    // nil without --ema-kimg
+	aug     *augment.Augmenter
 
 	tape       *nn.Tape
 	real, z    []float32 // batch buffers
@@ -34,6 +37,9 @@ type stats struct {
 	DLoss, GLoss float64
 	LReal, LFake float64 // BEGAN
 	KT, M        float64 // BEGAN
+	AugmentP     float64 // the augmentation probability used by this step
+	RT           float64 // ADA's r_t when this step adjusted p (RTSet)
+	RTSet        bool
 }
 
 // newTrainer builds freshly initialised networks and optimisers for o on ds.
@@ -56,6 +62,19 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 	lrG, lrD := o.learningRates(0)
 	spec := losses[o.Loss]
 	t.optG, t.optD = spec.newOptimizer(g.Params(), lrG), spec.newOptimizer(d.Params(), lrD)
+	if o.EMAKimg > 0 {
+		if t.ema, err = newEMA(o.Model, g, o.EMAKimg, o.EMARampUp); err != nil {
+			return nil, err
+		}
+	}
+	policy, err := augment.ParsePolicy(o.Augment)
+	if err != nil {
+		return nil, err
+	}
+	t.aug = augment.New(policy, o.AugmentP, o.Model.K, o.AugmentPerTuple, o.Seed)
+	if o.AugmentTarget > 0 {
+		t.aug.Target, t.aug.SpeedImages, t.aug.AdjustEvery = o.AugmentTarget, o.AugmentKimg*1000, 4
+	}
 	n := o.Tuples * o.Model.K
 	t.real = make([]float32, n*o.Model.ImageSize())
 	t.z = make([]float32, n*o.Model.Z())
@@ -81,6 +100,10 @@ func (t *trainer) trainStep() (stats, error) {
 		return s, fmt.Errorf("step %d: %w", t.step+1, err)
 	}
 	t.step++
+	if t.ema != nil {
+		imgs := float64(t.opt.Tuples * t.opt.Model.K)
+		t.ema.update(imgs, imgs*float64(t.step))
+	}
 	for _, l := range [...]struct {
 		name string
 		v    float64
@@ -102,11 +125,13 @@ func (t *trainer) batch() (real, z *nn.Tensor, err error) {
 }
 
 // dcganStep: DPerG discriminator updates on fresh real and fake tuples, then one generator update through the
-// discriminator, reusing the last fakes (as the reference PyTorch step does). The discriminator's parameters are
-// frozen during the generator's backward pass, which saves computing gradients that would be thrown away.
+// discriminator, reusing the last fakes (as the reference PyTorch step does). Everything the discriminator sees,
+// real and fake, goes through the augmenter first (a no-op without --augment), the generator's gradient through
+// it too. The discriminator's parameters are frozen during the generator's backward pass, which saves computing
+// gradients that would be thrown away.
 func (t *trainer) dcganStep() (stats, error) {
 	spec := losses[t.opt.Loss]
-	var s stats
+	s := stats{AugmentP: t.aug.P}
 	var fake *nn.Tensor
 	for i := range t.opt.DPerG {
 		if i > 0 {
@@ -118,7 +143,9 @@ func (t *trainer) dcganStep() (stats, error) {
 		}
 		fake = t.g.Forward(z, true)
 		mark := t.tape.Mark()
-		ld := spec.d(t.d.Forward(real, true), t.d.Forward(fake.Detach(), true))
+		dReal := t.d.Forward(t.aug.Apply(real), true)
+		ld := spec.d(dReal, t.d.Forward(t.aug.Apply(fake.Detach()), true))
+		t.observeReal(dReal, spec.boundary)
 		t.tape.Backward(ld)
 		t.optD.Step()
 		if spec.clip {
@@ -128,13 +155,27 @@ func (t *trainer) dcganStep() (stats, error) {
 		t.tape.Release(mark) // the discriminator passes are spent: the generator pass reuses their memory
 	}
 	setRequiresGrad(t.d.Params(), false)
-	lg := spec.g(t.d.Forward(fake, true))
+	lg := spec.g(t.d.Forward(t.aug.Apply(fake), true))
 	t.tape.Backward(lg)
 	setRequiresGrad(t.d.Params(), true)
 	t.optG.Step()
 	s.GLoss = float64(lg.Item())
+	s.RT, s.RTSet = t.aug.EndStep(t.opt.Tuples * t.opt.Model.K * t.opt.DPerG)
 	t.tape.Reset()
 	return s, nil
+}
+
+// observeReal gives the adaptive augmentation the discriminator's outputs on real tuples, relative to the loss's
+// boundary between real and fake.
+func (t *trainer) observeReal(out *nn.Tensor, boundary float32) {
+	if t.aug.Target <= 0 {
+		return
+	}
+	rel := make([]float32, len(out.Data))
+	for i, v := range out.Data {
+		rel[i] = v - boundary
+	}
+	t.aug.Observe(rel)
 }
 
 // beganStep: BEGAN's losses with L(v) = mean |AE(v) − v|: D minimises L(x) − k_t·L(G(z)), G minimises L(G(z)).

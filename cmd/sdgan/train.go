@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"time"
 
 	"sdgan/model"
@@ -28,6 +29,10 @@ type trainFlags struct {
 	noSiam   bool
 	filters  int
 	dryRun   bool
+	dNorm    string
+	sn       bool
+	augP     string // a probability, or "auto"
+	augPer   string // "image" or "tuple"
 }
 
 func (f *trainFlags) addFlags(fs *flag.FlagSet) {
@@ -48,7 +53,16 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
 	fs.BoolVar(&f.noSiam, "non-siamese", false, "dcgan: stack the k images on the channel axis instead of a shared tower")
 	fs.IntVar(&f.filters, "filters", 128, "began: convolution width n")
-	fs.StringVar(&f.o.Loss, "loss", "", "dcgan: dcgan (default), lsgan or wgan; began: began")
+	fs.StringVar(&f.o.Loss, "loss", "", "dcgan: dcgan (default), lsgan, wgan or hinge; began: began")
+	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan: the discriminator's normalisation: batch or none")
+	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan: spectral normalisation of every discriminator weight")
+	fs.Float64Var(&f.o.EMAKimg, "ema-kimg", d.EMAKimg, "half-life of the generator's moving average (G_ema), in thousands of images; 0 = none")
+	fs.Float64Var(&f.o.EMARampUp, "ema-rampup", d.EMARampUp, "the moving average's half-life is at most this fraction of the images seen so far (0 = no ramp-up)")
+	fs.StringVar(&f.o.Augment, "augment", d.Augment, "dcgan: differentiable augmentation of every image D sees: a comma-separated policy of translation, cutout, color, or none")
+	fs.StringVar(&f.augP, "augment-p", "1", "probability of each augmentation per image, or auto (ADA: adapt it to keep --augment-target)")
+	fs.Float64Var(&f.o.AugmentTarget, "augment-target", 0.6, "with --augment-p auto: the target of r_t = E[sign D(real)]")
+	fs.Float64Var(&f.o.AugmentKimg, "augment-kimg", 100, "with --augment-p auto: thousands of images over which p can go from 0 to 1")
+	fs.StringVar(&f.augPer, "augment-per", "image", "draw augmentations per image, or per tuple (a tuple's images move together)")
 	fs.IntVar(&f.o.Tuples, "batch", d.Tuples, "tuples per batch (images per batch = batch·k)")
 	fs.Int64Var(&f.o.Steps, "steps", d.Steps, "total generator updates")
 	fs.IntVar(&f.o.DPerG, "d-per-g", d.DPerG, "discriminator updates per generator update (dcgan)")
@@ -67,12 +81,19 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 
 // archFlags lists the flags that apply to one architecture only, with what they are for.
 var archFlags = map[string]struct{ arch, what string }{
-	"non-siamese": {model.DCGAN, "SD-DCGAN's discriminator layout"},
-	"d-per-g":     {model.DCGAN, "SD-DCGAN's discriminator updates"},
-	"clip":        {model.DCGAN, "--loss wgan's weight clipping"},
-	"filters":     {model.BEGAN, "SD-BEGAN's convolution width"},
-	"gamma":       {model.BEGAN, "SD-BEGAN's diversity ratio"},
-	"lambda-k":    {model.BEGAN, "SD-BEGAN's k_t learning rate"},
+	"non-siamese":    {model.DCGAN, "SD-DCGAN's discriminator layout"},
+	"d-per-g":        {model.DCGAN, "SD-DCGAN's discriminator updates"},
+	"clip":           {model.DCGAN, "--loss wgan's weight clipping"},
+	"filters":        {model.BEGAN, "SD-BEGAN's convolution width"},
+	"gamma":          {model.BEGAN, "SD-BEGAN's diversity ratio"},
+	"lambda-k":       {model.BEGAN, "SD-BEGAN's k_t learning rate"},
+	"d-norm":         {model.DCGAN, "SD-DCGAN's discriminator normalisation"},
+	"spectral-norm":  {model.DCGAN, "SD-DCGAN's discriminator normalisation"},
+	"augment":        {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
+	"augment-p":      {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
+	"augment-target": {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
+	"augment-kimg":   {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
+	"augment-per":    {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
 }
 
 // options resolves the flags into train options; for --resume, those of the run, with --steps applied. Flags that
@@ -112,11 +133,19 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	if set["clip"] && f.o.Loss != train.LossWGAN {
 		return f.o, usagef("--clip applies only to --loss wgan (the loss is %s)", cmp.Or(f.o.Loss, train.LossDCGAN))
 	}
+	if err := f.augmentOptions(set); err != nil {
+		return f.o, err
+	}
 	o := f.o
 	cfg := model.DefaultConfig(f.arch, f.res, o.Model.Channels)
 	cfg.K, cfg.DI, cfg.DO, cfg.Siamese = o.Model.K, o.Model.DI, o.Model.DO, cfg.Siamese && !f.noSiam
 	if f.arch == model.BEGAN {
 		cfg.Filters = f.filters
+	} else {
+		cfg.DNorm, cfg.SpectralNorm = f.dNorm, f.sn
+		if cfg.DNorm == model.NormBatch {
+			cfg.DNorm = "" // the default, as checkpoints from before the option store it
+		}
 	}
 	o.Model = cfg
 	o.FontDirs = f.fontDirs
@@ -125,6 +154,43 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		return o, usagef("%v", err)
 	}
 	return o, nil
+}
+
+// augmentOptions reads --augment-p (a probability or auto) and --augment-per into f.o. Without --augment, the
+// augmentation flags are errors rather than silently unused.
+func (f *trainFlags) augmentOptions(set map[string]bool) error {
+	if f.o.Augment == "" || f.o.Augment == "none" {
+		f.o.Augment = ""
+		for _, name := range []string{"augment-p", "augment-target", "augment-kimg", "augment-per"} {
+			if set[name] {
+				return usagef("--%s needs --augment (a policy such as translation,cutout)", name)
+			}
+		}
+		f.o.AugmentP, f.o.AugmentTarget, f.o.AugmentKimg = 0, 0, 0
+		return nil
+	}
+	switch f.augPer {
+	case "image":
+	case "tuple":
+		f.o.AugmentPerTuple = true
+	default:
+		return usagef("--augment-per %q: want image or tuple", f.augPer)
+	}
+	if f.augP == "auto" {
+		f.o.AugmentP = 0 // ADA starts without augmentation
+		return nil
+	}
+	for _, name := range []string{"augment-target", "augment-kimg"} {
+		if set[name] {
+			return usagef("--%s applies only with --augment-p auto", name)
+		}
+	}
+	p, err := strconv.ParseFloat(f.augP, 64)
+	if err != nil {
+		return usagef("--augment-p %q: want a probability in [0, 1], or auto", f.augP)
+	}
+	f.o.AugmentP, f.o.AugmentTarget, f.o.AugmentKimg = p, 0, 0
+	return nil
 }
 
 func trainCmd() *command {
