@@ -34,7 +34,7 @@ func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.verifier, "verifier", "", "verifier folder or file from 'sdgan verifier train' (without it, the verifier figures are skipped)")
 	fs.StringVar(&o.data, "data", "", "real data for the reference figures (default: the verifier's training data; its held-out identities are used)")
 	fs.StringVar(&o.out, "out", "", "report folder to write (report.json, report.html, roc.png, sample grids); required")
-	fs.IntVar(&o.pairs, "pairs", 500, fmt.Sprintf("pairs of each kind: same z_I, different z_I, real same identity, real different identities (2 to %d, and %d MiB of images)", maxEvalPairs, evalImageBudget>>20))
+	fs.IntVar(&o.pairs, "pairs", 500, fmt.Sprintf("pairs of each kind: same z_I, different z_I, real same identity, real different identities (2 to %d, with at most %d GiB of images)", maxEvalPairs, evalImageBudget>>30))
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed for latents and real pairs")
 }
 
@@ -50,7 +50,7 @@ func evalReportFlagSet(o *evalReportOptions, stderr io.Writer) *flag.FlagSet {
 		"       sdgan eval <verb> [flags] [args]\n\n"+
 		"Measures a generator as the SD-GAN paper did: identity coherence (a verifier on same-z_I and different-z_I\n"+
 		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html.\n\n"+
-		"Verbs:\n"+evalVerbList(), stderr)
+		"Verbs:\n"+strings.TrimSuffix(evalVerbList(), "\n"), stderr)
 	o.addFlags(fs)
 	return fs
 }
