@@ -307,6 +307,9 @@ func generateImages(ctx context.Context, g model.Generator, cfg model.Config, z 
 	d := cfg.Z()
 	n := len(z) / d
 	imgs := make([][]float32, 0, n)
+	if bar != nil {
+		bar.Set(0) // drawn now: a first batch of large images takes seconds
+	}
 	for start := 0; start < n; start += generateBatch {
 		codes := z[start*d : min(start+generateBatch, n)*d]
 		batch, err := interrupt.Wait(ctx, func() ([][]float32, error) { return model.Generate(g, cfg, codes), nil })
