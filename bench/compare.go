@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,21 +29,30 @@ type Result struct {
 
 // Torch says how to run the PyTorch reference.
 type Torch struct {
-	Python string // interpreter with torch, e.g. /usr/bin/python3
-	Script string // torch_sdgan_step.py
+	Python string // interpreter with torch, e.g. /usr/bin/python3 (a name without a slash is looked up in PATH)
+	Script string // torch_sdgan_step.py: see WriteStepScript for the embedded copy
 	Tuned  bool   // the "best" configuration of ../shared/bench/README.md: oneDNN transposed convolutions, AVX-512 BLAS
 }
 
-// Available reports whether the interpreter imports torch, and if not, why.
-func (t Torch) Available() error {
-	if _, err := os.Stat(t.Python); err != nil {
-		return fmt.Errorf("%s not found", t.Python)
+// Available reports whether the interpreter runs and imports torch, and if not, why and what to do about it.
+func (t Torch) Available(ctx context.Context) error {
+	python, err := exec.LookPath(t.Python)
+	if err != nil {
+		return fmt.Errorf("no Python interpreter %s (%v). Install Python 3 and PyTorch (Debian: apt-get install python3 python3-torch libopenblas0-pthread), or pass --python an interpreter that imports torch", t.Python, err)
 	}
-	if out, err := exec.Command(t.Python, "-c", "import torch").CombinedOutput(); err != nil {
-		return fmt.Errorf("%s cannot import torch: %s", t.Python, errorLine(out))
+	out, err := exec.CommandContext(ctx, python, "-c", "import torch").CombinedOutput()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		line := errorLine(out)
+		if strings.Contains(line, "No module named 'torch'") {
+			return fmt.Errorf("%s has no torch module (%s). Install PyTorch for it (Debian's /usr/bin/python3: apt-get install python3-torch libopenblas0-pthread; elsewhere: pip install torch), or pass --python an interpreter that has it", python, line)
+		}
+		return fmt.Errorf("%s cannot import torch: %s (PyTorch is there but broken: reinstall it, or pass --python another interpreter)", python, line)
 	}
 	if _, err := os.Stat(t.Script); err != nil {
-		return fmt.Errorf("reference script %s not found", t.Script)
+		return fmt.Errorf("reference script: %w", err)
 	}
 	return nil
 }
@@ -70,8 +80,8 @@ print(json.dumps(dict(median_s=statistics.median(ts), min_s=min(ts), max_s=max(t
     peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 `
 
-// Run times measure in PyTorch, in its own process.
-func (t Torch) Run(measure string, warmup, reps int) (Timing, error) {
+// Run times measure in PyTorch, in its own process, which is killed if ctx is cancelled.
+func (t Torch) Run(ctx context.Context, measure string, warmup, reps int) (Timing, error) {
 	var cmd *exec.Cmd
 	common := []string{"--threads", "2", "--warmup", strconv.Itoa(warmup), "--steps", strconv.Itoa(reps)}
 	if t.Tuned {
@@ -79,11 +89,11 @@ func (t Torch) Run(measure string, warmup, reps int) (Timing, error) {
 	}
 	switch measure {
 	case "train64", "train32":
-		cmd = exec.Command(t.Python, append([]string{t.Script, "--res", strings.TrimPrefix(measure, "train"), "--k", "2", "--tuples", "32"}, common...)...)
+		cmd = exec.CommandContext(ctx, t.Python, append([]string{t.Script, "--res", strings.TrimPrefix(measure, "train"), "--k", "2", "--tuples", "32"}, common...)...)
 	case "generate64":
-		cmd = exec.Command(t.Python, append([]string{t.Script, "--res", "64", "--mode", "generate", "--k", "2", "--tuples", "32"}, common...)...)
+		cmd = exec.CommandContext(ctx, t.Python, append([]string{t.Script, "--res", "64", "--mode", "generate", "--k", "2", "--tuples", "32"}, common...)...)
 	case "sgemm4096":
-		cmd = exec.Command(t.Python, "-c", sgemmPy, "2", strconv.Itoa(warmup), strconv.Itoa(reps))
+		cmd = exec.CommandContext(ctx, t.Python, "-c", sgemmPy, "2", strconv.Itoa(warmup), strconv.Itoa(reps))
 	default:
 		return Timing{}, fmt.Errorf("unknown measure %q", measure)
 	}
@@ -91,6 +101,9 @@ func (t Torch) Run(measure string, warmup, reps int) (Timing, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return Timing{}, ctx.Err()
+	}
 	if err != nil {
 		return Timing{}, fmt.Errorf("pytorch %s: %v: %s", measure, err, errorLine(stderr.Bytes()))
 	}

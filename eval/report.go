@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 )
 
@@ -52,8 +53,9 @@ func (r *Report) Figure(key string) *Figure {
 	return nil
 }
 
-// BuildReport measures every figure that in's inputs allow and lists the others as skipped.
-func BuildReport(in ReportInput) (*Report, error) {
+// BuildReport measures every figure that in's inputs allow and lists the others as skipped. It returns ctx's error
+// soon after ctx is cancelled (it looks between figures, between pairs and between batches of images to embed).
+func BuildReport(ctx context.Context, in ReportInput) (*Report, error) {
 	if len(in.GenSame) == 0 || len(in.GenDiff) == 0 {
 		return nil, fmt.Errorf("report: %d same-z_I and %d different-z_I generated pairs; want at least 1 of each", len(in.GenSame), len(in.GenDiff))
 	}
@@ -69,6 +71,9 @@ func BuildReport(in ReportInput) (*Report, error) {
 	}
 	// both computes a figure on the generated pairs and, when there are real pairs, on them too.
 	both := func(key, def string, f func(same, diff [][2][]float32) (float64, error)) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		fig := Figure{Key: key, Definition: def}
 		g, err := f(in.GenSame, in.GenDiff)
 		if err != nil {
@@ -90,9 +95,14 @@ func BuildReport(in ReportInput) (*Report, error) {
 
 	var gen, real *pairScores
 	if in.Embed != nil {
-		gen = scorePairs(in.Embed, in.GenSame, in.GenDiff)
+		var err error
+		if gen, err = scorePairs(ctx, in.Embed, in.GenSame, in.GenDiff); err != nil {
+			return nil, err
+		}
 		if hasReal {
-			real = scorePairs(in.Embed, in.RealSame, in.RealDiff)
+			if real, err = scorePairs(ctx, in.Embed, in.RealSame, in.RealDiff); err != nil {
+				return nil, err
+			}
 		}
 		verifierFigures := []struct {
 			key, def string
@@ -149,9 +159,9 @@ func BuildReport(in ReportInput) (*Report, error) {
 				return AUC(negated(same, RMSDistance), negated(diff, RMSDistance))
 			}},
 		{"msssim_same", "mean MS-SSIM (pixels mapped to 0..255) between the images of same-identity pairs: within-identity diversity, lower = more diverse",
-			func(same, _ [][2][]float32) (float64, error) { return meanMSSSIM(same, in.Res, in.Channels) }},
+			func(same, _ [][2][]float32) (float64, error) { return meanMSSSIM(ctx, same, in.Res, in.Channels) }},
 		{"msssim_different", "mean MS-SSIM between the images of different-identity pairs (independent samples): overall diversity, lower = more diverse",
-			func(_, diff [][2][]float32) (float64, error) { return meanMSSSIM(diff, in.Res, in.Channels) }},
+			func(_, diff [][2][]float32) (float64, error) { return meanMSSSIM(ctx, diff, in.Res, in.Channels) }},
 	}
 	for _, pf := range pixelFigures {
 		if err := both(pf.key, pf.def, pf.f); err != nil {
@@ -159,19 +169,18 @@ func BuildReport(in ReportInput) (*Report, error) {
 		}
 	}
 
-	if gen != nil {
-		r.ROCScore = "verifier cosine similarity"
-		if r.GenROC, r.RealROC, _ = rocOf(gen, real); r.GenROC == nil {
-			return nil, fmt.Errorf("report: ROC of generated pairs failed")
+	if gen == nil { // no verifier: the ROC of raw pixel distance
+		r.ROCScore = "−(RMS pixel difference)"
+		gen = &pairScores{pos: negated(in.GenSame, RMSDistance), neg: negated(in.GenDiff, RMSDistance)}
+		if hasReal {
+			real = &pairScores{pos: negated(in.RealSame, RMSDistance), neg: negated(in.RealDiff, RMSDistance)}
 		}
 	} else {
-		r.ROCScore = "−(RMS pixel difference)"
-		g := &pairScores{pos: negated(in.GenSame, RMSDistance), neg: negated(in.GenDiff, RMSDistance)}
-		var rs *pairScores
-		if hasReal {
-			rs = &pairScores{pos: negated(in.RealSame, RMSDistance), neg: negated(in.RealDiff, RMSDistance)}
-		}
-		r.GenROC, r.RealROC, _ = rocOf(g, rs)
+		r.ROCScore = "verifier cosine similarity"
+	}
+	var err error
+	if r.GenROC, r.RealROC, err = rocOf(gen, real); err != nil {
+		return nil, fmt.Errorf("report: ROC (%s): %w", r.ROCScore, err)
 	}
 	return r, nil
 }
@@ -183,13 +192,22 @@ type pairScores struct {
 	emb      [][]float32
 }
 
+// embedBatch is how many images scorePairs embeds between two looks at its context.
+const embedBatch = 256
+
 // scorePairs embeds every image of the pairs and scores each pair by cosine similarity.
-func scorePairs(embed func([][]float32) [][]float32, same, diff [][2][]float32) *pairScores {
+func scorePairs(ctx context.Context, embed func([][]float32) [][]float32, same, diff [][2][]float32) (*pairScores, error) {
 	var images [][]float32
 	for _, p := range append(append([][2][]float32(nil), same...), diff...) {
 		images = append(images, p[0], p[1])
 	}
-	emb := embed(images)
+	emb := make([][]float32, 0, len(images))
+	for start := 0; start < len(images); start += embedBatch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		emb = append(emb, embed(images[start:min(start+embedBatch, len(images))])...)
+	}
 	s := &pairScores{emb: emb}
 	for i := range same {
 		s.pos = append(s.pos, dot(emb[2*i], emb[2*i+1]))
@@ -198,7 +216,7 @@ func scorePairs(embed func([][]float32) [][]float32, same, diff [][2][]float32) 
 		j := len(same) + i
 		s.neg = append(s.neg, dot(emb[2*j], emb[2*j+1]))
 	}
-	return s
+	return s, nil
 }
 
 // addFrechet adds the Fréchet distance between Gaussians fitted to the embeddings of generated and real images.
@@ -249,16 +267,17 @@ func (r *Report) addFrechet(gen, real *pairScores) error {
 	return nil
 }
 
+// rocOf returns the ROC curves of gen's and (when not nil) real's scores.
 func rocOf(gen, real *pairScores) (g, r *Curve, err error) {
 	c, err := ROC(gen.pos, gen.neg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("generated pairs: %w", err)
 	}
 	g = &c
 	if real != nil {
 		c, err := ROC(real.pos, real.neg)
 		if err != nil {
-			return g, nil, err
+			return nil, nil, fmt.Errorf("real pairs: %w", err)
 		}
 		r = &c
 	}
@@ -299,11 +318,15 @@ func negated(pairs [][2][]float32, f func(a, b []float32) float64) []float64 {
 	return xs
 }
 
-// meanMSSSIM is the mean MS-SSIM of the pairs with pixels mapped from [−1, 1] to [0, 255] and DataRange 255.
-func meanMSSSIM(pairs [][2][]float32, res, channels int) (float64, error) {
+// meanMSSSIM is the mean MS-SSIM of the pairs with pixels mapped from [−1, 1] to [0, 255] and DataRange 255. It
+// returns ctx's error if ctx is cancelled before the last pair.
+func meanMSSSIM(ctx context.Context, pairs [][2][]float32, res, channels int) (float64, error) {
 	xs := make([]float64, len(pairs))
 	opt := MSSSIMOptions{SSIMOptions: SSIMOptions{DataRange: 255}}
 	for i, p := range pairs {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		v, err := MSSSIM(ToPixelRange(p[0]), ToPixelRange(p[1]), res, res, channels, opt)
 		if err != nil {
 			return 0, fmt.Errorf("pair %d: %w", i, err)

@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -111,7 +113,7 @@ func TestBuildReport(t *testing.T) {
 	}
 	in := ReportInput{Res: res, Channels: c, GenSame: genSame, GenDiff: genDiff, RealSame: realSame, RealDiff: realDiff,
 		Embed: meanEmbed(c), Threshold: 0.999}
-	r, err := BuildReport(in)
+	r, err := BuildReport(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func TestBuildReport(t *testing.T) {
 	}
 
 	// Without a verifier and real data: pixel figures only, and the skipped groups are named.
-	r, err = BuildReport(ReportInput{Res: res, Channels: c, GenSame: genSame, GenDiff: genDiff, NoReal: "no data", NoEmbed: "no verifier"})
+	r, err = BuildReport(context.Background(), ReportInput{Res: res, Channels: c, GenSame: genSame, GenDiff: genDiff, NoReal: "no data", NoEmbed: "no verifier"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,51 @@ func TestBuildReport(t *testing.T) {
 	if s := strings.Join(r.Skipped, "; "); !strings.Contains(s, "no data") || !strings.Contains(s, "no verifier") {
 		t.Errorf("skipped %q, want the reasons", s)
 	}
-	if _, err := BuildReport(ReportInput{Res: res, Channels: c}); err == nil {
+	if _, err := BuildReport(context.Background(), ReportInput{Res: res, Channels: c}); err == nil {
 		t.Error("a report without generated pairs succeeded")
+	}
+}
+
+// BuildReport stops when its context is cancelled, wherever it is: here, inside the embedding of many images.
+func TestBuildReportStopsOnCancel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	const res, c, n = 11, 1, 600
+	var same, diff [][2][]float32
+	for range n {
+		same = append(same, [2][]float32{randImg(rng, res*res*c), randImg(rng, res*res*c)})
+		diff = append(diff, [2][]float32{randImg(rng, res*res*c), randImg(rng, res*res*c)})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	batches := 0
+	embed := func(images [][]float32) [][]float32 {
+		if batches++; batches == 2 {
+			cancel() // as if Ctrl-C came while embedding
+		}
+		return meanEmbed(c)(images)
+	}
+	_, err := BuildReport(ctx, ReportInput{Res: res, Channels: c, GenSame: same, GenDiff: diff, Embed: embed, Threshold: 0.9})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("BuildReport cancelled while embedding: %v, want context.Canceled", err)
+	}
+	if batches != 2 {
+		t.Errorf("embedded %d batches of %d images after the cancel at the 2nd; want to stop there", batches, embedBatch)
+	}
+	if _, err := BuildReport(ctx, ReportInput{Res: res, Channels: c, GenSame: same, GenDiff: diff}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("BuildReport without a verifier, cancelled: %v, want context.Canceled", err)
+	}
+}
+
+// rocOf says which scores it could not draw the curve of.
+func TestRocOfErrors(t *testing.T) {
+	good := &pairScores{pos: []float64{0.9, 0.8}, neg: []float64{0.1, 0.85}}
+	bad := &pairScores{pos: []float64{math.NaN()}, neg: []float64{0.1}}
+	if g, r, err := rocOf(good, nil); err != nil || g == nil || r != nil {
+		t.Errorf("rocOf(good, nil) = %v, %v, %v", g, r, err)
+	}
+	if _, _, err := rocOf(bad, nil); err == nil || !strings.Contains(err.Error(), "generated pairs") {
+		t.Errorf("rocOf(NaN, nil): %v, want an error naming the generated pairs", err)
+	}
+	if g, _, err := rocOf(good, bad); err == nil || g != nil || !strings.Contains(err.Error(), "real pairs") {
+		t.Errorf("rocOf(good, NaN): %v, %v; want no curve and an error naming the real pairs", g, err)
 	}
 }

@@ -2,6 +2,15 @@ package verify
 
 import "fmt"
 
+// Limits that keep a run's memory bounded, whatever the flags: a batch's activations take about 600 bytes per
+// input pixel (four convolutions with batch norm, their gradients and im2col buffers), and the scoring pairs keep
+// every image they use as float32.
+const (
+	MaxBatchPixels = 1 << 21 // images per batch × Res²: 2048 images at 32×32, 512 at 64×64 (about 1.2 GB)
+	MaxPairs       = 100000  // held-out pairs scored at the end
+	MaxPairBytes   = 1 << 30 // their images: 4 per pair, float32
+)
+
 // Options is everything that defines a verifier training run; the checkpoint stores them so that a resumed run
 // continues with the same ones.
 type Options struct {
@@ -52,16 +61,35 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--ids %d: want at least 2 identities per batch", o.IDs)
 	case o.PerID < 2:
 		return fmt.Errorf("--per-id %d: want at least 2 images per identity", o.PerID)
+	case o.IDs > MaxBatchPixels || o.PerID > MaxBatchPixels:
+		return fmt.Errorf("--ids %d --per-id %d: want at most %d images per batch", o.IDs, o.PerID, MaxBatchPixels/(o.Res*o.Res))
+	case o.IDs*o.PerID*o.Res*o.Res > MaxBatchPixels:
+		return fmt.Errorf("--ids %d × --per-id %d = %d images of %d×%d per batch: want at most %d at this --res (%d pixels a batch, about 1.2 GB)",
+			o.IDs, o.PerID, o.IDs*o.PerID, o.Res, o.Res, MaxBatchPixels/(o.Res*o.Res), MaxBatchPixels)
 	case o.Loss != LossBatchAll && o.Loss != LossBatchHard:
 		return fmt.Errorf("--loss %q: want %s or %s", o.Loss, LossBatchAll, LossBatchHard)
-	case o.LR <= 0:
-		return fmt.Errorf("--lr %g: want > 0", o.LR)
-	case o.Margin <= 0:
-		return fmt.Errorf("--margin %g: want > 0", o.Margin)
-	case o.Pairs < 1:
-		return fmt.Errorf("--pairs %d: want at least 1", o.Pairs)
+	case !(o.LR > 0) || o.LR > 1:
+		return fmt.Errorf("--lr %g: want a number above 0 and at most 1", o.LR)
+	case !(o.Margin > 0) || o.Margin > 4:
+		return fmt.Errorf("--margin %g: want a number above 0 and at most 4 (squared distances of unit vectors lie in [0, 4])", o.Margin)
+	case o.Pairs < 1 || o.Pairs > MaxPairs:
+		return fmt.Errorf("--pairs %d: want 1 to %d", o.Pairs, MaxPairs)
+	case int64(o.Pairs)*o.pairBytes() > MaxPairBytes:
+		return fmt.Errorf("--pairs %d: at %d×%d×%d their images take %d MiB; want at most %d pairs (%d MiB)",
+			o.Pairs, o.Res, o.Res, o.maxChannels(), int64(o.Pairs)*o.pairBytes()>>20, MaxPairBytes/o.pairBytes(), MaxPairBytes>>20)
 	case o.CheckpointEvery < 1:
 		return fmt.Errorf("--checkpoint-every %d: want at least 1", o.CheckpointEvery)
 	}
 	return nil
 }
+
+// maxChannels is the most channels the images can have: Channels, or 3 when the data decides (0).
+func (o Options) maxChannels() int {
+	if o.Channels == 0 {
+		return 3
+	}
+	return o.Channels
+}
+
+// pairBytes is the most memory one scoring pair's images take: 4 images (a same and a different pair), float32.
+func (o Options) pairBytes() int64 { return int64(4 * 4 * o.Res * o.Res * o.maxChannels()) }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 
@@ -20,8 +21,9 @@ type Metrics struct {
 }
 
 // PairScores embeds the images that n sampled same-identity and n different-identity pairs of ds use (pairs drawn
-// by eval.SamplePairs with a PCG seeded with seed) and returns their cosine similarities.
-func PairScores(net *Net, ds *data.Dataset, n int, seed uint64) (pos, neg []float64, err error) {
+// by eval.SamplePairs with a PCG seeded with seed) and returns their cosine similarities. It returns ctx's error
+// soon after ctx is cancelled.
+func PairScores(ctx context.Context, net *Net, ds *data.Dataset, n int, seed uint64) (pos, neg []float64, err error) {
 	sizes := make([]int, len(ds.Identities))
 	for i, id := range ds.Identities {
 		sizes[i] = len(id.Images)
@@ -36,6 +38,9 @@ func PairScores(net *Net, ds *data.Dataset, n int, seed uint64) (pos, neg []floa
 	for _, p := range append(same, diff...) {
 		for _, r := range p {
 			if _, ok := index[r]; !ok {
+				if err := ctx.Err(); err != nil {
+					return nil, nil, err
+				}
 				img, err := ds.Image(r.Group, r.Index)
 				if err != nil {
 					return nil, nil, err
@@ -45,7 +50,13 @@ func PairScores(net *Net, ds *data.Dataset, n int, seed uint64) (pos, neg []floa
 			}
 		}
 	}
-	emb := net.Embed(images)
+	emb := make([][]float32, 0, len(images))
+	for start := 0; start < len(images); start += embedBatch {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		emb = append(emb, net.Embed(images[start:min(start+embedBatch, len(images))])...)
+	}
 	score := func(p [2]eval.ImageRef) float64 { return Cosine(emb[index[p[0]]], emb[index[p[1]]]) }
 	for _, p := range same {
 		pos = append(pos, score(p))
@@ -58,9 +69,9 @@ func PairScores(net *Net, ds *data.Dataset, n int, seed uint64) (pos, neg []floa
 
 // Evaluate scores net on n positive and n negative pairs of ds (see PairScores) and returns its AUC, EER, the EER
 // threshold and the accuracy there. The threshold is chosen on the same pairs, so the accuracy is slightly
-// optimistic.
-func Evaluate(net *Net, ds *data.Dataset, n int, seed uint64) (Metrics, error) {
-	pos, neg, err := PairScores(net, ds, n, seed)
+// optimistic. It returns ctx's error soon after ctx is cancelled.
+func Evaluate(ctx context.Context, net *Net, ds *data.Dataset, n int, seed uint64) (Metrics, error) {
+	pos, neg, err := PairScores(ctx, net, ds, n, seed)
 	if err != nil {
 		return Metrics{}, err
 	}

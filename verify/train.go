@@ -3,15 +3,19 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
 
 	"sdgan/data"
+	"sdgan/internal/interrupt"
 	"sdgan/internal/progress"
+	"sdgan/model"
 	"sdgan/nn"
 )
 
@@ -39,15 +43,22 @@ type trainer struct {
 
 // Train trains a verifier on Options.Data minus Options.HeldOut identities, writes checkpoints while it runs,
 // scores it on the held-out identities and writes the verifier (FileName), report.json and roc.png into Dir.
-// It is deterministic for a seed: the same options give the same file. Cancelling ctx saves a checkpoint.
-func Train(ctx context.Context, job Job) (*Verifier, error) {
+// It is deterministic for a seed: the same options give the same file.
+//
+// Cancelling ctx stops it within a step: a run that has trained since it started saves a checkpoint to resume
+// from; one that has not (still loading its data, or at its first step) leaves no folder of its own behind, and
+// neither does a run that fails before its first checkpoint.
+func Train(ctx context.Context, job Job) (v *Verifier, err error) {
 	o := job.Options
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	t, err := newTrainer(o, job.Stderr)
+	t, err := interrupt.Wait(ctx, func() (*trainer, error) { return newTrainer(o, job.Stderr) })
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(job.Stdout, "interrupted while loading %s; nothing written\n", o.Data)
+		}
 		return nil, err
 	}
 	if job.Resume {
@@ -55,13 +66,20 @@ func Train(ctx context.Context, job Job) (*Verifier, error) {
 			return nil, err
 		}
 	}
+	if _, statErr := os.Stat(job.Dir); errors.Is(statErr, fs.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				os.Remove(job.Dir) // only if still empty: nothing saved yet
+			}
+		}()
+	}
 	if err := os.MkdirAll(job.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("--out: %w", err)
 	}
 	fmt.Fprintf(job.Stdout, "data      %s: %d identities at %d×%d×%d; training on %d, holding out %d\n", o.Data,
 		len(t.train.Identities)+len(t.heldOut.Identities), o.Res, o.Res, t.net.cfg.Channels, len(t.train.Identities), len(t.heldOut.Identities))
 	fmt.Fprintf(job.Stdout, "verifier  4 conv 3×3/2 %v + BN + LeakyReLU, dense → %d, L2-normalised: %d parameters\n",
-		t.net.cfg.Widths, t.net.cfg.Embed, count(t.net.Params()))
+		t.net.cfg.Widths, t.net.cfg.Embed, model.Count(t.net.Params()))
 	fmt.Fprintf(job.Stdout, "training  %s triplet loss, margin %g, %d identities × %d images per batch, Adam lr %g, steps %d → %d, seed %d\n",
 		o.Loss, o.Margin, t.batchIDs(), o.PerID, o.LR, t.step, o.Steps, o.Seed)
 
@@ -69,9 +87,14 @@ func Train(ctx context.Context, job Job) (*Verifier, error) {
 	var lossSum float64
 	var lossN, activeSum, anchors int
 	lastLoss := 0.0
+	startStep := t.step
 	for t.step < o.Steps {
 		if ctx.Err() != nil {
 			bar.Finish()
+			if t.step == startStep {
+				fmt.Fprintf(job.Stdout, "interrupted before the first step; nothing written\n")
+				return nil, ctx.Err()
+			}
 			if err := t.save(job.Dir); err != nil {
 				return nil, fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", t.step, err)
 			}
@@ -95,7 +118,7 @@ func Train(ctx context.Context, job Job) (*Verifier, error) {
 			if err := t.save(job.Dir); err != nil {
 				return nil, err
 			}
-			if m, err := Evaluate(t.net, t.heldOut, min(o.Pairs, 500), o.Seed); err == nil {
+			if m, err := Evaluate(ctx, t.net, t.heldOut, min(o.Pairs, 500), o.Seed); err == nil {
 				bar.Printf("step %d: held-out AUC %.4f, EER %.4f (500 pairs)", t.step, m.AUC, m.EER)
 			}
 		}
@@ -104,8 +127,12 @@ func Train(ctx context.Context, job Job) (*Verifier, error) {
 	if err := t.save(job.Dir); err != nil {
 		return nil, err
 	}
-	v, m, err := t.finish(lastLoss, time.Since(start))
+	v, m, err := t.finish(ctx, lastLoss, time.Since(start))
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(job.Stdout, "interrupted while scoring, after the last step; score it with: sdgan verifier train --resume %s\n", job.Dir)
+			return nil, ctx.Err()
+		}
 		return nil, err
 	}
 	path := filepath.Join(job.Dir, FileName)
@@ -181,12 +208,12 @@ func (t *trainer) trainStep() (loss float64, active, valid int, err error) {
 }
 
 // finish scores the trained network and assembles the Verifier with its threshold and facts.
-func (t *trainer) finish(lastLoss float64, took time.Duration) (*Verifier, Metrics, error) {
-	m, err := Evaluate(t.net, t.heldOut, t.opt.Pairs, t.opt.Seed)
+func (t *trainer) finish(ctx context.Context, lastLoss float64, took time.Duration) (*Verifier, Metrics, error) {
+	m, err := Evaluate(ctx, t.net, t.heldOut, t.opt.Pairs, t.opt.Seed)
 	if err != nil {
 		return nil, m, fmt.Errorf("score the held-out identities: %w", err)
 	}
-	tm, err := Evaluate(t.net, t.train, min(t.opt.Pairs, 1000), t.opt.Seed+1)
+	tm, err := Evaluate(ctx, t.net, t.train, min(t.opt.Pairs, 1000), t.opt.Seed+1)
 	if err != nil {
 		return nil, m, fmt.Errorf("score the training identities: %w", err)
 	}
@@ -197,14 +224,6 @@ func (t *trainer) finish(lastLoss float64, took time.Duration) (*Verifier, Metri
 		v.HeldOut = append(v.HeldOut, id.Name)
 	}
 	return v, m, nil
-}
-
-func count(ts []*nn.Tensor) int {
-	n := 0
-	for _, t := range ts {
-		n += t.Size()
-	}
-	return n
 }
 
 // optionsJSON is o as JSON, for the checkpoint and the report.

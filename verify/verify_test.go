@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"sdgan/data"
 	"sdgan/model"
 	"sdgan/nn"
 )
@@ -177,11 +179,20 @@ func TestOptionsValidateNamesFlag(t *testing.T) {
 		{"--per-id", func(o *Options) { o.PerID = 1 }},
 		{"--loss", func(o *Options) { o.Loss = "softmax" }},
 		{"--margin", func(o *Options) { o.Margin = 0 }},
+		// Values that used to pass and break later: NaN and infinite rates, and sizes that run out of memory.
+		{"--lr", func(o *Options) { o.LR = math.NaN() }},
+		{"--lr", func(o *Options) { o.LR = math.Inf(1) }},
+		{"--margin", func(o *Options) { o.Margin = math.NaN() }},
+		{"--margin", func(o *Options) { o.Margin = 5 }},
+		{"want at most 2048 at this --res", func(o *Options) { o.IDs, o.PerID = 100, 100 }},
+		{"want at most 32 at this --res", func(o *Options) { o.Res = 256 }},
+		{"--pairs 1000000: want 1 to 100000", func(o *Options) { o.Pairs = 1000000 }},
+		{"want at most 21845 pairs", func(o *Options) { o.Pairs = 50000 }}, // 32×32, channels as the data: RGB at most
 	} {
 		o := DefaultOptions()
 		tc.edit(&o)
 		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), tc.flag) {
-			t.Errorf("%s: error %v, want one naming the flag", tc.flag, err)
+			t.Errorf("%s: error %v, want one naming the flag (or the limit)", tc.flag, err)
 		}
 	}
 }
@@ -292,5 +303,43 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("loading a missing file succeeded")
+	}
+}
+
+// Cancelling a fresh run before its first step writes nothing: no checkpoint at step 0, no empty folder.
+func TestTrainInterruptedBeforeFirstStepLeavesNoFolder(t *testing.T) {
+	dataDir := writeShapes(t, 6, 3, 16, 2)
+	o := DefaultOptions()
+	o.Data, o.Res, o.HeldOut, o.IDs, o.PerID = dataDir, 16, 2, 4, 2
+	dir := filepath.Join(t.TempDir(), "v")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Train(ctx, Job{Options: o, Dir: dir, Stdout: io.Discard, Stderr: io.Discard})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Train with a cancelled context: %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("an interrupted run left %s", dir)
+	}
+}
+
+// Scoring stops at once when its context is cancelled.
+func TestEvaluateStopsOnCancel(t *testing.T) {
+	dataDir := writeShapes(t, 6, 3, 16, 2)
+	ds, err := data.Open(dataDir, data.Options{Res: 16, K: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := NewNet(DefaultConfig(16, 3), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Evaluate(ctx, net, ds, 50, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Evaluate with a cancelled context: %v, want context.Canceled", err)
+	}
+	if _, err := Evaluate(context.Background(), net, ds, 50, 1); err != nil {
+		t.Fatalf("Evaluate: %v", err)
 	}
 }

@@ -26,7 +26,7 @@ func benchCmd() *command {
 			asJSON := fs.Bool("json", false, "print a JSON list instead of a table")
 			torchMode := fs.String("torch", "best", "PyTorch configuration: best (tuned, the bar to beat), default (a plain install) or none")
 			python := fs.String("python", "/usr/bin/python3", "Python interpreter with torch (Debian: apt-get install python3-torch libopenblas0-pthread)")
-			script := fs.String("torch-script", "../shared/bench/torch_sdgan_step.py", "the PyTorch reference step")
+			script := fs.String("torch-script", "", "the PyTorch reference step to run instead of the copy built into sdgan (torch_sdgan_step.py)")
 			one := fs.String("one", "", "internal: time one measure in this process and print its JSON")
 			if err := parseFlags(fs, args); err != nil {
 				return err
@@ -46,9 +46,20 @@ func benchCmd() *command {
 			if *torchMode != "best" && *torchMode != "default" && *torchMode != "none" {
 				return usagef("--torch %q: want best, default or none", *torchMode)
 			}
+			if useTorch && torch.Script == "" {
+				path, remove, err := bench.WriteStepScript()
+				if err != nil {
+					return err
+				}
+				defer remove()
+				torch.Script = path
+			}
 			if useTorch {
-				if err := torch.Available(); err != nil {
-					fmt.Fprintf(stderr, "PyTorch reference skipped: %v.\nInstall it with: apt-get update && apt-get install -y python3-torch libopenblas0-pthread\n", err)
+				if err := torch.Available(ctx); err != nil {
+					if ctx.Err() != nil {
+						return interrupted("before the first measure")
+					}
+					fmt.Fprintf(stderr, "PyTorch reference skipped (--torch none skips it quietly): %v.\n", err)
 					useTorch = false
 				}
 			}
@@ -59,18 +70,26 @@ func benchCmd() *command {
 			var results []bench.Result
 			for _, m := range strings.Split(*measures, ",") {
 				if ctx.Err() != nil {
-					return ctx.Err()
+					return interrupted("after %d measures", len(results))
 				}
 				fmt.Fprintf(stderr, "timing %s: sdgan…", m)
 				sd, err := runOne(ctx, self, m, *warmup, *reps)
 				if err != nil {
+					if ctx.Err() != nil {
+						fmt.Fprintln(stderr)
+						return interrupted("while timing %s", m)
+					}
 					return err
 				}
 				var pt *bench.Timing
 				if useTorch {
 					fmt.Fprintf(stderr, " pytorch…")
-					t, err := torch.Run(m, *warmup, *reps)
+					t, err := torch.Run(ctx, m, *warmup, *reps)
 					if err != nil {
+						if ctx.Err() != nil {
+							fmt.Fprintln(stderr)
+							return interrupted("while timing %s in PyTorch", m)
+						}
 						return err
 					}
 					pt = &t

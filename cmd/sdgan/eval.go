@@ -46,24 +46,28 @@ func evalCmd() *command {
 					}
 				}
 			}
-			var usage strings.Builder
-			fmt.Fprintf(&usage, "Usage: sdgan eval --model M [--verifier V] [--data D] --out REPORT_DIR [--pairs N] [--seed S]\n"+
-				"       sdgan eval <verb> [flags] [args]\n\nVerbs:\n")
-			for _, v := range verbs {
-				fmt.Fprintf(&usage, "  %-8s %s\n", v.name, v.summary)
-			}
-			fmt.Fprintf(&usage, "\nWith --model, writes the evaluation report of a generator: run 'sdgan eval --model x -h' for its flags.\n")
-			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-				fmt.Fprint(stderr, usage.String())
+			// Help, no arguments or an unknown verb: the report's usage and flags, and the verbs.
+			var o evalReportOptions
+			fs := evalReportFlagSet(&o, stderr)
+			fs.Usage()
+			if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
 				return flag.ErrHelp
 			}
-			fmt.Fprint(stderr, usage.String())
 			if len(args) == 0 {
 				return usagef("no verb or --model given; want --model M ... or one of %s", evalVerbNames(verbs))
 			}
 			return usagef("unknown verb %q; want --model M ... or one of %s", args[0], evalVerbNames(verbs))
 		},
 	}
+}
+
+// evalVerbList is the help text's list of the eval verbs, one a line.
+func evalVerbList() string {
+	var b strings.Builder
+	for _, v := range evalVerbs() {
+		fmt.Fprintf(&b, "  %-8s %s\n", v.name, v.summary)
+	}
+	return b.String()
 }
 
 func evalVerbNames(verbs []evalVerb) string {

@@ -14,6 +14,8 @@ import (
 	"sdgan/data"
 	"sdgan/eval"
 	"sdgan/internal/atomicfile"
+	"sdgan/internal/interrupt"
+	"sdgan/internal/progress"
 	"sdgan/model"
 	"sdgan/picture"
 	"sdgan/plot"
@@ -33,19 +35,32 @@ func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.verifier, "verifier", "", "verifier folder or file from 'sdgan verifier train' (without it, the verifier figures are skipped)")
 	fs.StringVar(&o.data, "data", "", "real data for the reference figures (default: the verifier's training data; its held-out identities are used)")
 	fs.StringVar(&o.out, "out", "", "report folder to write (report.json, report.html, roc.png, sample grids); required")
-	fs.IntVar(&o.pairs, "pairs", 500, "pairs of each kind: same z_I, different z_I, real same identity, real different identities")
+	fs.IntVar(&o.pairs, "pairs", 500, fmt.Sprintf("pairs of each kind: same z_I, different z_I, real same identity, real different identities (2 to %d, with at most %d GiB of images)", maxEvalPairs, evalImageBudget>>30))
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed for latents and real pairs")
 	addMaxPixelsFlag(fs, &o.maxPixels)
 }
 
+// Limits of the report: every image of the pairs is kept as float32 (at 64×64 RGB, 48 KiB each) until measured.
+const (
+	maxEvalPairs    = 100000  // --pairs, whatever the resolution
+	evalImageBudget = 1 << 30 // bytes of generated and real images together: 8 per pair
+)
+
+// evalReportFlagSet returns the flag set of the report, bound to o, with its help text.
+func evalReportFlagSet(o *evalReportOptions, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet("eval", "--model M [--verifier V] [--data D] --out REPORT_DIR [--pairs N] [--seed S]\n"+
+		"       sdgan eval <verb> [flags] [args]\n\n"+
+		"Measures a generator as the SD-GAN paper did: identity coherence (a verifier on same-z_I and different-z_I\n"+
+		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html.\n\n"+
+		"Verbs:\n"+strings.TrimSuffix(evalVerbList(), "\n"), stderr)
+	o.addFlags(fs)
+	return fs
+}
+
 // runEvalReportCmd parses the report's flags and runs it.
 func runEvalReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "--model M [--verifier V] [--data D] --out REPORT_DIR [--pairs N] [--seed S]\n\n"+
-		"Measures a generator as the SD-GAN paper did: identity coherence (a verifier on same-z_I and different-z_I\n"+
-		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html.\n"+
-		"The verbs 'sdgan eval msssim|ssim A B' compare two image files.", stderr)
 	var o evalReportOptions
-	o.addFlags(fs)
+	fs := evalReportFlagSet(&o, stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -56,10 +71,20 @@ func runEvalReportCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		return usagef("--model: missing; want a checkpoint file or a run folder")
 	case o.out == "":
 		return usagef("--out: missing; want the report folder")
-	case o.pairs < 2:
-		return usagef("--pairs %d: want at least 2", o.pairs)
+	case o.pairs < 2 || o.pairs > maxEvalPairs:
+		return usagef("--pairs %d: want 2 to %d", o.pairs, maxEvalPairs)
 	}
-	return runEvalReport(ctx, o, stdout)
+	return runEvalReport(ctx, o, stdout, stderr)
+}
+
+// checkEvalPairs refuses a --pairs whose images would not fit evalImageBudget at the model's image size.
+func checkEvalPairs(pairs int, cfg model.Config) error {
+	perPair := int64(8 * 4 * cfg.ImageSize()) // 2 generated and 2 real pairs of 2 images, float32
+	if limit := evalImageBudget / perPair; int64(pairs) > limit {
+		return usagef("--pairs %d: at %d×%d×%d the images take %d MiB; the limit is %d pairs (%d MiB)",
+			pairs, cfg.Res, cfg.Res, cfg.Channels, int64(pairs)*perPair>>20, limit, evalImageBudget>>20)
+	}
+	return nil
 }
 
 // evalInputs are the loaded inputs of a report.
@@ -125,54 +150,54 @@ func loadEvalInputs(o evalReportOptions) (*evalInputs, error) {
 	return in, nil
 }
 
-// runEvalReport generates and draws the pairs, measures them and writes the report files into o.out.
-func runEvalReport(ctx context.Context, o evalReportOptions, stdout io.Writer) error {
-	in, err := loadEvalInputs(o)
+// runEvalReport generates and draws the pairs, measures them and writes the report files into o.out. A failed or
+// interrupted report leaves no file or folder of its own behind.
+func runEvalReport(ctx context.Context, o evalReportOptions, stdout, stderr io.Writer) error {
+	in, err := interrupt.Wait(ctx, func() (*evalInputs, error) { return loadEvalInputs(o) })
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("while loading the model, verifier and data; nothing written")
+		}
 		return err
 	}
-	if err := checkWritable(o.out); err != nil {
+	cfg := in.ckpt.Config
+	if err := checkEvalPairs(o.pairs, cfg); err != nil {
+		return err
+	}
+	if err := checkOutDir(o.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	cfg := in.ckpt.Config
 	rng := rand.New(rand.NewPCG(o.seed, 0xe7a1))
-	genSame, genDiff := generatePairs(in.g, cfg, rng, o.pairs)
+	genSame, genDiff, err := generatePairs(ctx, in.g, cfg, rng, o.pairs, stderr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("while generating the pairs; nothing written")
+		}
+		return err
+	}
 	ri := eval.ReportInput{Res: cfg.Res, Channels: cfg.Channels, GenSame: genSame, GenDiff: genDiff,
 		NoReal: in.noReal, NoEmbed: in.noVerifier}
 	if in.real != nil {
-		if ri.RealSame, ri.RealDiff, err = realPairs(in.real, rng, o.pairs); err != nil {
+		if ri.RealSame, ri.RealDiff, err = realPairs(ctx, in.real, rng, o.pairs); err != nil {
+			if ctx.Err() != nil {
+				return interrupted("while reading the real pairs; nothing written")
+			}
 			return fmt.Errorf("--data: %w", err)
 		}
 	}
 	if in.v != nil {
 		ri.Embed, ri.Threshold = in.v.Net.Embed, in.v.Threshold
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	r, err := eval.BuildReport(ri)
+	r, err := eval.BuildReport(ctx, ri)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("while measuring the pairs; nothing written")
+		}
 		return err
 	}
-	page, err := writeEvalArtifacts(o, in, r, ri)
-	if err != nil {
-		return err
-	}
-	js, err := json.MarshalIndent(struct {
-		Inputs map[string]string `json:"inputs"`
-		*eval.Report
-	}{inputsMap(page.Inputs), r}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("report.json: %w", err)
-	}
-	if err := atomicfile.WriteFile(filepath.Join(o.out, "report.json"), append(js, '\n')); err != nil {
-		return err
-	}
-	html, err := r.HTML(page)
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(o.out, "report.html"), html); err != nil {
+	var made outputs
+	if err := writeEvalReport(&made, o, in, r, ri); err != nil {
+		made.removeAll()
 		return err
 	}
 	for _, f := range r.Figures {
@@ -185,8 +210,39 @@ func runEvalReport(ctx context.Context, o evalReportOptions, stdout io.Writer) e
 	return nil
 }
 
-// generatePairs makes n pairs sharing z_I (independent z_O) and n pairs of independent codes.
-func generatePairs(g model.Generator, cfg model.Config, rng *rand.Rand, n int) (same, diff [][2][]float32) {
+// writeEvalReport writes the report's files into o.out, recording in made what it creates.
+func writeEvalReport(made *outputs, o evalReportOptions, in *evalInputs, r *eval.Report, ri eval.ReportInput) error {
+	if err := made.mkdirAll(o.out); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	page, err := writeEvalArtifacts(made, o, in, r, ri)
+	if err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(struct {
+		Inputs map[string]string `json:"inputs"`
+		*eval.Report
+	}{inputsMap(page.Inputs), r}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report.json: %w", err)
+	}
+	path := filepath.Join(o.out, "report.json")
+	made.willWrite(path)
+	if err := atomicfile.WriteFile(path, append(js, '\n')); err != nil {
+		return err
+	}
+	html, err := r.HTML(page)
+	if err != nil {
+		return err
+	}
+	path = filepath.Join(o.out, "report.html")
+	made.willWrite(path)
+	return atomicfile.WriteFile(path, html)
+}
+
+// generatePairs makes n pairs sharing z_I (independent z_O) and n pairs of independent codes, showing its progress
+// on stderr. It stops with ctx's error when ctx is cancelled.
+func generatePairs(ctx context.Context, g model.Generator, cfg model.Config, rng *rand.Rand, n int, stderr io.Writer) (same, diff [][2][]float32, err error) {
 	var z []float32
 	for range n { // same z_I
 		zi := model.Uniform(rng, 1, cfg.DI)[0]
@@ -198,16 +254,22 @@ func generatePairs(g model.Generator, cfg model.Config, rng *rand.Rand, n int) (
 			z = append(z, c...)
 		}
 	}
-	imgs := model.Generate(g, cfg, z)
+	bar := progress.New(stderr, 4*n, "eval: generate", progress.Unit("img"))
+	imgs, err := generateImages(ctx, g, cfg, z, bar)
+	bar.Finish()
+	if err != nil {
+		return nil, nil, err
+	}
 	for i := range n {
 		same = append(same, [2][]float32{imgs[2*i], imgs[2*i+1]})
 		diff = append(diff, [2][]float32{imgs[2*(n+i)], imgs[2*(n+i)+1]})
 	}
-	return same, diff
+	return same, diff, nil
 }
 
-// realPairs draws n same-identity and n different-identity pairs of ds's images.
-func realPairs(ds *data.Dataset, rng *rand.Rand, n int) (same, diff [][2][]float32, err error) {
+// realPairs draws n same-identity and n different-identity pairs of ds's images, stopping with ctx's error when ctx
+// is cancelled (a data set too large for memory is decoded image by image).
+func realPairs(ctx context.Context, ds *data.Dataset, rng *rand.Rand, n int) (same, diff [][2][]float32, err error) {
 	sizes := make([]int, len(ds.Identities))
 	for i, id := range ds.Identities {
 		sizes[i] = len(id.Images)
@@ -217,6 +279,9 @@ func realPairs(ds *data.Dataset, rng *rand.Rand, n int) (same, diff [][2][]float
 		return nil, nil, fmt.Errorf("%s: %w", ds.Name, err)
 	}
 	pair := func(p [2]eval.ImageRef) ([2][]float32, error) {
+		if err := ctx.Err(); err != nil {
+			return [2][]float32{}, err
+		}
 		a, err := ds.Image(p[0].Group, p[0].Index)
 		if err != nil {
 			return [2][]float32{}, err
@@ -244,8 +309,9 @@ func realPairs(ds *data.Dataset, rng *rand.Rand, n int) (same, diff [][2][]float
 // gridPairs is how many pairs a sample grid shows (one pair per column).
 const gridPairs = 8
 
-// writeEvalArtifacts draws the ROC chart and the sample grids into o.out and returns the HTML page description.
-func writeEvalArtifacts(o evalReportOptions, in *evalInputs, r *eval.Report, ri eval.ReportInput) (eval.HTMLPage, error) {
+// writeEvalArtifacts draws the ROC chart and the sample grids into o.out, recording them in made, and returns the
+// HTML page description.
+func writeEvalArtifacts(made *outputs, o evalReportOptions, in *evalInputs, r *eval.Report, ri eval.ReportInput) (eval.HTMLPage, error) {
 	page := eval.HTMLPage{Title: "SD-GAN evaluation: " + in.ckpt.Path, Inputs: [][2]string{
 		{"model", in.ckpt.Path}, {"step", strconv.FormatInt(in.ckpt.Step, 10)},
 		{"model config", fmt.Sprintf("%s %d×%d×%d, d_I %d, d_O %d", in.ckpt.Config.Arch, in.ckpt.Config.Res, in.ckpt.Config.Res, in.ckpt.Config.Channels, in.ckpt.Config.DI, in.ckpt.Config.DO)},
@@ -262,6 +328,7 @@ func writeEvalArtifacts(o evalReportOptions, in *evalInputs, r *eval.Report, ri 
 		series = append(series, plot.Series{Name: "real (same vs different identity)", X: r.RealROC.FPR, Y: r.RealROC.TPR})
 	}
 	series = append(series, plot.Series{Name: "chance", X: []float64{0, 1}, Y: []float64{0, 1}})
+	made.willWrite(filepath.Join(o.out, "roc.png"))
 	err := plot.Lines(filepath.Join(o.out, "roc.png"), "ROC, score: "+r.ROCScore, series,
 		plot.Options{XLabel: "false accept rate", XRange: plot.Range{Min: 0, Max: 1}, YRange: plot.Range{Min: 0, Max: 1}})
 	if err != nil {
@@ -287,6 +354,7 @@ func writeEvalArtifacts(o evalReportOptions, in *evalInputs, r *eval.Report, ri 
 		for i, p := range g.pairs[:k] {
 			cells[i], cells[k+i] = p[0], p[1]
 		}
+		made.willWrite(filepath.Join(o.out, g.file))
 		if err := picture.SavePNG(filepath.Join(o.out, g.file), picture.Grid(cells, 2, k, c.Res, c.Res, c.Channels, 2)); err != nil {
 			return page, err
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"sdgan/eval"
+	"sdgan/model"
 )
 
 // evalWritePNG writes img as a PNG file under dir and returns its path.
@@ -116,5 +117,77 @@ func TestEvalCommand(t *testing.T) {
 				t.Errorf("printed %q, want %.6f", stdout.String(), tc.value)
 			}
 		})
+	}
+}
+
+// `sdgan eval -h` shows the report's flags and the verbs.
+func TestEvalHelpShowsFlags(t *testing.T) {
+	for _, args := range [][]string{{"eval", "-h"}, {"help", "eval"}, {"eval", "--model", "m", "-h"}} {
+		code, _, stderr := sdgan(args...)
+		for _, want := range []string{"-model", "-verifier", "-pairs", "-out", "msssim", "ssim"} {
+			if code != 0 || !strings.Contains(stderr, want) {
+				t.Errorf("sdgan %q: exit %d, help lacks %q:\n%s", args, code, want, stderr)
+			}
+		}
+	}
+}
+
+// --pairs past its limits is a usage error naming the limit: a fixed one, and the memory one at the model's size.
+func TestEvalPairsLimit(t *testing.T) {
+	ckpt := testCheckpoint(t, model.DefaultConfig(model.DCGAN, 32, 1))
+	out := filepath.Join(t.TempDir(), "report")
+	for _, tc := range []struct {
+		pairs string
+		want  string
+	}{
+		{"1000000", "--pairs 1000000: want 2 to 100000"},
+		{"40000", "the limit is 32768 pairs"}, // 32×32 grey: 8 images of 4 KiB a pair, 1 GiB
+		{"1", "--pairs 1: want 2"},
+	} {
+		code, _, stderr := sdgan("eval", "--model", ckpt, "--out", out, "--pairs", tc.pairs)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("--pairs %s: exit %d, stderr %q; want 2 and %q", tc.pairs, code, stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused eval left %s behind", out)
+	}
+}
+
+// An interrupted report exits 130 and leaves no report folder; so does one that fails after the first checks.
+func TestEvalInterruptedOrFailedLeavesNoFolder(t *testing.T) {
+	ckpt := testCheckpoint(t, model.DefaultConfig(model.DCGAN, 32, 1))
+	parent := t.TempDir()
+	out := filepath.Join(parent, "new", "report")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"eval", "--model", ckpt, "--out", out, "--pairs", "4"}, &stdout, &stderr); code != 130 {
+		t.Errorf("eval with a cancelled context: exit %d, want 130; stderr %q", code, stderr.String())
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("an interrupted eval left %v in the output's parent", left)
+	}
+
+	// A generator of NaN weights draws NaN images, which cannot be measured: the report fails, and leaves nothing.
+	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
+	g, err := model.NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range g.Params() {
+		for i := range p.Data {
+			p.Data[i] = float32(math.NaN())
+		}
+	}
+	nan := filepath.Join(t.TempDir(), "nan.safetensors")
+	if err := model.SaveCheckpoint(nan, cfg, 1, append(g.Params(), g.Buffers()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := sdgan("eval", "--model", nan, "--out", out, "--pairs", "4"); code != 1 {
+		t.Errorf("eval of a NaN generator: exit %d, want 1; stderr %q", code, stderr)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("a failed eval left %v in the output's parent", left)
 	}
 }

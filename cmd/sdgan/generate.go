@@ -4,15 +4,19 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"sdgan/internal/atomicfile"
+	"sdgan/internal/interrupt"
+	"sdgan/internal/progress"
 	"sdgan/model"
 	"sdgan/picture"
 )
@@ -33,7 +37,17 @@ type generateOptions struct {
 	ids, obs, same, padding             int
 	seed                                uint64
 	interpolate                         bool
+	set                                 map[string]bool // the flags given on the command line
 }
+
+// Limits of generate, so that no value that parses can run the machine out of memory: the images are kept as
+// float32 until the grid is drawn (10000 images of 64×64 RGB take 480 MiB) and the grid as 8-bit pixels.
+const (
+	maxGridSide   = 1000     // identities, or observations, of one grid
+	maxImages     = 10000    // images of one run: grid cells, or --same-identity images
+	maxPadding    = 256      // pixels between grid cells
+	maxGridPixels = 64 << 20 // pixels of the grid picture (256 MiB as RGBA)
+)
 
 func generateCmd() *command {
 	return &command{
@@ -41,15 +55,19 @@ func generateCmd() *command {
 		summary: "write identity × observation grids, interpolations, or many observations of one identity",
 		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			var o generateOptions
-			fs := newFlagSet("generate", "--model RUN_DIR|CHECKPOINT --out FILE.png [flags]", stderr)
+			fs := newFlagSet("generate", "--model RUN_DIR|CHECKPOINT --out FILE.png [flags]\n\n"+
+				"Draws a grid whose rows are identities (z_I) and columns observations (z_O), from random codes (--seed),\n"+
+				"an earlier run's latents (--latents) or the authors' raw codes (--zi-file, --zo-file). With --latents or\n"+
+				"the code files, --identities and --observations take the first rows and columns, and --padding replaces\n"+
+				"the file's.", stderr)
 			fs.StringVar(&o.model, "model", "", "a run folder (its latest checkpoint) or a checkpoint file")
 			fs.StringVar(&o.out, "out", "grid.png", "output PNG (with --same-identity: an output folder)")
-			fs.IntVar(&o.ids, "identities", 6, "grid rows: identities (interpolation steps of z_I with --interpolate)")
-			fs.IntVar(&o.obs, "observations", 8, "grid columns: observations (interpolation steps of z_O with --interpolate)")
-			fs.IntVar(&o.padding, "padding", 2, "pixels between grid cells (0 allowed)")
+			fs.IntVar(&o.ids, "identities", 6, fmt.Sprintf("grid rows: identities (interpolation steps of z_I with --interpolate); at most %d", maxGridSide))
+			fs.IntVar(&o.obs, "observations", 8, fmt.Sprintf("grid columns: observations (interpolation steps of z_O with --interpolate); at most %d, and %d cells in all", maxGridSide, maxImages))
+			fs.IntVar(&o.padding, "padding", 2, fmt.Sprintf("pixels between grid cells, 0 to %d", maxPadding))
 			fs.Uint64Var(&o.seed, "seed", 0, "random seed for the latents")
 			fs.BoolVar(&o.interpolate, "interpolate", false, "the paper demo's grid: z_I interpolated down the rows, z_O across the columns, between two random codes")
-			fs.IntVar(&o.same, "same-identity", 0, "write this many images of one identity (separate PNGs) into the --out folder")
+			fs.IntVar(&o.same, "same-identity", 0, fmt.Sprintf("write this many images of one identity (separate PNGs, at most %d) into the --out folder", maxImages))
 			fs.StringVar(&o.latents, "latents", "", "regenerate from a latents JSON written by an earlier generate")
 			fs.StringVar(&o.ziFile, "zi-file", "", "identity codes as raw little-endian float32 [n, d_I] (the authors' format); needs --zo-file")
 			fs.StringVar(&o.zoFile, "zo-file", "", "observation codes as raw little-endian float32 [m, d_O]; needs --zi-file")
@@ -59,30 +77,74 @@ func generateCmd() *command {
 			if fs.NArg() > 0 {
 				return usagef("unexpected argument %q", fs.Arg(0))
 			}
-			return runGenerate(o, stdout)
+			o.set = map[string]bool{}
+			fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+			return runGenerate(ctx, o, stdout, stderr)
 		},
 	}
 }
 
-func runGenerate(o generateOptions, stdout io.Writer) error {
+// check reports the first flag that is missing, out of range, or at odds with another one.
+func (o generateOptions) check() error {
+	// conflicts lists, per source of codes, the flags that make no sense with it.
+	conflict := func(source string, flags ...string) error {
+		for _, f := range flags {
+			if o.set[f] {
+				return usagef("--%s conflicts with %s", f, source)
+			}
+		}
+		return nil
+	}
 	switch {
 	case o.model == "":
 		return usagef("--model is required: a run folder or a checkpoint file")
-	case o.padding < 0:
-		return usagef("--padding %d: want ≥ 0", o.padding)
+	case o.padding < 0 || o.padding > maxPadding:
+		return usagef("--padding %d: want 0 to %d pixels", o.padding, maxPadding)
 	case (o.ziFile == "") != (o.zoFile == ""):
 		return usagef("--zi-file and --zo-file go together")
-	case o.same < 0:
-		return usagef("--same-identity %d: want ≥ 1 images", o.same)
-	case o.same == 0 && (o.ids < 1 || o.obs < 1):
-		return usagef("--identities %d --observations %d: want at least 1×1", o.ids, o.obs)
+	case o.same < 0 || o.same > maxImages:
+		return usagef("--same-identity %d: want 1 to %d images", o.same, maxImages)
+	case o.ids < 1 || o.obs < 1 || o.ids > maxGridSide || o.obs > maxGridSide:
+		return usagef("--identities %d --observations %d: want 1 to %d of each", o.ids, o.obs, maxGridSide)
+	case o.ids*o.obs > maxImages:
+		return usagef("--identities %d × --observations %d = %d images: want at most %d", o.ids, o.obs, o.ids*o.obs, maxImages)
 	case o.interpolate && (o.ids < 2 || o.obs < 2):
 		return usagef("--interpolate needs --identities and --observations ≥ 2 (the two ends)")
 	}
-	g, ckpt, err := model.LoadGenerator(o.model)
-	if err != nil {
+	var err error
+	switch {
+	case o.latents != "":
+		err = conflict("--latents (the file holds the codes)", "seed", "interpolate", "same-identity", "zi-file", "zo-file")
+	case o.ziFile != "":
+		err = conflict("--zi-file and --zo-file (the files hold the codes)", "seed", "interpolate", "same-identity")
+	case o.interpolate:
+		err = conflict("--interpolate (a grid)", "same-identity")
+	case o.set["same-identity"]:
+		err = conflict("--same-identity (separate images of one identity; give their number to --same-identity)", "identities", "observations", "padding")
+	}
+	return err
+}
+
+// runGenerate draws the codes, generates their images (stopping within a fraction of a second of an interrupt)
+// and writes the picture(s) and the latents JSON. A failed or interrupted run leaves nothing behind.
+func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Writer) error {
+	if o.set == nil {
+		o.set = map[string]bool{}
+	}
+	if err := o.check(); err != nil {
 		return err
 	}
+	loaded, err := interrupt.Wait(ctx, func() (loadedGenerator, error) {
+		g, c, err := model.LoadGenerator(o.model)
+		return loadedGenerator{g, c}, err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("while reading --model %s; nothing written", o.model)
+		}
+		return err
+	}
+	g, ckpt := loaded.g, loaded.ckpt
 	cfg := ckpt.Config
 	lf := latentsFile{Model: ckpt.Path, Seed: o.seed, Padding: o.padding}
 	rng := rand.New(rand.NewPCG(o.seed, 0x6e6e))
@@ -92,6 +154,9 @@ func runGenerate(o generateOptions, stdout io.Writer) error {
 			return err
 		}
 		lf.Model = ckpt.Path
+		if o.set["padding"] {
+			lf.Padding = o.padding
+		}
 	case o.ziFile != "":
 		lf.Mode = "grid"
 		if lf.ZI, err = readRawCodes(o.ziFile, "--zi-file", cfg.DI); err != nil {
@@ -111,44 +176,166 @@ func runGenerate(o generateOptions, stdout io.Writer) error {
 		lf.Mode = "grid"
 		lf.ZI, lf.ZO = model.Uniform(rng, o.ids, cfg.DI), model.Uniform(rng, o.obs, cfg.DO)
 	}
-	imgs := model.GenerateGrid(g, cfg, lf.ZI, lf.ZO)
+	if o.latents != "" || o.ziFile != "" {
+		// Explicit --identities and --observations take the first rows and columns of the given codes.
+		if lf.ZI, err = firstCodes(lf.ZI, o.ids, o.set["identities"], "--identities", "identity"); err != nil {
+			return err
+		}
+		if lf.ZO, err = firstCodes(lf.ZO, o.obs, o.set["observations"], "--observations", "observation"); err != nil {
+			return err
+		}
+	}
+	n := len(lf.ZI) * len(lf.ZO)
+	if n > maxImages {
+		return fmt.Errorf("%d identity × %d observation codes make %d images; the limit is %d (take fewer with --identities and --observations)",
+			len(lf.ZI), len(lf.ZO), n, maxImages)
+	}
+	if lf.Mode != "same-identity" {
+		w, h := gridSize(len(lf.ZI), len(lf.ZO), cfg.Res, lf.Padding)
+		if w*h > maxGridPixels {
+			return usagef("a grid of %d×%d cells of %d pixels with padding %d is %d×%d pixels; the limit is %d megapixels (use fewer cells or less --padding)",
+				len(lf.ZI), len(lf.ZO), cfg.Res, lf.Padding, w, h, maxGridPixels>>20)
+		}
+	}
+
+	var bar *progress.Bar
+	if n >= progressMinImages {
+		bar = progress.New(stderr, n, "generate", progress.Unit("img"))
+	}
+	imgs, err := generateImages(ctx, g, cfg, model.GridZ(lf.ZI, lf.ZO), bar)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("after %d of %d images; nothing written", len(imgs), n)
+		}
+		return err
+	}
 	js, err := json.MarshalIndent(lf, "", " ")
 	if err != nil {
 		return err
 	}
+	var made outputs
+	if err := writeGenerated(&made, o.out, lf, cfg, imgs, js, stdout); err != nil {
+		made.removeAll()
+		return err
+	}
+	return nil
+}
+
+// loadedGenerator is what model.LoadGenerator returns, as one value for interrupt.Wait.
+type loadedGenerator struct {
+	g    model.Generator
+	ckpt *model.Checkpoint
+}
+
+// progressMinImages is the size of a job from which generate shows its progress (a few seconds of work).
+const progressMinImages = 512
+
+// gridSize is the width and height in pixels of a grid of rows×cols cells of res pixels (see picture.Grid).
+func gridSize(rows, cols, res, padding int) (w, h int) {
+	return cols*res + (cols+1)*padding, rows*res + (rows+1)*padding
+}
+
+// firstCodes returns the first n of codes when the flag named name was given (set), and all of them otherwise.
+func firstCodes(codes [][]float32, n int, set bool, name, what string) ([][]float32, error) {
+	if !set {
+		return codes, nil
+	}
+	if n > len(codes) {
+		return nil, usagef("%s %d: the codes given hold only %d %s codes", name, n, len(codes), what)
+	}
+	return codes[:n], nil
+}
+
+// writeGenerated writes the grid (or, for same-identity latents, the folder of images) and the latents JSON,
+// recording in made what it creates.
+func writeGenerated(made *outputs, out string, lf latentsFile, cfg model.Config, imgs [][]float32, js []byte, stdout io.Writer) error {
 	if lf.Mode == "same-identity" {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		if err := made.mkdirAll(out); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 		for i, img := range imgs {
-			path := filepath.Join(o.out, fmt.Sprintf("obs-%03d.png", i))
+			path := filepath.Join(out, fmt.Sprintf("obs-%03d.png", i))
+			made.willWrite(path)
 			if err := picture.SavePNG(path, picture.ToImage(img, cfg.Res, cfg.Res, cfg.Channels)); err != nil {
 				return err
 			}
 		}
-		if err := atomicfile.WriteFile(filepath.Join(o.out, "latents.json"), js); err != nil {
+		path := filepath.Join(out, "latents.json")
+		made.willWrite(path)
+		if err := atomicfile.WriteFile(path, js); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %d images of one identity to %s (latents in latents.json)\n", len(imgs), o.out)
+		fmt.Fprintf(stdout, "wrote %d images of one identity to %s (latents in latents.json)\n", len(imgs), out)
 		return nil
 	}
 	grid := picture.Grid(imgs, len(lf.ZI), len(lf.ZO), cfg.Res, cfg.Res, cfg.Channels, lf.Padding)
-	if err := picture.SavePNG(o.out, grid); err != nil {
+	made.willWrite(out)
+	if err := picture.SavePNG(out, grid); err != nil {
 		return err
 	}
-	latentsPath := strings.TrimSuffix(o.out, filepath.Ext(o.out)) + ".json"
+	latentsPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
+	made.willWrite(latentsPath)
 	if err := atomicfile.WriteFile(latentsPath, js); err != nil {
 		return err
 	}
 	b := grid.Bounds()
-	fmt.Fprintf(stdout, "wrote %s (%d×%d: %d identities × %d observations) and its latents %s\n", o.out, b.Dx(), b.Dy(),
-		len(lf.ZI), len(lf.ZO), latentsPath)
+	fmt.Fprintf(stdout, "wrote %s (%d×%d: %s × %s) and its latents %s\n", out, b.Dx(), b.Dy(),
+		plural(len(lf.ZI), "identity", "identities"), plural(len(lf.ZO), "observation", "observations"), latentsPath)
 	return nil
 }
 
-// readLatents reads a latents JSON and checks its codes against the model.
+// plural is "1 identity" or "6 identities".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// generateBatch is model.Generate's own batch: calling it on aligned runs of this many codes gives exactly the
+// images of one call (batch size changes the rounding of some kernels, so the runs must be the same).
+const generateBatch = 64
+
+// generateImages is model.Generate, stopping at once when ctx is cancelled, and reporting progress to bar when it
+// is not nil. A batch of 64 images of the 64×64 faces generator takes seconds here, longer than an interrupt
+// should wait, so each batch runs under interrupt.Wait: on an interrupt the batch in flight is abandoned (the
+// process is about to exit) and generateImages returns the images made so far with ctx's error.
+func generateImages(ctx context.Context, g model.Generator, cfg model.Config, z []float32, bar *progress.Bar) ([][]float32, error) {
+	d := cfg.Z()
+	n := len(z) / d
+	imgs := make([][]float32, 0, n)
+	if bar != nil {
+		bar.Set(0) // drawn now: a first batch of large images takes seconds
+	}
+	for start := 0; start < n; start += generateBatch {
+		codes := z[start*d : min(start+generateBatch, n)*d]
+		batch, err := interrupt.Wait(ctx, func() ([][]float32, error) { return model.Generate(g, cfg, codes), nil })
+		if err != nil {
+			return imgs, err
+		}
+		imgs = append(imgs, batch...)
+		if bar != nil {
+			bar.Set(len(imgs))
+		}
+	}
+	return imgs, nil
+}
+
+// maxLatentsBytes bounds the --latents file read into memory: maxImages codes of 100 values are about 10 MB of JSON.
+const maxLatentsBytes = 64 << 20
+
+// readLatents reads a latents JSON and checks it: its codes against the model, its sizes and padding against
+// generate's limits, its mode against the known ones.
 func readLatents(path string, cfg model.Config) (latentsFile, error) {
 	var lf latentsFile
+	if st, err := os.Stat(path); err != nil {
+		return lf, fmt.Errorf("--latents: %w", err)
+	} else if st.Size() > maxLatentsBytes {
+		return lf, fmt.Errorf("--latents %s: %d bytes; a latents file is at most %d MiB", path, st.Size(), maxLatentsBytes>>20)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return lf, fmt.Errorf("--latents: %w", err)
@@ -156,8 +343,20 @@ func readLatents(path string, cfg model.Config) (latentsFile, error) {
 	if err := json.Unmarshal(b, &lf); err != nil {
 		return lf, fmt.Errorf("--latents %s: %w", path, err)
 	}
-	if len(lf.ZI) == 0 || len(lf.ZO) == 0 {
+	switch {
+	case len(lf.ZI) == 0 || len(lf.ZO) == 0:
 		return lf, fmt.Errorf("--latents %s: want non-empty zi and zo lists", path)
+	case len(lf.ZI) > maxGridSide || len(lf.ZO) > maxGridSide:
+		return lf, fmt.Errorf("--latents %s: %d zi and %d zo codes; want at most %d of each", path, len(lf.ZI), len(lf.ZO), maxGridSide)
+	case lf.Padding < 0 || lf.Padding > maxPadding:
+		return lf, fmt.Errorf("--latents %s: padding %d: want 0 to %d pixels", path, lf.Padding, maxPadding)
+	case lf.Mode != "grid" && lf.Mode != "interpolate" && lf.Mode != "same-identity" && lf.Mode != "":
+		return lf, fmt.Errorf("--latents %s: mode %q: want grid, interpolate or same-identity", path, lf.Mode)
+	case lf.Mode == "same-identity" && len(lf.ZI) != 1:
+		return lf, fmt.Errorf("--latents %s: mode same-identity with %d zi codes; want 1", path, len(lf.ZI))
+	}
+	if lf.Mode == "" {
+		lf.Mode = "grid"
 	}
 	for _, part := range [...]struct {
 		name  string
@@ -173,8 +372,13 @@ func readLatents(path string, cfg model.Config) (latentsFile, error) {
 	return lf, nil
 }
 
-// readRawCodes reads raw little-endian float32 codes of d values each.
+// readRawCodes reads raw little-endian float32 codes of d values each, at most maxGridSide of them.
 func readRawCodes(path, flagName string, d int) ([][]float32, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%s: %w", flagName, err)
+	} else if st.Size() > int64(maxGridSide*4*d) {
+		return nil, fmt.Errorf("%s %s: %d bytes is over %d codes of %d float32 values; want at most %d codes", flagName, path, st.Size(), maxGridSide, d, maxGridSide)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flagName, err)

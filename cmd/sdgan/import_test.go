@@ -121,7 +121,7 @@ func TestImportOfficialBadInput(t *testing.T) {
 		want  []string
 	}{
 		{"missing manifest", nil, func(dir string) { os.Remove(filepath.Join(dir, model.OfficialManifest)) },
-			[]string{"manifest.json", "no such file"}},
+			[]string{"has no manifest.json", "chrisdonahue/sdgan", "gh-pages"}},
 		{"manifest not JSON", nil, func(dir string) {
 			os.WriteFile(filepath.Join(dir, model.OfficialManifest), []byte(`{"G/Conv/weights": [3, 3, 128`), 0o644)
 		}, []string{"manifest.json", "JSON"}},
@@ -284,6 +284,38 @@ func TestImportOfficialGoldenCorners(t *testing.T) {
 			if worst > 1 {
 				t.Errorf("corner (%d, %d): a pixel differs from the authors' by %.2f; want ≤ 1 (rounding)", 3*i, 3*oi, worst)
 			}
+		}
+	}
+}
+
+// The authors' files work as downloaded: the folder itself, its manifest.json, or the top of a clone of their
+// gh-pages branch. Help and errors say where the files come from.
+func TestImportOfficialAsDownloaded(t *testing.T) {
+	dir, _ := importFixture(t, 4, nil)
+	clone := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(clone, "ckpts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dir, filepath.Join(clone, "ckpts", "sdbegan_548235_small")); err != nil {
+		t.Fatal(err)
+	}
+	inClone := filepath.Join(clone, "ckpts", "sdbegan_548235_small")
+	for _, arg := range []string{inClone, filepath.Join(inClone, model.OfficialManifest), clone} {
+		out := filepath.Join(t.TempDir(), "g.safetensors")
+		if code, _, stderr := sdgan("import-official", arg, "--out", out); code != 0 {
+			t.Errorf("import-official %s: exit %d, %s", arg, code, stderr)
+		}
+	}
+	_, _, help := sdgan("import-official", "-h")
+	for _, want := range []string{"chrisdonahue/sdgan", "gh-pages", "ckpts/sdbegan_548235_small", "git clone", "as downloaded"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("import-official -h lacks %q:\n%s", want, help)
+		}
+	}
+	for _, bad := range []string{filepath.Join(t.TempDir(), "missing"), t.TempDir()} {
+		code, _, stderr := sdgan("import-official", bad, "--out", filepath.Join(t.TempDir(), "g.safetensors"))
+		if code != 1 || !strings.Contains(stderr, "chrisdonahue/sdgan") || !strings.Contains(stderr, "ckpts/sdbegan_548235_small") {
+			t.Errorf("import-official %s: exit %d, stderr %q; want 1 and where the authors' files come from", bad, code, stderr)
 		}
 	}
 }

@@ -13,11 +13,17 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
+	"sync"
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and revision may be set at build time with -ldflags "-X main.version=v1.2 -X main.revision=abc123";
+// without a revision, `sdgan version` takes the one that go build stamps from git (see versionLine).
+var (
+	version  = "dev"
+	revision = ""
+)
 
 // command is one subcommand: its name, a one-line summary, and what it runs.
 type command struct {
@@ -51,22 +57,85 @@ func commands() []*command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := watchSignals(sigs, os.Stderr, os.Exit)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitInterrupted is the exit code of a command stopped by SIGINT or SIGTERM (128 + SIGINT's number, as shells do).
+const exitInterrupted = 130
+
+// watchSignals returns a context that the first signal on sigs cancels, so that the running command stops, removes
+// its partial outputs and returns. A second signal means the user will not wait: it calls exit(130) at once. stop
+// ends the watch once the command has returned.
+func watchSignals(sigs <-chan os.Signal, stderr io.Writer, exit func(code int)) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	// next waits for a signal and reports whether one came before stop.
+	next := func() bool {
+		select {
+		case <-sigs:
+			select {
+			case <-done: // the command had already returned
+				return false
+			default:
+				return true
+			}
+		case <-done:
+			return false
+		}
+	}
+	go func() {
+		if !next() {
+			return
+		}
+		fmt.Fprintln(stderr, "\nsdgan: stopping (interrupt again to quit at once)")
+		cancel()
+		if next() {
+			fmt.Fprintln(stderr, "sdgan: interrupted again; quitting")
+			exit(exitInterrupted)
+		}
+	}()
+	var once sync.Once
+	return ctx, func() { once.Do(func() { close(done); cancel() }) }
+}
+
+// interruptedError is how a command says that a signal stopped it and what it left behind ("after 320 of 6400
+// images; nothing written"). It unwraps to context.Canceled, which exits with 130.
+type interruptedError struct{ what string }
+
+func (e *interruptedError) Error() string { return "interrupted " + e.what }
+
+func (e *interruptedError) Unwrap() error { return context.Canceled }
+
+// interrupted returns the error of a command stopped by a signal; what says where it stopped and what it kept.
+func interrupted(format string, args ...any) error {
+	return &interruptedError{fmt.Sprintf(format, args...)}
 }
 
 // run dispatches args to a subcommand and maps its error to an exit code:
 // 0 success, 1 failure, 2 bad usage, 130 interrupted.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		if len(args) > 1 {
+		if len(args) > 2 {
+			fmt.Fprintf(stderr, "sdgan help: want at most one command name, got %q\n", args[1:])
+			return 2
+		}
+		if len(args) == 2 {
 			for _, c := range cmds {
 				if c.name == args[1] {
-					return exitCode(c.run(ctx, []string{"-h"}, stdout, stderr), stderr)
+					return exitCode(c.run(ctx, []string{"-h"}, stdout, stderr))
 				}
 			}
+			fmt.Fprintf(stderr, "sdgan help: unknown command %q; run 'sdgan help' for the list\n", args[1])
+			return 2
 		}
 		printHelp(stdout, cmds)
 		if len(args) == 0 {
@@ -77,17 +146,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, c := range cmds {
 		if c.name == args[0] {
 			err := c.run(ctx, args[1:], stdout, stderr)
-			if err != nil && !errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintf(stderr, "sdgan %s: %v\n", c.name, err)
+			if msg := errorMessage(err); msg != "" {
+				fmt.Fprintf(stderr, "sdgan %s: %s\n", c.name, msg)
 			}
-			return exitCode(err, stderr)
+			return exitCode(err)
 		}
 	}
 	fmt.Fprintf(stderr, "sdgan: unknown command %q; run 'sdgan help' for the list\n", args[0])
 	return 2
 }
 
-func exitCode(err error, stderr io.Writer) int {
+// errorMessage is what main prints for a command's error: nothing for success or -h, and for an interrupt the
+// command's own account (interruptedError) or "interrupted", never Go's "context canceled".
+func errorMessage(err error) string {
+	var ie *interruptedError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return ""
+	case errors.As(err, &ie):
+		return ie.Error()
+	case errors.Is(err, context.Canceled):
+		return strings.ReplaceAll(err.Error(), context.Canceled.Error(), "interrupted")
+	}
+	return err.Error()
+}
+
+func exitCode(err error) int {
 	var ue *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -95,7 +179,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		return 2
 	case errors.Is(err, context.Canceled):
-		return 130
+		return exitInterrupted
 	default:
 		return 1
 	}

@@ -79,8 +79,9 @@ func verifierCmd() *command {
 				return usagef("want the verb train: sdgan verifier train --data D --out V [flags]")
 			}
 			fs := newFlagSet("verifier train", "--data D --out V [flags]\n\n"+
-				"Trains a Siamese embedding network (batch-hard triplet loss) on the identities of D minus --held-out\n"+
-				"of them, scores it on those (ROC AUC, EER, accuracy) and writes it to the folder V.", stderr)
+				"Trains a Siamese embedding network (a triplet loss: batch-all by default, or batch-hard; see --loss) on the\n"+
+				"identities of D minus --held-out of them, scores it on those (ROC AUC, EER, accuracy) and writes it to the\n"+
+				"folder V.", stderr)
 			var f verifierFlags
 			f.addFlags(fs)
 			if err := parseFlags(fs, args[1:]); err != nil {
@@ -100,7 +101,7 @@ func verifierCmd() *command {
 				fmt.Fprintf(stdout, "verifier folder: %s\n%s\n", dir, js)
 				return nil
 			}
-			if err := checkWritable(dir); err != nil {
+			if err := checkOutDir(dir); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
 			_, err = verify.Train(ctx, verify.Job{Options: o, Dir: dir, Resume: f.resume != "", Stdout: stdout, Stderr: stderr})

@@ -173,3 +173,41 @@ func TestVerifierTrainAndEvalReport(t *testing.T) {
 		})
 	}
 }
+
+// The help says which triplet loss is the default, as the flag does.
+func TestVerifierHelpNamesDefaultLoss(t *testing.T) {
+	code, _, stderr := runCmd("verifier", "train", "-h")
+	if code != 0 || !strings.Contains(stderr, "batch-all by default") || strings.Contains(stderr, "(batch-hard triplet loss)") {
+		t.Errorf("verifier train -h: exit %d, help:\n%s\nwant it to name batch-all as the default", code, stderr)
+	}
+}
+
+// Values that pass the flag parser but cannot work are usage errors naming the limit, and leave no folder.
+func TestVerifierBadValues(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "v")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--lr", "NaN"}, "--lr NaN"},
+		{[]string{"--margin", "+Inf"}, "--margin +Inf"},
+		{[]string{"--ids", "1000", "--per-id", "1000"}, "want at most 2048 at this --res"},
+		{[]string{"--pairs", "10000000"}, "--pairs 10000000"},
+	} {
+		code, _, stderr := runCmd(append([]string{"verifier", "train", "--out", out}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("verifier train %q: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	// Interrupted while loading or before the first step: exit 130, no folder.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	data := writeIdentityFolder(t, "id", 6, 3, 1)
+	if code := run(ctx, []string{"verifier", "train", "--data", data, "--held-out", "2", "--ids", "4", "--per-id", "2", "--out", out}, &stdout, &stderr); code != 130 {
+		t.Errorf("verifier train with a cancelled context: exit %d, want 130; stderr %q", code, stderr.String())
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused or interrupted verifier train left %s", out)
+	}
+}
