@@ -42,6 +42,8 @@ type Checkpoint struct {
 	Step    int64
 	Tensors map[string]safetensors.Tensor
 	Meta    map[string]string // every metadata key, the sdgan.* ones included
+	// Generator is the generator LoadGenerator filled: WeightsEMA or WeightsRaw (empty when none was loaded).
+	Generator Weights
 }
 
 // SaveCheckpoint writes cfg, step, the tensors (under their Names) and extra metadata to path atomically: a
@@ -159,8 +161,10 @@ func (c *Checkpoint) Fill(ts []*nn.Tensor) error {
 	return nil
 }
 
-// LoadGenerator reads a checkpoint (a file, or a run folder: its latest checkpoint) and rebuilds its generator.
-func LoadGenerator(path string) (Generator, *Checkpoint, error) {
+// LoadGenerator reads a checkpoint (a file, or a run folder: its latest checkpoint) and rebuilds its generator:
+// with WeightsAuto the moving average (G_ema) when the checkpoint has one, else the trained weights; w can ask
+// for either. The checkpoint's Generator field says which it loaded.
+func LoadGenerator(path string, w Weights) (Generator, *Checkpoint, error) {
 	file, err := ResolveCheckpoint(path)
 	if err != nil {
 		return nil, nil, err
@@ -173,7 +177,7 @@ func LoadGenerator(path string) (Generator, *Checkpoint, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("checkpoint %s: %w", file, err)
 	}
-	if err := c.Fill(append(g.Params(), g.Buffers()...)); err != nil {
+	if c.Generator, err = c.fillGenerator(g, w); err != nil {
 		return nil, nil, err
 	}
 	return g, c, nil

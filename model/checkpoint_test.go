@@ -152,7 +152,7 @@ func TestLoadRefusesConfigLargerThanTensors(t *testing.T) {
 		})
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, _, err := LoadGenerator(path)
+		_, _, err := LoadGenerator(path, WeightsAuto)
 		runtime.ReadMemStats(&after)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("filters %d: LoadGenerator: %v; want an error naming the file and containing %q", tc.filters, err, tc.want)
@@ -169,12 +169,12 @@ func TestLoadRefusesNonFiniteWeights(t *testing.T) {
 		rewrite(t, path, func(ts map[string]safetensors.Tensor, _ map[string]string) {
 			ts["G/Conv_2/weights"].Data[5] = float32(v)
 		})
-		_, _, err := LoadGenerator(path)
+		_, _, err := LoadGenerator(path, WeightsAuto)
 		if err == nil || !strings.Contains(err.Error(), `"G/Conv_2/weights"`) || !strings.Contains(err.Error(), "finite") {
 			t.Errorf("a %g weight: LoadGenerator: %v; want an error naming the tensor", v, err)
 		}
 	}
-	if _, _, err := LoadGenerator(saveSmall(t)); err != nil {
+	if _, _, err := LoadGenerator(saveSmall(t), WeightsAuto); err != nil {
 		t.Errorf("an intact checkpoint: %v", err)
 	}
 }

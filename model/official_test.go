@@ -44,7 +44,7 @@ func TestOfficialFigure1Golden(t *testing.T) {
 	if err := SaveCheckpoint(ckpt, cfg, OfficialStep, params, map[string]string{"sdgan.source": OfficialSource}); err != nil {
 		t.Fatal(err)
 	}
-	g, c, err := LoadGenerator(ckpt)
+	g, c, err := LoadGenerator(ckpt, WeightsAuto)
 	if err != nil {
 		t.Fatal(err)
 	}

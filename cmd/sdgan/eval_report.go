@@ -24,6 +24,7 @@ import (
 
 // evalReportOptions are the inputs of `sdgan eval --model M [--verifier V] [--data D] --out DIR`.
 type evalReportOptions struct {
+	weights                    weightsFlag
 	model, verifier, data, out string
 	pairs                      int
 	seed                       uint64
@@ -32,6 +33,7 @@ type evalReportOptions struct {
 
 func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.model, "model", "", "generator: a checkpoint file or a run folder (its latest checkpoint); required")
+	fs.Var(&o.weights, "weights", weightsUsage)
 	fs.StringVar(&o.verifier, "verifier", "", "verifier folder or file from 'sdgan verifier train' (without it, the verifier figures are skipped)")
 	fs.StringVar(&o.data, "data", "", "real data for the reference figures (default: the verifier's training data; its held-out identities are used)")
 	fs.StringVar(&o.out, "out", "", "report folder to write (report.json, report.html, roc.png, sample grids); required")
@@ -100,7 +102,7 @@ type evalInputs struct {
 func loadEvalInputs(o evalReportOptions) (*evalInputs, error) {
 	in := &evalInputs{}
 	var err error
-	if in.g, in.ckpt, err = model.LoadGenerator(o.model); err != nil {
+	if in.g, in.ckpt, err = model.LoadGenerator(o.model, o.weights.w); err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
 	cfg := in.ckpt.Config
@@ -313,7 +315,7 @@ const gridPairs = 8
 // HTML page description.
 func writeEvalArtifacts(made *outputs, o evalReportOptions, in *evalInputs, r *eval.Report, ri eval.ReportInput) (eval.HTMLPage, error) {
 	page := eval.HTMLPage{Title: "SD-GAN evaluation: " + in.ckpt.Path, Inputs: [][2]string{
-		{"model", in.ckpt.Path}, {"step", strconv.FormatInt(in.ckpt.Step, 10)},
+		{"model", in.ckpt.Path}, {"step", strconv.FormatInt(in.ckpt.Step, 10)}, {"generator weights", string(in.ckpt.Generator)},
 		{"model config", fmt.Sprintf("%s %d×%d×%d, d_I %d, d_O %d", in.ckpt.Config.Arch, in.ckpt.Config.Res, in.ckpt.Config.Res, in.ckpt.Config.Channels, in.ckpt.Config.DI, in.ckpt.Config.DO)},
 		{"pairs", fmt.Sprintf("%d of each kind", o.pairs)}, {"seed", strconv.FormatUint(o.seed, 10)}}}
 	if in.v != nil {

@@ -25,7 +25,8 @@ import (
 // output is the grid of every identity code with every observation code (rows zi, columns zo).
 type latentsFile struct {
 	Model   string      `json:"model"`
-	Mode    string      `json:"mode"` // grid, interpolate or same-identity
+	Weights string      `json:"weights,omitempty"` // the checkpoint's generator that drew it: ema or raw
+	Mode    string      `json:"mode"`              // grid, interpolate or same-identity
 	Seed    uint64      `json:"seed"`
 	Padding int         `json:"padding"`
 	ZI      [][]float32 `json:"zi"`
@@ -33,6 +34,7 @@ type latentsFile struct {
 }
 
 type generateOptions struct {
+	weights                             weightsFlag
 	model, out, latents, ziFile, zoFile string
 	ids, obs, same, padding             int
 	seed                                uint64
@@ -61,6 +63,7 @@ func generateCmd() *command {
 				"the code files, --identities and --observations take the first rows and columns, and --padding replaces\n"+
 				"the file's.", stderr)
 			fs.StringVar(&o.model, "model", "", "a run folder (its latest checkpoint) or a checkpoint file")
+			fs.Var(&o.weights, "weights", weightsUsage)
 			fs.StringVar(&o.out, "out", "grid.png", "output PNG (with --same-identity: an output folder)")
 			fs.IntVar(&o.ids, "identities", 6, fmt.Sprintf("grid rows: identities (interpolation steps of z_I with --interpolate); at most %d", maxGridSide))
 			fs.IntVar(&o.obs, "observations", 8, fmt.Sprintf("grid columns: observations (interpolation steps of z_O with --interpolate); at most %d, and %d cells in all", maxGridSide, maxImages))
@@ -135,7 +138,7 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		return err
 	}
 	loaded, err := interrupt.Wait(ctx, func() (loadedGenerator, error) {
-		g, c, err := model.LoadGenerator(o.model)
+		g, c, err := model.LoadGenerator(o.model, o.weights.w)
 		return loadedGenerator{g, c}, err
 	})
 	if err != nil {
@@ -146,7 +149,7 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 	}
 	g, ckpt := loaded.g, loaded.ckpt
 	cfg := ckpt.Config
-	lf := latentsFile{Model: ckpt.Path, Seed: o.seed, Padding: o.padding}
+	lf := latentsFile{Model: ckpt.Path, Weights: string(ckpt.Generator), Seed: o.seed, Padding: o.padding}
 	rng := rand.New(rand.NewPCG(o.seed, 0x6e6e))
 	switch {
 	case o.latents != "":

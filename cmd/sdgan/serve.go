@@ -23,6 +23,7 @@ import (
 // serveOptions are the inputs of `sdgan serve`.
 type serveOptions struct {
 	model           string        // model file to serve
+	weights         weightsFlag   // which of its generators
 	addr            string        // listen address, host:port
 	limits          serve.Options // per-request limits (runServe sets the logger, hosts, model memory and stop)
 	allowHosts      hostList      // Host header names accepted besides loopback and the listen address
@@ -30,13 +31,14 @@ type serveOptions struct {
 	shutdownTimeout time.Duration // how long SIGINT/SIGTERM waits for requests in flight
 	dryRun          bool          // check the options, print them and exit
 
-	load  func(path string) (serve.Model, error) // loads the model; loadServeModel unless a test swaps it
-	ready func(addr net.Addr)                    // when non-nil, called once the server listens (tests)
+	load  func(path string, w model.Weights) (serve.Model, error) // loads the model; loadServeModel unless a test swaps it
+	ready func(addr net.Addr)                                     // when non-nil, called once the server listens (tests)
 }
 
 // addFlags declares the command's flags on fs, with their defaults.
 func (o *serveOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.model, "model", "", "model `file` to serve (required)")
+	fs.Var(&o.weights, "weights", weightsUsage)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port; :8080 for all interfaces)")
 	fs.IntVar(&o.limits.MaxImages, "max-images", 256, "most images one request may ask for")
 	fs.IntVar(&o.limits.MaxConcurrent, "max-concurrent", 2, "generations running at once; more requests queue")
@@ -157,12 +159,12 @@ func serveCmd() *command {
 
 // loadServeModel loads the generator that `sdgan serve` serves: a run folder (its latest checkpoint) or a
 // checkpoint file, trained or imported.
-func loadServeModel(path string) (serve.Model, error) {
-	g, c, err := model.LoadGenerator(path)
+func loadServeModel(path string, w model.Weights) (serve.Model, error) {
+	g, c, err := model.LoadGenerator(path, w)
 	if err != nil {
 		return nil, err
 	}
-	facts := map[string]string{"checkpoint": c.Path}
+	facts := map[string]string{"checkpoint": c.Path, "weights": string(c.Generator)}
 	if src := c.Meta["sdgan.source"]; src != "" {
 		facts["source"] = src
 	}
@@ -209,7 +211,7 @@ func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) 
 			strings.Join(append([]string{"localhost", "127.0.0.1", "[::1]", "the listen address"}, opts.allowHosts...), ", "))
 		return nil
 	}
-	m, err := opts.load(opts.model)
+	m, err := opts.load(opts.model, opts.weights.w)
 	if err != nil {
 		return err
 	}

@@ -218,7 +218,7 @@ func TestInterruptLeavesLoadableCheckpoint(t *testing.T) {
 	if !strings.Contains(stdout.String(), "--resume") {
 		t.Errorf("the interrupted run does not say how to resume:\n%s", stdout.String())
 	}
-	g, c, err := model.LoadGenerator(out)
+	g, c, err := model.LoadGenerator(out, model.WeightsAuto)
 	if err != nil {
 		t.Fatalf("checkpoint after SIGINT: %v", err)
 	}
@@ -229,7 +229,7 @@ func TestInterruptLeavesLoadableCheckpoint(t *testing.T) {
 	if code, _, stderr := sdgan("train", "--resume", out, "--steps", itoa(next)); code != 0 {
 		t.Fatalf("resume after SIGINT: %s", stderr)
 	}
-	if _, c2, _ := model.LoadGenerator(out); c2.Step != next {
+	if _, c2, _ := model.LoadGenerator(out, model.WeightsAuto); c2.Step != next {
 		t.Fatalf("resumed to step %d, want %d", c2.Step, next)
 	}
 }
