@@ -30,6 +30,8 @@ type Options struct {
 	DPerG      int     `json:"d_per_g"`     // discriminator updates per generator update (DCGAN losses)
 	LRG        float64 `json:"lr_g"`        // learning rates; 0 = the loss's default
 	LRD        float64 `json:"lr_d"`        //
+	// AdamBetas overrides the loss's Adam β1, β2 (nil: the loss's; SAGAN's TTUR uses 0 and 0.9).
+	AdamBetas []float64 `json:"adam_betas,omitempty"`
 	Clip       float64 `json:"clip"`        // WGAN weight clipping bound (SPEC: 0.01)
 	Gamma      float64 `json:"gamma"`       // BEGAN diversity ratio γ (SPEC: 0.5)
 	LambdaK    float64 `json:"lambda_k"`    // BEGAN k_t learning rate λ_k (SPEC: 0.001)
@@ -172,6 +174,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
 	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
 		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
+	case o.AdamBetas != nil && (len(o.AdamBetas) != 2 || !(o.AdamBetas[0] >= 0 && o.AdamBetas[0] < 1) || !(o.AdamBetas[1] > 0 && o.AdamBetas[1] < 1)):
+		return fmt.Errorf("--adam-betas %v: want β1,β2 with 0 ≤ β1 < 1 and 0 < β2 < 1", o.AdamBetas)
+	case o.AdamBetas != nil && losses[o.Loss].opt != optAdam:
+		return fmt.Errorf("--adam-betas: --loss %s trains with %s, not Adam", o.Loss, losses[o.Loss].opt)
 	case !(o.EMAKimg >= 0 && o.EMAKimg <= MaxKimg):
 		return fmt.Errorf("--ema-kimg %g: want 0 (none) to %g thousand images", o.EMAKimg, float64(MaxKimg))
 	case !(o.EMARampUp >= 0 && o.EMARampUp <= 1):

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"sdgan/model"
@@ -33,6 +34,7 @@ type trainFlags struct {
 	sn       bool
 	augP     string // a probability, or "auto"
 	augPer   string // "image" or "tuple"
+	betas    string // --adam-betas "β1,β2"
 }
 
 func (f *trainFlags) addFlags(fs *flag.FlagSet) {
@@ -72,6 +74,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&f.o.DPerG, "d-per-g", d.DPerG, "discriminator updates per generator update (dcgan)")
 	fs.Float64Var(&f.o.LRG, "lr-g", 0, "generator learning rate (0 = the loss's default)")
 	fs.Float64Var(&f.o.LRD, "lr-d", 0, "discriminator learning rate (0 = the loss's default)")
+	fs.StringVar(&f.betas, "adam-betas", "", "Adam's β1,β2 for both networks (default: the loss's, 0.5,0.999; SAGAN's TTUR: 0,0.9)")
 	fs.Float64Var(&f.o.Clip, "clip", d.Clip, "wgan: weight clipping bound")
 	fs.Float64Var(&f.o.Gamma, "gamma", d.Gamma, "began: diversity ratio γ")
 	fs.Float64Var(&f.o.LambdaK, "lambda-k", d.LambdaK, "began: k_t learning rate λ_k")
@@ -139,6 +142,15 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	}
 	if err := f.augmentOptions(set); err != nil {
 		return f.o, err
+	}
+	if f.betas != "" {
+		b1, b2, ok := strings.Cut(f.betas, ",")
+		x, err1 := strconv.ParseFloat(strings.TrimSpace(b1), 64)
+		y, err2 := strconv.ParseFloat(strings.TrimSpace(b2), 64)
+		if !ok || err1 != nil || err2 != nil {
+			return f.o, usagef("--adam-betas %q: want two numbers β1,β2, e.g. 0,0.9", f.betas)
+		}
+		f.o.AdamBetas = []float64{x, y}
 	}
 	o := f.o
 	cfg := model.DefaultConfig(f.arch, f.res, o.Model.Channels)
