@@ -242,6 +242,9 @@ func trainCmd() *command {
 			if f.dryRun {
 				js, _ := json.MarshalIndent(o, "", "  ")
 				fmt.Fprintf(stdout, "run folder: %s\n%s\n", dir, js)
+				if o.Model.Channels == 0 {
+					fmt.Fprintf(stdout, "channels 0: as the data, decided when %s loads (1 when every image is greyscale, else 3)\n", o.Data)
+				}
 				return nil
 			}
 			err = train.Run(ctx, train.Job{Options: o, Dir: dir, Resume: f.resume != "", Stdout: stdout, Stderr: stderr})
