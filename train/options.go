@@ -24,8 +24,10 @@ type Options struct {
 
 	Model model.Config `json:"model"`
 
-	Loss   string  `json:"loss"`    // LossDCGAN, LossLSGAN, LossWGAN (dcgan arch) or LossBEGAN (began arch)
-	Tuples int     `json:"tuples"`  // k-tuples per batch (SPEC: 16, i.e. 32 images at k = 2)
+	// LossDCGAN, LossLSGAN, LossWGAN, LossHinge (dcgan and acgan archs; for acgan the identity cross-entropy is
+	// added) or LossBEGAN (began arch)
+	Loss   string  `json:"loss"`
+	Tuples int     `json:"tuples"`  // k-tuples per batch (SPEC: 16, i.e. 32 images at k = 2); acgan: tuples × k single images
 	Steps  int64   `json:"steps"`   // generator updates in total
 	DPerG  int     `json:"d_per_g"` // discriminator updates per generator update (DCGAN losses)
 	LRG    float64 `json:"lr_g"`    // learning rates; 0 = the loss's default
@@ -102,6 +104,7 @@ var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--
 // Resolve fills in what the options leave to a default, so that config.json and --dry-run show what the run uses:
 // the architecture's loss ("" → dcgan or began), the loss's learning rates (0 → its default), and the data's
 // natural channel count for builtin:fonts (0 → 1; a folder's stays 0 until Run opens it, as data.Open decides).
+// AC-DCGAN's number of identity labels stays 0 until Run opens the data: it is the data's number of identities.
 func (o Options) Resolve() Options {
 	if o.Loss == "" {
 		o.Loss = LossDCGAN
@@ -129,6 +132,9 @@ func (o Options) Validate() error {
 	if m.Channels == 0 { // as the data: 1 or 3, both valid; Run checks again once the data has decided
 		m.Channels = 1
 	}
+	if m.Arch == model.ACGAN && m.Classes == 0 { // as the data's identities; Run checks again once it has them
+		m.Classes = 2
+	}
 	if err := m.Validate(); err != nil {
 		var ce *model.ConfigError
 		if !errors.As(err, &ce) {
@@ -145,7 +151,7 @@ func (o Options) Validate() error {
 	arch := o.Model.Arch
 	rate := func(v float64) bool { return v >= 0 && v <= MaxLR }
 	switch {
-	case arch == model.DCGAN && (losses[o.Loss].d == nil):
+	case arch != model.BEGAN && (losses[o.Loss].d == nil):
 		return fmt.Errorf("--loss %q: want %s, %s, %s or %s for --arch %s", o.Loss, LossDCGAN, LossLSGAN, LossWGAN, LossHinge, arch)
 	case arch == model.BEGAN && o.Loss != LossBEGAN:
 		return fmt.Errorf("--loss %q: --arch began trains with its own loss %q", o.Loss, LossBEGAN)
@@ -178,6 +184,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
 	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
 		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
+	case o.Mismatch && o.Model.Arch == model.ACGAN:
+		return fmt.Errorf("--mismatch: it shows the discriminator tuples of different identities; the AC-DCGAN discriminator judges single images (its class head judges identity)")
 	case o.Mismatch && o.Model.Arch != model.DCGAN:
 		return fmt.Errorf("--mismatch: it applies to the SD-DCGAN discriminator; --arch %s has none", o.Model.Arch)
 	case o.AdamBetas != nil && (len(o.AdamBetas) != 2 || !(o.AdamBetas[0] >= 0 && o.AdamBetas[0] < 1) || !(o.AdamBetas[1] > 0 && o.AdamBetas[1] < 1)):
@@ -206,8 +214,10 @@ func (o Options) validateAugment() error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("--augment: %w", err)
-	case !policy.Empty() && o.Model.Arch != model.DCGAN:
-		return fmt.Errorf("--augment %s: augmentation applies to the SD-DCGAN discriminator; --arch %s has none", o.Augment, o.Model.Arch)
+	case !policy.Empty() && o.Model.Arch == model.BEGAN:
+		return fmt.Errorf("--augment %s: augmentation applies to the SD-DCGAN and AC-DCGAN discriminators; --arch %s has none", o.Augment, o.Model.Arch)
+	case o.AugmentPerTuple && o.Model.Arch == model.ACGAN:
+		return fmt.Errorf("--augment-per tuple: the AC-DCGAN discriminator judges single images, so there are no tuples to augment alike")
 	case !(o.AugmentP >= 0 && o.AugmentP <= 1):
 		return fmt.Errorf("--augment-p %g: want a probability in [0, 1], or auto", o.AugmentP)
 	case !(o.AugmentTarget >= 0 && o.AugmentTarget < 1):

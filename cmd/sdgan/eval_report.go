@@ -234,7 +234,7 @@ func writeEvalReport(made *outputs, o evalReportOptions, in *evalInputs, r *eval
 // on stderr. It stops with ctx's error when ctx is cancelled.
 func generatePairs(ctx context.Context, g model.Generator, cfg model.Config, rng *rand.Rand, n int, stderr io.Writer) (same, diff [][2][]float32, err error) {
 	bar := progress.New(stderr, 4*n, "eval: generate", progress.Unit("img"))
-	imgs, err := generateImages(ctx, g, cfg, model.PairCodes(rng, cfg, n), bar)
+	imgs, err := generateImages(ctx, g, cfg, model.PairCodes(rng, g, cfg, n), bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, err
