@@ -266,6 +266,12 @@ func TestTrainFlagChecks(t *testing.T) {
 		{[]string{"--k", "1000"}, "--k 1000: want 2 to 64"},
 		{[]string{"--steps", "10000000000"}, "--steps 10000000000: want 1 to 1000000000"},
 		{[]string{"--arch", "began", "--filters", "1000000"}, "--filters 1000000: want 1 to 1024"},
+		{[]string{"--arch", "acgan", "--non-siamese"}, "--non-siamese does not apply to --arch acgan"},
+		{[]string{"--arch", "acgan", "--mismatch"}, "--mismatch does not apply to --arch acgan"},
+		{[]string{"--arch", "acgan", "--gamma", "0.7"}, "--gamma does not apply to --arch acgan"},
+		{[]string{"--arch", "acgan", "--augment", "translation", "--augment-per", "tuple"}, "--augment-per tuple: the AC-DCGAN discriminator judges single images"},
+		{[]string{"--arch", "acgan", "--loss", "began"}, "--loss \"began\""},
+		{[]string{"--arch", "vae"}, "--arch \"vae\": want dcgan, began or acgan"},
 	} {
 		args := append([]string{"train", "--out", out}, tc.args...)
 		code, _, stderr := sdgan(args...)
@@ -277,7 +283,8 @@ func TestTrainFlagChecks(t *testing.T) {
 		t.Errorf("a refused start left %s", out)
 	}
 	// What applies is accepted.
-	for _, args := range [][]string{{"--loss", "wgan", "--clip", "0.05"}, {"--arch", "began", "--gamma", "0.7", "--filters", "32"}, {"--d-per-g", "2"}} {
+	for _, args := range [][]string{{"--loss", "wgan", "--clip", "0.05"}, {"--arch", "began", "--gamma", "0.7", "--filters", "32"}, {"--d-per-g", "2"},
+		{"--arch", "acgan", "--d-per-g", "2", "--augment", "translation", "--spectral-norm", "--loss", "hinge", "--ema-kimg", "1"}} {
 		args = append([]string{"train", "--dry-run", "--out", out}, args...)
 		if code, _, stderr := sdgan(args...); code != 0 {
 			t.Errorf("sdgan %v: exit %d, %q", args, code, stderr)
@@ -294,6 +301,7 @@ func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 	}{
 		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`}},
 		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`}},
+		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts"}},
 	} {
 		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)
 		code, stdout, stderr := sdgan(args...)
