@@ -64,7 +64,9 @@ func near(t *testing.T, name string, got float32, want, tol float64) {
 func TestBatchNorm(t *testing.T) {
 	forEachISA(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(55, 56))
-		for _, tc := range []struct{ rows, c, groups int }{{2, 1, 1}, {7, 3, 1}, {12, 5, 3}, {parallelMin/7 + 5, 7, 1}, {2 * (parallelMin/9 + 1), 9, 2}} {
+		for _, tc := range []struct{ rows, c, groups int }{
+			{2, 1, 1}, {7, 3, 1}, {12, 5, 3}, {parallelMin/7 + 5, 7, 1}, {2 * (parallelMin/9 + 1), 9, 2},
+		} {
 			for _, training := range []bool{true, false} {
 				for _, act := range testActs {
 					name := fmt.Sprintf("%d×%d in %d groups, training %v, %+v", tc.rows, tc.c, tc.groups, training, act)
