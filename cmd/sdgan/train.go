@@ -33,6 +33,7 @@ type trainFlags struct {
 	sn       bool
 	augP     string // a probability, or "auto"
 	augPer   string // "image" or "tuple"
+	device   deviceFlag
 }
 
 func (f *trainFlags) addFlags(fs *flag.FlagSet) {
@@ -77,6 +78,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&f.o.LogEvery, "log-every", d.LogEvery, "steps between stats.jsonl lines")
 	fs.IntVar(&f.o.Keep, "keep", d.Keep, "checkpoints kept (the newest)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved options and exit")
+	addDeviceFlag(fs, &f.device)
 }
 
 // archFlags lists the flags that apply to one architecture only, with what they are for.
@@ -227,6 +229,9 @@ func trainCmd() *command {
 				js, _ := json.MarshalIndent(o, "", "  ")
 				fmt.Fprintf(stdout, "run folder: %s\n%s\n", dir, js)
 				return nil
+			}
+			if err := f.device.use(); err != nil {
+				return err
 			}
 			err = train.Run(ctx, train.Job{Options: o, Dir: dir, Resume: f.resume != "", Stdout: stdout, Stderr: stderr})
 			return asUsage(err)
