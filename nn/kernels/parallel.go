@@ -16,31 +16,29 @@ import (
 // when GOMAXPROCS is 1. It returns when every part is done.
 func forParts(r0, r1, parts int, fn func(part, a, b int)) {
 	n := r1 - r0
-	cut := func(w int) int { return r0 + n*w/parts }
 	if parts <= 1 {
 		fn(0, r0, r1)
 		return
 	}
 	if runtime.GOMAXPROCS(0) == 1 {
 		for w := range parts {
-			fn(w, cut(w), cut(w+1))
+			fn(w, r0+n*w/parts, r0+n*(w+1)/parts)
 		}
 		return
 	}
 	var wg sync.WaitGroup
 	for w := 1; w < parts; w++ {
-		wg.Go(func() { fn(w, cut(w), cut(w+1)) })
+		a, b := r0+n*w/parts, r0+n*(w+1)/parts
+		wg.Go(func() { fn(w, a, b) })
 	}
-	fn(0, cut(0), cut(1))
+	fn(0, r0, r0+n/parts)
 	wg.Wait()
 }
 
 // forRows splits [r0, r1) into up to workers ranges (no more than there are
-// rows) and runs fn on each in parallel: the convolutions' splitter, which
-// takes workers from GOMAXPROCS.
-func forRows(r0, r1, workers int, fn func(a, b int)) {
-	forParts(r0, r1, min(workers, r1-r0), func(_, a, b int) { fn(a, b) })
-}
+// rows) and runs fn on each in parallel (forParts): the convolutions'
+// splitter, which take workers from GOMAXPROCS.
+func forRows(r0, r1, workers int, fn func(part, a, b int)) { forParts(r0, r1, min(workers, r1-r0), fn) }
 
 // parallelMin is the fewest values for which an elementwise pass is split in
 // two.
