@@ -42,7 +42,7 @@ const (
 // Options controls loading and preprocessing.
 type Options struct {
 	Res          int       // output images are Res×Res; required, 8 to 4096
-	Channels     int       // 1 (grey) or 3 (RGB); 0 = natural for the source (builtin:fonts → 1, folders → 3)
+	Channels     int       // 1 (grey) or 3 (RGB); 0 = natural for the source (builtin:fonts → 1; a folder → 1 when every image file is greyscale, else 3)
 	K            int       // identities with fewer than K images are dropped and counted; 0 means 1
 	Strict       bool      // an unreadable image or font file is an error instead of a warning
 	FontDirs     []string  // builtin:fonts only: also render every .ttf/.otf/.ttc under these folders
@@ -99,6 +99,28 @@ func (d *Dataset) NumImages() int {
 	return n
 }
 
+// Sizes lists how many images each identity has, in order.
+func (d *Dataset) Sizes() []int {
+	sizes := make([]int, len(d.Identities))
+	for i, id := range d.Identities {
+		sizes[i] = len(id.Images)
+	}
+	return sizes
+}
+
+// Subset returns the data set restricted to the identities whose names keep accepts, sharing their images (and
+// decoding on the fly as d does).
+func (d *Dataset) Subset(keep func(name string) bool) *Dataset {
+	sub := *d
+	sub.Identities = nil
+	for _, id := range d.Identities {
+		if keep(id.Name) {
+			sub.Identities = append(sub.Identities, id)
+		}
+	}
+	return &sub
+}
+
 // MemoryBytes is the memory the usable images take, or would take if decoded at once: NumImages·Res·Res·Channels·4
 // bytes.
 func (d *Dataset) MemoryBytes() int64 { return int64(d.NumImages()) * int64(d.ImageLen()) * 4 }
@@ -141,10 +163,7 @@ func OpenContext(ctx context.Context, spec string, opt Options) (*Dataset, error
 		ds = &Dataset{Name: spec, Layout: LayoutFonts, Res: opt.Res, Channels: opt.Channels, maxPixels: opt.MaxPixels}
 		ids, err = loadFonts(ctx, ds, opt)
 	} else {
-		if opt.Channels == 0 {
-			opt.Channels = 3
-		}
-		ds = &Dataset{Name: spec, Res: opt.Res, Channels: opt.Channels, maxPixels: opt.MaxPixels}
+		ds = &Dataset{Name: spec, Res: opt.Res, Channels: opt.Channels, maxPixels: opt.MaxPixels} // 0: loadFolder decides
 		ids, err = loadFolder(ctx, ds, spec, opt)
 	}
 	if err != nil {

@@ -51,6 +51,12 @@ func loadFolder(ctx context.Context, ds *Dataset, root string, opt Options) ([]I
 	if len(jobs) == 0 {
 		return nil, fmt.Errorf("data %s: no images found; expected PNG, JPEG or GIF files, either in one sub-folder per identity or named <identity>_<observation>_<anything>.png", root)
 	}
+	if opt.Channels == 0 { // as the data: grey when every image is
+		if opt.Channels, err = naturalChannels(ctx, jobs, opt.MaxPixels); err != nil {
+			return nil, fmt.Errorf("data %s: %w", root, err)
+		}
+		ds.Channels = opt.Channels
+	}
 	need := int64(len(jobs)) * int64(opt.Res*opt.Res*opt.Channels) * 4
 	onTheFly := need > opt.MemoryBudget
 	if onTheFly {
@@ -93,6 +99,25 @@ func loadFolder(ctx context.Context, ds *Dataset, root string, opt Options) ([]I
 		id.Sources = append(id.Sources, j.path)
 	}
 	return ids, nil
+}
+
+// naturalChannels reads the headers of the jobs' files and returns 1 when every readable one is greyscale, else 3.
+// Unreadable files are left for the decoding pass to report.
+func naturalChannels(ctx context.Context, jobs []decodeJob, maxPixels int64) (int, error) {
+	channels := make([]int, len(jobs))
+	if err := forEach(ctx, len(jobs), nil, func(i int) {
+		if _, c, err := scanHeader(jobs[i].path, maxPixels); err == nil {
+			channels[i] = c
+		}
+	}); err != nil {
+		return 0, err
+	}
+	for _, c := range channels {
+		if c == 3 {
+			return 3, nil
+		}
+	}
+	return 1, nil
 }
 
 // scanFolder lists root's identities and their image files, sorted, and records ignored files in ds.Stats.

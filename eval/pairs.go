@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -106,4 +107,50 @@ func Mean(xs []float64) float64 {
 		s += v
 	}
 	return s / float64(len(xs))
+}
+
+// SplitPairs cuts the 4n images generated from model.PairCodes' codes, in order, into n same-z_I pairs and n
+// different-z_I pairs.
+func SplitPairs(imgs [][]float32) (same, diff [][2][]float32) {
+	n := len(imgs) / 4
+	for i := range n {
+		same = append(same, [2][]float32{imgs[2*i], imgs[2*i+1]})
+		diff = append(diff, [2][]float32{imgs[2*(n+i)], imgs[2*(n+i)+1]})
+	}
+	return same, diff
+}
+
+// RealPairs draws n same-identity and n different-identity pairs (SamplePairs) of images grouped by identity,
+// sizes[g] images in group g, reading each with image(group, index). It stops with ctx's error when ctx is
+// cancelled.
+func RealPairs(ctx context.Context, rng *rand.Rand, sizes []int, n int, image func(group, index int) ([]float32, error)) (same, diff [][2][]float32, err error) {
+	s, d, err := SamplePairs(rng, sizes, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	read := func(refs [][2]ImageRef) ([][2][]float32, error) {
+		out := make([][2][]float32, 0, len(refs))
+		for _, p := range refs {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			a, err := image(p[0].Group, p[0].Index)
+			if err != nil {
+				return nil, err
+			}
+			b, err := image(p[1].Group, p[1].Index)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, [2][]float32{a, b})
+		}
+		return out, nil
+	}
+	if same, err = read(s); err != nil {
+		return nil, nil, err
+	}
+	if diff, err = read(d); err != nil {
+		return nil, nil, err
+	}
+	return same, diff, nil
 }

@@ -58,3 +58,21 @@ func Lerp(a, b []float32, t float32) []float32 {
 	}
 	return out
 }
+
+// PairCodes returns the codes of n pairs of images sharing z_I (independent z_O) followed by n pairs of independent
+// codes: 4n codes of d_I + d_O values, row-major, from SD-GAN's prior U(−1, 1). The verifier figures of sdgan eval
+// and of training's evaluation are measured on such pairs (eval.SplitPairs cuts the images back into pairs).
+func PairCodes(rng *rand.Rand, cfg Config, n int) []float32 {
+	z := make([]float32, 0, 4*n*cfg.Z())
+	for range n { // same z_I
+		zi := Uniform(rng, 1, cfg.DI)[0]
+		zo := Uniform(rng, 2, cfg.DO)
+		z = append(append(append(append(z, zi...), zo[0]...), zi...), zo[1]...)
+	}
+	for range n { // independent codes
+		for _, c := range Uniform(rng, 2, cfg.Z()) {
+			z = append(z, c...)
+		}
+	}
+	return z
+}

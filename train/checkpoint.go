@@ -40,36 +40,12 @@ func (t *trainer) stateTensors() []*nn.Tensor {
 // save writes the trainer's whole state to the run's checkpoint for the current step, then removes all but the
 // newest Keep checkpoints.
 func (t *trainer) save(runDir string) (string, error) {
-	rngState, err := t.pcg.MarshalBinary()
-	if err != nil {
-		return "", err
-	}
-	samplerState, err := t.sampler.MarshalBinary()
-	if err != nil {
-		return "", err
-	}
-	opts, err := json.Marshal(t.opt)
-	if err != nil {
-		return "", err
-	}
-	augState, err := t.aug.State()
-	if err != nil {
-		return "", err
-	}
-	extra := map[string]string{
-		metaOptions: string(opts),
-		metaRNG:     base64.StdEncoding.EncodeToString(rngState),
-		metaSampler: base64.StdEncoding.EncodeToString(samplerState),
-		metaKT:      strconv.FormatFloat(t.kt, 'g', -1, 64),
-		metaUpdates: fmt.Sprintf("%d,%d", t.optG.Updates(), t.optD.Updates()),
-		metaAugment: string(augState),
-	}
 	dir := filepath.Join(runDir, model.CheckpointDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("checkpoint folder: %w", err)
 	}
 	path := filepath.Join(dir, model.CheckpointName(t.step))
-	if err := model.SaveCheckpoint(path, t.opt.Model, t.step, t.stateTensors(), extra); err != nil {
+	if err := t.saveTo(path, nil); err != nil {
 		return "", err
 	}
 	files, err := model.ListCheckpoints(runDir)
@@ -82,6 +58,38 @@ func (t *trainer) save(runDir string) (string, error) {
 		}
 	}
 	return path, nil
+}
+
+// saveTo writes the trainer's whole state, and the extra metadata, to the checkpoint file path.
+func (t *trainer) saveTo(path string, extra map[string]string) error {
+	rngState, err := t.pcg.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	samplerState, err := t.sampler.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	opts, err := json.Marshal(t.opt)
+	if err != nil {
+		return err
+	}
+	augState, err := t.aug.State()
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{
+		metaOptions: string(opts),
+		metaRNG:     base64.StdEncoding.EncodeToString(rngState),
+		metaSampler: base64.StdEncoding.EncodeToString(samplerState),
+		metaKT:      strconv.FormatFloat(t.kt, 'g', -1, 64),
+		metaUpdates: fmt.Sprintf("%d,%d", t.optG.Updates(), t.optD.Updates()),
+		metaAugment: string(augState),
+	}
+	for k, v := range extra {
+		meta[k] = v
+	}
+	return model.SaveCheckpoint(path, t.opt.Model, t.step, t.stateTensors(), meta)
 }
 
 // resumeState is the training state a checkpoint keeps in its metadata, decoded.

@@ -61,9 +61,14 @@ type logLine struct {
 	GLoss     float64 `json:"g_loss"`    //
 	*BEGANLine
 	AugmentP *float64 `json:"augment_p,omitempty"` // mean augmentation probability (runs with --augment)
-	RT       *float64 `json:"r_t,omitempty"`       // ADA's latest r_t = E[sign D(real)] (runs with --augment-p auto)
-	LRG      float64  `json:"lr_g"`
-	LRD      float64  `json:"lr_d"`
+	// The evaluation of EvalStep (runs with --verifier), generated and real figures by key, when one ran since the
+	// previous line.
+	EvalStep int64              `json:"eval_step,omitempty"`
+	Eval     map[string]float64 `json:"eval,omitempty"`
+	EvalReal map[string]float64 `json:"eval_real,omitempty"`
+	RT       *float64           `json:"r_t,omitempty"` // ADA's latest r_t = E[sign D(real)] (runs with --augment-p auto)
+	LRG      float64            `json:"lr_g"`
+	LRD      float64            `json:"lr_d"`
 }
 
 // BEGANLine holds the SD-BEGAN figures of a stats.jsonl line (exported only so that encoding/json can fill the
@@ -112,6 +117,9 @@ func Run(ctx context.Context, job Job) error {
 	ds, err := openData(o, job.Stderr)
 	if err != nil {
 		return err
+	}
+	if o.Model.Channels == 0 { // as the data
+		o.Model.Channels = ds.Channels
 	}
 	t, err := newTrainer(o, ds)
 	if err != nil {
@@ -165,6 +173,12 @@ func Run(ctx context.Context, job Job) error {
 	}
 	defer logFile.Close()
 
+	var ev *evaluator
+	if o.Verifier != "" {
+		if ev, err = newEvaluator(ctx, o, ds, job.Dir); err != nil {
+			return err
+		}
+	}
 	bar := progress.New(job.Stderr, int(o.Steps), "train", progress.Unit("step"))
 	start := time.Now()
 	first := t.step
@@ -172,6 +186,7 @@ func Run(ctx context.Context, job Job) error {
 	lastSaved := t.step
 	imagesPerStep := float64(o.Tuples * o.Model.K)
 	var acc statsSum // the figures of the steps since the last log line
+	var pending *evalResult
 	for t.step < o.Steps {
 		if ctx.Err() != nil {
 			bar.Finish()
@@ -196,6 +211,18 @@ func Run(ctx context.Context, job Job) error {
 			return fmt.Errorf("%w; the last good checkpoint is in %s (try a lower learning rate)", err, filepath.Join(job.Dir, model.CheckpointDir))
 		}
 		acc.add(s)
+		if ev != nil && (t.step%o.EvalEvery == 0 || t.step == o.Steps) {
+			if pending, err = t.runEvaluation(ctx, ev, job.Dir); err != nil {
+				if ctx.Err() != nil {
+					continue // stops at the top of the loop, saving a checkpoint
+				}
+				bar.Finish()
+				return err
+			}
+			if err := writeMetricsPlot(job.Dir, o, append(hist, logLine{EvalStep: pending.step, Eval: pending.gen})); err != nil {
+				return err
+			}
+		}
 		if t.step%o.LogEvery == 0 || t.step == o.Steps {
 			now := time.Now()
 			lrG, lrD := o.learningRates(t.step - 1)
@@ -212,6 +239,10 @@ func Run(ctx context.Context, job Job) error {
 			}
 			if m.RTSet {
 				line.RT = &m.RT
+			}
+			if pending != nil {
+				line.EvalStep, line.Eval, line.EvalReal = pending.step, pending.gen, pending.real
+				pending = nil
 			}
 			lastLog, lastLogStep = now, t.step
 			hist = append(hist, line)

@@ -1,9 +1,12 @@
 package train
 
 import (
+	"io"
 	"math"
+	"strings"
 	"testing"
 
+	"sdgan/model"
 	"sdgan/nn"
 )
 
@@ -69,5 +72,35 @@ func TestLossTableIsComplete(t *testing.T) {
 		if l.opt == optAdam && (l.beta1 < 0 || l.beta2 <= 0 || l.beta2 >= 1) {
 			t.Errorf("%s: Adam betas %g/%g", name, l.beta1, l.beta2)
 		}
+	}
+}
+
+// --adam-betas reaches both optimisers; without it they have the loss's; with an RMSProp loss it is refused.
+func TestAdamBetasOption(t *testing.T) {
+	ds := fixture(t, 3, 2)
+	o := smallOptions(ds, model.DCGAN)
+	o.Model.Channels = 1
+	for _, tc := range []struct {
+		betas        []float64
+		want1, want2 float32
+	}{{nil, 0.5, 0.999}, {[]float64{0, 0.9}, 0, 0.9}} {
+		o.AdamBetas = tc.betas
+		d, err := openData(o, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := newTrainer(o, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, opt := range []nn.Optimizer{tr.optG, tr.optD} {
+			if a := opt.(*nn.Adam); a.Beta1 != tc.want1 || a.Beta2 != tc.want2 {
+				t.Errorf("betas %v: Adam has %g, %g; want %g, %g", tc.betas, a.Beta1, a.Beta2, tc.want1, tc.want2)
+			}
+		}
+	}
+	o.Loss, o.AdamBetas = LossLSGAN, []float64{0, 0.9}
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--adam-betas") {
+		t.Errorf("lsgan with --adam-betas: %v, want an error naming the flag", err)
 	}
 }

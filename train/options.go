@@ -30,6 +30,8 @@ type Options struct {
 	DPerG      int     `json:"d_per_g"`     // discriminator updates per generator update (DCGAN losses)
 	LRG        float64 `json:"lr_g"`        // learning rates; 0 = the loss's default
 	LRD        float64 `json:"lr_d"`        //
+	// AdamBetas overrides the loss's Adam β1, β2 (nil: the loss's; SAGAN's TTUR uses 0 and 0.9).
+	AdamBetas []float64 `json:"adam_betas,omitempty"`
 	Clip       float64 `json:"clip"`        // WGAN weight clipping bound (SPEC: 0.01)
 	Gamma      float64 `json:"gamma"`       // BEGAN diversity ratio γ (SPEC: 0.5)
 	LambdaK    float64 `json:"lambda_k"`    // BEGAN k_t learning rate λ_k (SPEC: 0.001)
@@ -53,6 +55,13 @@ type Options struct {
 	AugmentKimg     float64 `json:"augment_kimg,omitempty"`
 	AugmentPerTuple bool    `json:"augment_per_tuple,omitempty"`
 
+	// Evaluation during training (see evaluate.go): a verifier (folder or file; "" = none), the steps between
+	// evaluations, the pairs of each kind, and the figure that picks best.safetensors.
+	Verifier   string `json:"verifier,omitempty"`
+	EvalEvery  int64  `json:"eval_every,omitempty"`
+	EvalPairs  int    `json:"eval_pairs,omitempty"`
+	BestMetric string `json:"best_metric,omitempty"`
+
 	PreviewEvery    int64 `json:"preview_every"`    // steps between preview grids (and plot refreshes)
 	CheckpointEvery int64 `json:"checkpoint_every"` // steps between checkpoints
 	LogEvery        int64 `json:"log_every"`        // steps between stats.jsonl lines
@@ -65,6 +74,7 @@ func Defaults() Options {
 		Data: "builtin:fonts", Model: model.DefaultConfig(model.DCGAN, 32, 1), Loss: LossDCGAN, Tuples: 16,
 		Steps: 5000, DPerG: 1, Clip: 0.01, Gamma: 0.5, LambdaK: 0.001, LRHalve: 100000, LRMin: 2e-5,
 		PreviewIDs: 6, PreviewObs: 8, PreviewEvery: 250, CheckpointEvery: 500, LogEvery: 10, Keep: 3,
+		EvalPairs: 250, BestMetric: "frechet_embedding",
 	}
 }
 
@@ -78,6 +88,7 @@ const (
 	MaxLR          = 1.0           // learning rates, and λ_k
 	MaxMemoryMiB   = 1 << 30       // --memory-budget (a PiB; the budget in bytes fits an int64)
 	MaxKimg        = 1e6           // --ema-kimg and --augment-kimg: a billion images
+	MaxEvalPairs   = 10000         // --eval-pairs: pairs of each kind per evaluation
 )
 
 // flagOf names the flag of each model.Config field that one sets (fields that no flag sets keep their JSON name).
@@ -86,7 +97,7 @@ var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--
 
 // Resolve fills in what the options leave to a default, so that config.json and --dry-run show what the run uses:
 // the architecture's loss ("" → dcgan or began), the loss's learning rates (0 → its default), and the data's
-// natural channel count (0 → 1 for builtin:fonts, 3 for a folder, as data.Open decides).
+// natural channel count for builtin:fonts (0 → 1; a folder's stays 0 until Run opens it, as data.Open decides).
 func (o Options) Resolve() Options {
 	if o.Loss == "" {
 		o.Loss = LossDCGAN
@@ -100,11 +111,8 @@ func (o Options) Resolve() Options {
 	if o.LRD == 0 {
 		o.LRD = losses[o.Loss].lrD
 	}
-	if o.Model.Channels == 0 {
-		o.Model.Channels = 3
-		if o.Data == data.BuiltinFonts {
-			o.Model.Channels = 1
-		}
+	if o.Model.Channels == 0 && o.Data == data.BuiltinFonts {
+		o.Model.Channels = 1 // a folder's stays 0 until Run opens it: 1 when every image is grey, else 3
 	}
 	return o
 }
@@ -113,7 +121,11 @@ func (o Options) Resolve() Options {
 // NaN fails them. It is the one check of a run's options: the command line, Run and a resumed checkpoint's options
 // all go through it.
 func (o Options) Validate() error {
-	if err := o.Model.Validate(); err != nil {
+	m := o.Model
+	if m.Channels == 0 { // as the data: 1 or 3, both valid; Run checks again once the data has decided
+		m.Channels = 1
+	}
+	if err := m.Validate(); err != nil {
 		var ce *model.ConfigError
 		if !errors.As(err, &ce) {
 			return err
@@ -162,10 +174,22 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
 	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
 		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
+	case o.AdamBetas != nil && (len(o.AdamBetas) != 2 || !(o.AdamBetas[0] >= 0 && o.AdamBetas[0] < 1) || !(o.AdamBetas[1] > 0 && o.AdamBetas[1] < 1)):
+		return fmt.Errorf("--adam-betas %v: want β1,β2 with 0 ≤ β1 < 1 and 0 < β2 < 1", o.AdamBetas)
+	case o.AdamBetas != nil && losses[o.Loss].opt != optAdam:
+		return fmt.Errorf("--adam-betas: --loss %s trains with %s, not Adam", o.Loss, losses[o.Loss].opt)
 	case !(o.EMAKimg >= 0 && o.EMAKimg <= MaxKimg):
 		return fmt.Errorf("--ema-kimg %g: want 0 (none) to %g thousand images", o.EMAKimg, float64(MaxKimg))
 	case !(o.EMARampUp >= 0 && o.EMARampUp <= 1):
 		return fmt.Errorf("--ema-rampup %g: want a fraction in [0, 1] (0 = none)", o.EMARampUp)
+	case (o.Verifier == "") != (o.EvalEvery == 0):
+		return fmt.Errorf("--verifier %q and --eval-every %d: give both (evaluation during training) or neither", o.Verifier, o.EvalEvery)
+	case o.EvalEvery < 0:
+		return fmt.Errorf("--eval-every %d: want ≥ 1 steps", o.EvalEvery)
+	case o.Verifier != "" && (o.EvalPairs < 2 || o.EvalPairs > MaxEvalPairs):
+		return fmt.Errorf("--eval-pairs %d: want 2 to %d", o.EvalPairs, MaxEvalPairs)
+	case o.Verifier != "" && !isBestMetric(o.BestMetric):
+		return fmt.Errorf("--best-metric %q: want one of %s", o.BestMetric, bestMetricNames())
 	}
 	return o.validateAugment()
 }

@@ -73,8 +73,8 @@ func TestResolveShowsTheValuesUsed(t *testing.T) {
 	}
 	o.Data, o.Model.Arch, o.LRD = "/some/folder", model.BEGAN, 1e-5
 	r = o.Resolve()
-	if r.Loss != LossBEGAN || r.LRG != 8e-5 || r.LRD != 1e-5 || r.Model.Channels != 3 {
-		t.Errorf("resolved began on a folder: loss %q, lr %g/%g, channels %d; want began, 8e-5/1e-5, 3", r.Loss, r.LRG, r.LRD, r.Model.Channels)
+	if r.Loss != LossBEGAN || r.LRG != 8e-5 || r.LRD != 1e-5 || r.Model.Channels != 0 {
+		t.Errorf("resolved began on a folder: loss %q, lr %g/%g, channels %d; want began, 8e-5/1e-5, 0 (as the data, decided when it loads)", r.Loss, r.LRG, r.LRD, r.Model.Channels)
 	}
 	// Training with the learning rates left to the loss's default or resolved is the same.
 	unresolved := o
@@ -95,8 +95,8 @@ func TestResolveShowsTheValuesUsed(t *testing.T) {
 	if err := json.Unmarshal(readFile(t, filepath.Join(dir, ConfigFile)), &saved); err != nil {
 		t.Fatal(err)
 	}
-	if saved.LRG != 2e-4 || saved.LRD != 2e-4 || saved.Model.Channels != 3 {
-		t.Errorf("config.json: lr %g/%g, channels %d; want 2e-4 and 3 (a folder)", saved.LRG, saved.LRD, saved.Model.Channels)
+	if saved.LRG != 2e-4 || saved.LRD != 2e-4 || saved.Model.Channels != 1 {
+		t.Errorf("config.json: lr %g/%g, channels %d; want 2e-4 and 1 (a folder of grey images)", saved.LRG, saved.LRD, saved.Model.Channels)
 	}
 }
 

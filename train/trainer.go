@@ -61,6 +61,9 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 	t.rng = rand.New(t.pcg)
 	lrG, lrD := o.learningRates(0)
 	spec := losses[o.Loss]
+	if o.AdamBetas != nil {
+		spec.beta1, spec.beta2 = float32(o.AdamBetas[0]), float32(o.AdamBetas[1])
+	}
 	t.optG, t.optD = spec.newOptimizer(g.Params(), lrG), spec.newOptimizer(d.Params(), lrD)
 	if o.EMAKimg > 0 {
 		if t.ema, err = newEMA(o.Model, g, o.EMAKimg, o.EMARampUp); err != nil {

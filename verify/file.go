@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 
+	"sdgan/data"
 	"sdgan/nn"
 	"sdgan/safetensors"
 )
@@ -56,6 +57,21 @@ func (v *Verifier) Score(a, b []float32) float64 { return Cosine(a, b) }
 
 // Same reports whether v accepts two embeddings as one identity.
 func (v *Verifier) Same(a, b []float32) bool { return v.Score(a, b) >= v.Threshold }
+
+// HeldOutOf returns the identities of ds that v never trained on (its HeldOut names): the real identities that
+// generated images are compared with. It fails unless at least 2 of them have 2 images or more.
+func (v *Verifier) HeldOutOf(ds *data.Dataset) (*data.Dataset, error) {
+	held := map[string]bool{}
+	for _, n := range v.HeldOut {
+		held[n] = true
+	}
+	sub := ds.Subset(func(name string) bool { return held[name] })
+	if n := len(sub.Identities); n < 2 {
+		return nil, fmt.Errorf("%d of the verifier's %d held-out identities have 2 or more images there; want at least 2 (use the data the verifier was trained on, %q)",
+			n, len(v.HeldOut), v.Facts.Data)
+	}
+	return sub, nil
+}
 
 // Save writes v to path atomically as a safetensors file with the metadata described in the package doc.
 func Save(path string, v *Verifier) error {

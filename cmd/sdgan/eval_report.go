@@ -136,21 +136,9 @@ func loadEvalInputs(o evalReportOptions) (*evalInputs, error) {
 		in.real = ds // every identity: no verifier, so none was trained on
 		return in, nil
 	}
-	held := map[string]bool{}
-	for _, n := range in.v.HeldOut {
-		held[n] = true
+	if in.real, err = in.v.HeldOutOf(ds); err != nil {
+		return nil, fmt.Errorf("--data %s: %w", spec, err)
 	}
-	sub := &data.Dataset{Name: ds.Name, Layout: ds.Layout, Res: ds.Res, Channels: ds.Channels, K: ds.K}
-	for _, id := range ds.Identities {
-		if held[id.Name] {
-			sub.Identities = append(sub.Identities, id)
-		}
-	}
-	if len(sub.Identities) < 2 {
-		return nil, fmt.Errorf("--data %s: %d of the verifier's %d held-out identities have 2 or more images there; want at least 2 (use the data the verifier was trained on, %q)",
-			spec, len(sub.Identities), len(in.v.HeldOut), in.v.Facts.Data)
-	}
-	in.real = sub
 	return in, nil
 }
 
@@ -250,67 +238,24 @@ func writeEvalReport(made *outputs, o evalReportOptions, in *evalInputs, r *eval
 // generatePairs makes n pairs sharing z_I (independent z_O) and n pairs of independent codes, showing its progress
 // on stderr. It stops with ctx's error when ctx is cancelled.
 func generatePairs(ctx context.Context, g model.Generator, cfg model.Config, rng *rand.Rand, n int, stderr io.Writer) (same, diff [][2][]float32, err error) {
-	var z []float32
-	for range n { // same z_I
-		zi := model.Uniform(rng, 1, cfg.DI)[0]
-		zo := model.Uniform(rng, 2, cfg.DO)
-		z = append(append(append(append(z, zi...), zo[0]...), zi...), zo[1]...)
-	}
-	for range n { // independent codes
-		for _, c := range model.Uniform(rng, 2, cfg.Z()) {
-			z = append(z, c...)
-		}
-	}
 	bar := progress.New(stderr, 4*n, "eval: generate", progress.Unit("img"))
-	imgs, err := generateImages(ctx, g, cfg, z, bar)
+	imgs, err := generateImages(ctx, g, cfg, model.PairCodes(rng, cfg, n), bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, err
 	}
-	for i := range n {
-		same = append(same, [2][]float32{imgs[2*i], imgs[2*i+1]})
-		diff = append(diff, [2][]float32{imgs[2*(n+i)], imgs[2*(n+i)+1]})
-	}
+	same, diff = eval.SplitPairs(imgs)
 	return same, diff, nil
 }
 
 // realPairs draws n same-identity and n different-identity pairs of ds's images, stopping with ctx's error when ctx
 // is cancelled (a data set too large for memory is decoded image by image).
 func realPairs(ctx context.Context, ds *data.Dataset, rng *rand.Rand, n int) (same, diff [][2][]float32, err error) {
-	sizes := make([]int, len(ds.Identities))
-	for i, id := range ds.Identities {
-		sizes[i] = len(id.Images)
+	same, diff, err = eval.RealPairs(ctx, rng, ds.Sizes(), n, ds.Image)
+	if err != nil && ctx.Err() == nil {
+		err = fmt.Errorf("%s: %w", ds.Name, err)
 	}
-	s, d, err := eval.SamplePairs(rng, sizes, n)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", ds.Name, err)
-	}
-	pair := func(p [2]eval.ImageRef) ([2][]float32, error) {
-		if err := ctx.Err(); err != nil {
-			return [2][]float32{}, err
-		}
-		a, err := ds.Image(p[0].Group, p[0].Index)
-		if err != nil {
-			return [2][]float32{}, err
-		}
-		b, err := ds.Image(p[1].Group, p[1].Index)
-		return [2][]float32{a, b}, err
-	}
-	for _, p := range s {
-		ab, err := pair(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		same = append(same, ab)
-	}
-	for _, p := range d {
-		ab, err := pair(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		diff = append(diff, ab)
-	}
-	return same, diff, nil
+	return same, diff, err
 }
 
 // gridPairs is how many pairs a sample grid shows (one pair per column).

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"sdgan/model"
@@ -33,6 +34,7 @@ type trainFlags struct {
 	sn       bool
 	augP     string // a probability, or "auto"
 	augPer   string // "image" or "tuple"
+	betas    string // --adam-betas "β1,β2"
 	device   deviceFlag
 }
 
@@ -48,7 +50,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.resume, "resume", "", "continue the run in this folder from its latest checkpoint (only --steps may change)")
 	fs.StringVar(&f.arch, "arch", model.DCGAN, "architecture: dcgan (SD-DCGAN) or began (SD-BEGAN)")
 	fs.IntVar(&f.res, "res", 32, "image resolution: 32 or 64")
-	fs.IntVar(&f.o.Model.Channels, "channels", 0, "1 (grey) or 3 (RGB); 0 = as the data: 1 for builtin:fonts, 3 for a folder")
+	fs.IntVar(&f.o.Model.Channels, "channels", 0, "1 (grey) or 3 (RGB); 0 = as the data: 1 for builtin:fonts, for a folder 1 when every image is greyscale, else 3")
 	fs.IntVar(&f.o.Model.K, "k", 2, "images per tuple (≥ 2)")
 	fs.IntVar(&f.o.Model.DI, "d-i", 50, "identity latent size d_I")
 	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
@@ -64,11 +66,16 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&f.o.AugmentTarget, "augment-target", 0.6, "with --augment-p auto: the target of r_t = E[sign D(real)]")
 	fs.Float64Var(&f.o.AugmentKimg, "augment-kimg", 100, "with --augment-p auto: thousands of images over which p can go from 0 to 1")
 	fs.StringVar(&f.augPer, "augment-per", "image", "draw augmentations per image, or per tuple (a tuple's images move together)")
+	fs.StringVar(&f.o.Verifier, "verifier", "", "evaluate during training with this verifier (from 'sdgan verifier train'): figures in stats.jsonl and metrics.png, the best checkpoint in best.safetensors")
+	fs.Int64Var(&f.o.EvalEvery, "eval-every", 0, "with --verifier: steps between evaluations")
+	fs.IntVar(&f.o.EvalPairs, "eval-pairs", d.EvalPairs, "with --verifier: pairs of each kind per evaluation")
+	fs.StringVar(&f.o.BestMetric, "best-metric", d.BestMetric, "with --verifier: the figure that picks best.safetensors: frechet_embedding (lower is better), verifier_auc, verifier_accept_same, verifier_accept_different or verifier_accuracy")
 	fs.IntVar(&f.o.Tuples, "batch", d.Tuples, "tuples per batch (images per batch = batch·k)")
 	fs.Int64Var(&f.o.Steps, "steps", d.Steps, "total generator updates")
 	fs.IntVar(&f.o.DPerG, "d-per-g", d.DPerG, "discriminator updates per generator update (dcgan)")
 	fs.Float64Var(&f.o.LRG, "lr-g", 0, "generator learning rate (0 = the loss's default)")
 	fs.Float64Var(&f.o.LRD, "lr-d", 0, "discriminator learning rate (0 = the loss's default)")
+	fs.StringVar(&f.betas, "adam-betas", "", "Adam's β1,β2 for both networks (default: the loss's, 0.5,0.999; SAGAN's TTUR: 0,0.9)")
 	fs.Float64Var(&f.o.Clip, "clip", d.Clip, "wgan: weight clipping bound")
 	fs.Float64Var(&f.o.Gamma, "gamma", d.Gamma, "began: diversity ratio γ")
 	fs.Float64Var(&f.o.LambdaK, "lambda-k", d.LambdaK, "began: k_t learning rate λ_k")
@@ -137,6 +144,15 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	}
 	if err := f.augmentOptions(set); err != nil {
 		return f.o, err
+	}
+	if f.betas != "" {
+		b1, b2, ok := strings.Cut(f.betas, ",")
+		x, err1 := strconv.ParseFloat(strings.TrimSpace(b1), 64)
+		y, err2 := strconv.ParseFloat(strings.TrimSpace(b2), 64)
+		if !ok || err1 != nil || err2 != nil {
+			return f.o, usagef("--adam-betas %q: want two numbers β1,β2, e.g. 0,0.9", f.betas)
+		}
+		f.o.AdamBetas = []float64{x, y}
 	}
 	o := f.o
 	cfg := model.DefaultConfig(f.arch, f.res, o.Model.Channels)
