@@ -24,22 +24,22 @@ type Options struct {
 
 	Model model.Config `json:"model"`
 
-	Loss       string  `json:"loss"`        // LossDCGAN, LossLSGAN, LossWGAN (dcgan arch) or LossBEGAN (began arch)
-	Tuples     int     `json:"tuples"`      // k-tuples per batch (SPEC: 16, i.e. 32 images at k = 2)
-	Steps      int64   `json:"steps"`       // generator updates in total
-	DPerG      int     `json:"d_per_g"`     // discriminator updates per generator update (DCGAN losses)
-	LRG        float64 `json:"lr_g"`        // learning rates; 0 = the loss's default
-	LRD        float64 `json:"lr_d"`        //
+	Loss   string  `json:"loss"`    // LossDCGAN, LossLSGAN, LossWGAN (dcgan arch) or LossBEGAN (began arch)
+	Tuples int     `json:"tuples"`  // k-tuples per batch (SPEC: 16, i.e. 32 images at k = 2)
+	Steps  int64   `json:"steps"`   // generator updates in total
+	DPerG  int     `json:"d_per_g"` // discriminator updates per generator update (DCGAN losses)
+	LRG    float64 `json:"lr_g"`    // learning rates; 0 = the loss's default
+	LRD    float64 `json:"lr_d"`    //
 	// AdamBetas overrides the loss's Adam β1, β2 (nil: the loss's; SAGAN's TTUR uses 0 and 0.9).
-	AdamBetas []float64 `json:"adam_betas,omitempty"`
-	Clip       float64 `json:"clip"`        // WGAN weight clipping bound (SPEC: 0.01)
-	Gamma      float64 `json:"gamma"`       // BEGAN diversity ratio γ (SPEC: 0.5)
-	LambdaK    float64 `json:"lambda_k"`    // BEGAN k_t learning rate λ_k (SPEC: 0.001)
-	LRHalve    int64   `json:"lr_halve"`    // BEGAN: halve the learning rates every this many steps (SPEC: 100000)
-	LRMin      float64 `json:"lr_min"`      // BEGAN: down to this (SPEC: 2e-5)
-	Seed       uint64  `json:"seed"`        // everything random derives from it
-	PreviewIDs int     `json:"preview_ids"` // preview grid rows (identities), SPEC: 6
-	PreviewObs int     `json:"preview_obs"` // preview grid columns (observations), SPEC: 8
+	AdamBetas  []float64 `json:"adam_betas,omitempty"`
+	Clip       float64   `json:"clip"`        // WGAN weight clipping bound (SPEC: 0.01)
+	Gamma      float64   `json:"gamma"`       // BEGAN diversity ratio γ (SPEC: 0.5)
+	LambdaK    float64   `json:"lambda_k"`    // BEGAN k_t learning rate λ_k (SPEC: 0.001)
+	LRHalve    int64     `json:"lr_halve"`    // BEGAN: halve the learning rates every this many steps (SPEC: 100000)
+	LRMin      float64   `json:"lr_min"`      // BEGAN: down to this (SPEC: 2e-5)
+	Seed       uint64    `json:"seed"`        // everything random derives from it
+	PreviewIDs int       `json:"preview_ids"` // preview grid rows (identities), SPEC: 6
+	PreviewObs int       `json:"preview_obs"` // preview grid columns (observations), SPEC: 8
 
 	// The generator's exponential moving average (see ema): its half-life in thousands of images (0 = none),
 	// and its ramp-up (the half-life is at most EMARampUp × the images seen; 0 = none).
