@@ -8,6 +8,7 @@ import (
 	_ "image/gif" // registers the GIF decoder
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func loadFolder(ctx context.Context, ds *Dataset, root string, opt Options) ([]I
 	} else {
 		err = forEach(ctx, len(jobs), opt.Progress, func(i int) {
 			j := &jobs[i]
-			j.img, j.size, j.channels, j.err = decodeFile(j.path, opt.Res, opt.Channels, opt.MaxPixels)
+			j.img, j.size, j.channels, j.err = decodeFileContext(ctx, j.path, opt.Res, opt.Channels, opt.MaxPixels)
 		})
 	}
 	if err != nil {
@@ -283,13 +284,19 @@ func forEachWorker(ctx context.Context, workers, n int, progress func(done, tota
 // maxPixels pixels (0 = DefaultMaxPixels). Decoding and preprocessing wait for the image's pixels to fit the
 // process's decode budget (decodeGate), so that parallel workers never hold several large images at once.
 func decodeFile(path string, res, channels int, maxPixels int64) ([]float32, image.Point, int, error) {
+	return decodeFileContext(context.Background(), path, res, channels, maxPixels)
+}
+
+// decodeFileContext is decodeFile that gives up, with ctx's error, as soon as ctx is cancelled, even in the middle
+// of a large image (its reads fail).
+func decodeFileContext(ctx context.Context, path string, res, channels int, maxPixels int64) ([]float32, image.Point, int, error) {
 	f, cfg, err := imageHeader(path, maxPixels)
 	if err != nil {
 		return nil, image.Point{}, 0, err
 	}
 	defer f.Close()
 	defer decodeGate.release(decodeGate.acquire(int64(cfg.Width) * int64(cfg.Height)))
-	m, _, err := image.Decode(f)
+	m, _, err := image.Decode(ctxReader{ctx, f})
 	if err != nil {
 		return nil, image.Point{}, 0, fmt.Errorf("decode %s: %w", path, err)
 	}
@@ -297,6 +304,19 @@ func decodeFile(path string, res, channels int, maxPixels int64) ([]float32, ima
 		return nil, image.Point{}, 0, fmt.Errorf("decode %s: image has no pixels", path)
 	}
 	return preprocess(m, res, channels), m.Bounds().Size(), sourceChannels(m), nil
+}
+
+// ctxReader reads r until ctx is cancelled, then fails with ctx's error.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // scanHeader reads only the header of an image file, with the checks of decodeFile: its size and, for the

@@ -89,7 +89,7 @@ func TestTrainAndGenerateBadInput(t *testing.T) {
 		{"k 1", []string{"train", "--k", "1", "--out", newRun}, 2, "--k 1"},
 		{"d-i 0", []string{"train", "--d-i", "0", "--out", newRun}, 2, "--d-i 0"},
 		{"res 48", []string{"train", "--res", "48", "--out", newRun}, 2, "--res 48"},
-		{"unknown loss", []string{"train", "--loss", "nope", "--out", newRun}, 2, "--loss"},
+		{"unknown loss", []string{"train", "--loss", "bogus", "--out", newRun}, 2, "--loss"},
 		{"unwritable out", append([]string{"train", "--data", data, "--out", filepath.Join(aFile, "run")}, quick...), 1, "--out"},
 		{"strict corrupt image", append([]string{"train", "--data", corrupt, "--strict", "--out", t.TempDir()}, quick...), 1, "bad.png"},
 		{"resume without checkpoints", []string{"train", "--resume", empty}, 1, "no checkpoint"},
