@@ -30,6 +30,10 @@ type Options struct {
 	DPerG  int     `json:"d_per_g"` // discriminator updates per generator update (DCGAN losses)
 	LRG    float64 `json:"lr_g"`    // learning rates; 0 = the loss's default
 	LRD    float64 `json:"lr_d"`    //
+	// Mismatch also shows the discriminator real tuples made of different identities, as fakes (a
+	// matching-aware discriminator, as GAN-CLS's; Reed et al. 2016): it must then judge whether a tuple keeps one
+	// identity, not only whether its images look real. SD-DCGAN only.
+	Mismatch bool `json:"mismatch,omitempty"`
 	// AdamBetas overrides the loss's Adam β1, β2 (nil: the loss's; SAGAN's TTUR uses 0 and 0.9).
 	AdamBetas  []float64 `json:"adam_betas,omitempty"`
 	Clip       float64   `json:"clip"`        // WGAN weight clipping bound (SPEC: 0.01)
@@ -174,6 +178,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
 	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
 		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
+	case o.Mismatch && o.Model.Arch != model.DCGAN:
+		return fmt.Errorf("--mismatch: it applies to the SD-DCGAN discriminator; --arch %s has none", o.Model.Arch)
 	case o.AdamBetas != nil && (len(o.AdamBetas) != 2 || !(o.AdamBetas[0] >= 0 && o.AdamBetas[0] < 1) || !(o.AdamBetas[1] > 0 && o.AdamBetas[1] < 1)):
 		return fmt.Errorf("--adam-betas %v: want β1,β2 with 0 ≤ β1 < 1 and 0 < β2 < 1", o.AdamBetas)
 	case o.AdamBetas != nil && losses[o.Loss].opt != optAdam:

@@ -84,7 +84,7 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 	quality := func(o Options) Options { // every option with state of its own: G_ema, ADA, spectral norm
 		o.EMAKimg, o.EMARampUp = 0.01, 0.5
 		o.Augment, o.AugmentTarget, o.AugmentKimg = "translation,cutout,color", 0.5, 0.01
-		o.Loss, o.Model.DNorm, o.Model.SpectralNorm = LossHinge, model.NormNone, true
+		o.Loss, o.Model.DNorm, o.Model.SpectralNorm, o.Mismatch = LossHinge, model.NormNone, true, true
 		return o
 	}
 	perTuple := func(o Options) Options {
@@ -97,7 +97,7 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 	}{
 		{"dcgan", model.DCGAN, nil},
 		{"began", model.BEGAN, nil},
-		{"dcgan+ema+ada+sn+hinge", model.DCGAN, quality},
+		{"dcgan+ema+ada+sn+hinge+mismatch", model.DCGAN, quality},
 		{"dcgan+augment per tuple", model.DCGAN, perTuple},
 	} {
 		arch := tc.arch

@@ -29,6 +29,7 @@ type trainer struct {
 
 	tape       *nn.Tape
 	real, z    []float32 // batch buffers
+	mismatch   []float32 // --mismatch's tuples
 	imageShape []int
 }
 
@@ -147,7 +148,11 @@ func (t *trainer) dcganStep() (stats, error) {
 		fake = t.g.Forward(z, true)
 		mark := t.tape.Mark()
 		dReal := t.d.Forward(t.aug.Apply(real), true)
-		ld := spec.d(dReal, t.d.Forward(t.aug.Apply(fake.Detach()), true))
+		dFake := t.d.Forward(t.aug.Apply(fake.Detach()), true)
+		if t.opt.Mismatch { // real images of different identities are fakes too: half of the fake side
+			dFake = nn.Concat(0, dFake, t.d.Forward(t.aug.Apply(t.mismatched()), true))
+		}
+		ld := spec.d(dReal, dFake)
 		t.observeReal(dReal, spec.boundary)
 		t.tape.Backward(ld)
 		t.optD.Step()
@@ -166,6 +171,23 @@ func (t *trainer) dcganStep() (stats, error) {
 	s.RT, s.RTSet = t.aug.EndStep(t.opt.Tuples * t.opt.Model.K * t.opt.DPerG)
 	t.tape.Reset()
 	return s, nil
+}
+
+// mismatched returns the real batch's images rearranged into tuples of different identities: image j of tuple i
+// comes from tuple i + j (mod the batch), so that every tuple mixes k tuples of the batch (whose identities the
+// sampler drew independently: they differ but for a chance coincidence).
+func (t *trainer) mismatched() *nn.Tensor {
+	k, size, tuples := t.opt.Model.K, t.opt.Model.ImageSize(), t.opt.Tuples
+	if t.mismatch == nil {
+		t.mismatch = make([]float32, len(t.real))
+	}
+	for i := range tuples {
+		for j := range k {
+			src := ((i+j)%tuples*k + j) * size
+			copy(t.mismatch[(i*k+j)*size:(i*k+j+1)*size], t.real[src:src+size])
+		}
+	}
+	return t.tape.Input(t.mismatch, t.imageShape...)
 }
 
 // observeReal gives the adaptive augmentation the discriminator's outputs on real tuples, relative to the loss's

@@ -59,6 +59,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.o.Loss, "loss", "", "dcgan: dcgan (default), lsgan, wgan or hinge; began: began")
 	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan: the discriminator's normalisation: batch or none")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan: spectral normalisation of every discriminator weight")
+	fs.BoolVar(&f.o.Mismatch, "mismatch", false, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator)")
 	fs.Float64Var(&f.o.EMAKimg, "ema-kimg", d.EMAKimg, "half-life of the generator's moving average (G_ema), in thousands of images; 0 = none")
 	fs.Float64Var(&f.o.EMARampUp, "ema-rampup", d.EMARampUp, "the moving average's half-life is at most this fraction of the images seen so far (0 = no ramp-up)")
 	fs.StringVar(&f.o.Augment, "augment", d.Augment, "dcgan: differentiable augmentation of every image D sees: a comma-separated policy of translation, cutout, color, or none")
@@ -98,6 +99,7 @@ var archFlags = map[string]struct{ arch, what string }{
 	"lambda-k":       {model.BEGAN, "SD-BEGAN's k_t learning rate"},
 	"d-norm":         {model.DCGAN, "SD-DCGAN's discriminator normalisation"},
 	"spectral-norm":  {model.DCGAN, "SD-DCGAN's discriminator normalisation"},
+	"mismatch":       {model.DCGAN, "SD-DCGAN's discriminator inputs"},
 	"augment":        {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
 	"augment-p":      {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
 	"augment-target": {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
@@ -244,6 +246,9 @@ func trainCmd() *command {
 			if f.dryRun {
 				js, _ := json.MarshalIndent(o, "", "  ")
 				fmt.Fprintf(stdout, "run folder: %s\n%s\n", dir, js)
+				if o.Model.Channels == 0 {
+					fmt.Fprintf(stdout, "channels 0: as the data, decided when %s loads (1 when every image is greyscale, else 3)\n", o.Data)
+				}
 				return nil
 			}
 			if err := f.device.use(); err != nil {

@@ -293,7 +293,7 @@ func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 		want []string
 	}{
 		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`}},
-		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 3`, `"loss": "began"`}},
+		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`}},
 	} {
 		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)
 		code, stdout, stderr := sdgan(args...)
