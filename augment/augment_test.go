@@ -12,8 +12,8 @@ import (
 func randImages(seed uint64, shape ...int) *nn.Tensor {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	t := nn.New(shape...)
-	for i := range t.Data {
-		t.Data[i] = float32(2*rng.Float64() - 1)
+	for i := range t.CPUData() {
+		t.CPUData()[i] = float32(2*rng.Float64() - 1)
 	}
 	return t
 }
@@ -63,10 +63,10 @@ func TestApplyIsDeterministicForASeed(t *testing.T) {
 	a1, a2, b := New(all, 0.7, 2, false, 5), New(all, 0.7, 2, false, 5), New(all, 0.7, 2, false, 6)
 	for range 3 {
 		y1, y2, z := a1.Apply(x), a2.Apply(x), b.Apply(x)
-		if !slices.Equal(y1.Data, y2.Data) {
+		if !slices.Equal(y1.CPUData(), y2.CPUData()) {
 			t.Fatal("two augmenters with one seed gave different images")
 		}
-		if slices.Equal(y1.Data, z.Data) {
+		if slices.Equal(y1.CPUData(), z.CPUData()) {
 			t.Fatal("two seeds gave the same images")
 		}
 	}
@@ -98,9 +98,9 @@ func shiftOf(src, dst []float32, h, w, r int) (int, int, bool) {
 func TestTranslation(t *testing.T) {
 	const n, h, w, k = 12, 16, 16, 3
 	x := nn.New(n, h, w, 1)
-	one := randImages(3, 1, h, w, 1).Data
+	one := randImages(3, 1, h, w, 1).CPUData()
 	for i := range n { // every image the same picture, so that tuple-mates can be compared
-		copy(x.Data[i*h*w:], one)
+		copy(x.CPUData()[i*h*w:], one)
 	}
 	for _, perTuple := range []bool{false, true} {
 		a := New(Policy{Translation: true}, 1, k, perTuple, 9)
@@ -108,7 +108,7 @@ func TestTranslation(t *testing.T) {
 		moved, sameInTuple := 0, true
 		var shifts [n][2]int
 		for i := range n {
-			dy, dx, ok := shiftOf(one, y.Data[i*h*w:(i+1)*h*w], h, w, 2)
+			dy, dx, ok := shiftOf(one, y.CPUData()[i*h*w:(i+1)*h*w], h, w, 2)
 			if !ok {
 				t.Fatalf("perTuple %v: image %d is not the input moved by at most 2 pixels", perTuple, i)
 			}
@@ -139,8 +139,8 @@ func TestCutout(t *testing.T) {
 		y0, y1, x0, x1, zeros := h, -1, w, -1, 0
 		for yy := range h {
 			for xx := range w {
-				v := y.Data[((i*h+yy)*w+xx)*2]
-				if v != y.Data[((i*h+yy)*w+xx)*2+1] {
+				v := y.CPUData()[((i*h+yy)*w+xx)*2]
+				if v != y.CPUData()[((i*h+yy)*w+xx)*2+1] {
 					t.Fatalf("image %d: channels differ at (%d, %d)", i, yy, xx)
 				}
 				if v == 0 {
@@ -166,7 +166,7 @@ func TestColorIsAffinePerImage(t *testing.T) {
 	x := randImages(5, n, h, w, 1)
 	y := New(Policy{Color: true}, 1, 2, false, 8).Apply(x)
 	for i := range n {
-		xs, ys := x.Data[i*h*w:(i+1)*h*w], y.Data[i*h*w:(i+1)*h*w]
+		xs, ys := x.CPUData()[i*h*w:(i+1)*h*w], y.CPUData()[i*h*w:(i+1)*h*w]
 		a := (ys[1] - ys[0]) / (xs[1] - xs[0])
 		b := ys[0] - a*xs[0]
 		if a < 0.5-1e-4 || a > 1.5+1e-4 {
@@ -189,19 +189,20 @@ func TestApplyGradient(t *testing.T) {
 	r := randImages(8, n, h, w, c)
 	f := func(x *nn.Tensor) *nn.Tensor { return nn.Sum(nn.Mul(New(all, 0.8, 2, true, 11).Apply(x), r)) }
 	tp := nn.NewTape()
-	x := tp.Input(x0.Data, x0.Shape...)
+	x := tp.Input(x0.CPUData(), x0.Shape...)
 	x.SetRequiresGrad(true)
 	tp.Backward(f(x))
 	const eps = 1e-2
-	for _, j := range rand.New(rand.NewPCG(1, 1)).Perm(len(x0.Data))[:60] {
-		old := x0.Data[j]
-		x0.Data[j] = old + eps
+	grad := x.GradToHost()
+	for _, j := range rand.New(rand.NewPCG(1, 1)).Perm(x0.Size())[:60] {
+		old := x0.CPUData()[j]
+		x0.CPUData()[j] = old + eps
 		lp := f(x0).Item()
-		x0.Data[j] = old - eps
+		x0.CPUData()[j] = old - eps
 		lm := f(x0).Item()
-		x0.Data[j] = old
+		x0.CPUData()[j] = old
 		num := float64(lp-lm) / (2 * eps)
-		if an := float64(x.Grad[j]); math.Abs(an-num) > 2e-3+1e-2*math.Abs(num) {
+		if an := float64(grad[j]); math.Abs(an-num) > 2e-3+1e-2*math.Abs(num) {
 			t.Errorf("element %d: analytic %.5g, numeric %.5g", j, an, num)
 		}
 	}
@@ -225,7 +226,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if err := b.SetState(st); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(a.Apply(x).Data, b.Apply(x).Data) || a.P != b.P {
+	if !slices.Equal(a.Apply(x).CPUData(), b.Apply(x).CPUData()) || a.P != b.P {
 		t.Fatal("a restored augmenter does not continue as the original")
 	}
 	for _, bad := range []string{`{"p": 2}`, `not json`, `{"p": 0.5, "rng": "AAAA"}`} {

@@ -78,7 +78,7 @@ func SaveCheckpoint(path string, cfg Config, step int64, tensors []*nn.Tensor, e
 		if _, dup := m[t.Name]; dup {
 			return fmt.Errorf("save checkpoint %s: two tensors named %q", path, t.Name)
 		}
-		m[t.Name] = safetensors.Tensor{Shape: t.Shape, Data: t.Data}
+		m[t.Name] = safetensors.Tensor{Shape: t.Shape, Data: t.ToHost()}
 	}
 	if err := safetensors.Write(path, m, meta); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
@@ -175,7 +175,7 @@ func (c *Checkpoint) Fill(ts []*nn.Tensor) error {
 		if !slices.Equal(src.Shape, t.Shape) {
 			return fmt.Errorf("checkpoint %s: tensor %q has shape %v, the model wants %v", c.Path, t.Name, src.Shape, t.Shape)
 		}
-		copy(t.Data, src.Data)
+		t.CopyFromHost(src.Data)
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func TestDiscriminatorOptions(t *testing.T) {
 			// Weights shared with the default network are drawn identically.
 			for _, p := range d.Params() {
 				for _, q := range plain.Params() {
-					if p.Name == q.Name && strings.HasSuffix(p.Name, "/weights") && !slices.Equal(p.Data, q.Data) {
+					if p.Name == q.Name && strings.HasSuffix(p.Name, "/weights") && !slices.Equal(p.CPUData(), q.CPUData()) {
 						t.Errorf("%s differs from the default network's", p.Name)
 					}
 				}
@@ -65,13 +65,13 @@ func TestDiscriminatorOptions(t *testing.T) {
 			tp := nn.NewTape()
 			x0 := nn.New(3*cfg.K, 32, 32, 1)
 			nn.InitUniform(rand.New(rand.NewPCG(2, 2)), -1, 1, x0)
-			out := d.Forward(tp.Input(x0.Data, x0.Shape...), true)
+			out := d.Forward(tp.Input(x0.CPUData(), x0.Shape...), true)
 			if !slices.Equal(out.Shape, []int{3, 1}) {
 				t.Fatalf("output %v, want [3 1]", out.Shape)
 			}
 			tp.Backward(nn.Sum(out))
 			for _, p := range d.Params() {
-				if p.Grad == nil {
+				if !p.HasGrad() {
 					t.Errorf("%s: no gradient", p.Name)
 				}
 				if tc.norm == NormNone && strings.Contains(p.Name, "/bn/") {

@@ -56,17 +56,17 @@ func TestSiameseGroupedTowerMatchesPerPositionCalls(t *testing.T) {
 			}
 			d := dd.(*dcganDiscriminator)
 			tp := nn.NewTape()
-			x := tp.Input(x0.Data, x0.Shape...)
+			x := tp.Input(x0.CPUData(), x0.Shape...)
 			x.SetRequiresGrad(true)
 			y := forward(d, x)
-			o := outcome{logits: append([]float32(nil), y.Data...)}
+			o := outcome{logits: append([]float32(nil), y.CPUData()...)}
 			tp.Backward(nn.Sum(nn.Mul(y, y)))
-			o.dx = append([]float32(nil), x.Grad...)
+			o.dx = append([]float32(nil), x.GradToHost()...)
 			for _, p := range d.Params() {
-				o.grads = append(o.grads, append([]float32(nil), p.Grad...))
+				o.grads = append(o.grads, append([]float32(nil), p.GradToHost()...))
 			}
 			for _, b := range d.Buffers() {
-				o.buffers = append(o.buffers, append([]float32(nil), b.Data...))
+				o.buffers = append(o.buffers, append([]float32(nil), b.CPUData()...))
 			}
 			return o
 		}

@@ -71,7 +71,7 @@ func (c *Checkpoint) fillGenerator(g Generator, w Weights) (Weights, error) {
 	}
 	renamed := make([]*nn.Tensor, len(ts))
 	for i, t := range ts {
-		renamed[i] = &nn.Tensor{Name: emaName(t.Name), Shape: t.Shape, Data: t.Data}
+		renamed[i] = t.Alias(emaName(t.Name))
 	}
 	return WeightsEMA, c.Fill(renamed)
 }

@@ -66,7 +66,7 @@ func TestLoadGeneratorPicksWeights(t *testing.T) {
 		}
 		got, want := all(g), all(tc.want)
 		for i := range got {
-			if !slices.Equal(got[i].Data, want[i].Data) {
+			if !slices.Equal(got[i].CPUData(), want[i].CPUData()) {
 				t.Errorf("%s weights %q: %s differs from the %s weights", filepath.Base(tc.path), tc.w, got[i].Name, wantKind)
 				break
 			}

@@ -20,9 +20,9 @@ func Generate(g Generator, cfg Config, z []float32) [][]float32 {
 	imgs := make([][]float32, 0, n)
 	for start := 0; start < n; start += generateBatch {
 		b := min(generateBatch, n-start)
-		out := g.Forward(nn.FromData(z[start*d:(start+b)*d], b, d), false)
+		out := g.Forward(nn.FromData(z[start*d:(start+b)*d], b, d), false).ToHost()
 		for i := range b {
-			imgs = append(imgs, out.Data[i*size:(i+1)*size])
+			imgs = append(imgs, out[i*size:(i+1)*size])
 		}
 	}
 	return imgs

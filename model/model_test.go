@@ -66,12 +66,12 @@ func TestShapesForEveryVariant(t *testing.T) {
 						}
 						tp.Backward(nn.Mean(y))
 						for _, p := range d.Params() {
-							if p.Grad == nil {
+							if !p.HasGrad() {
 								t.Fatalf("%+v: no gradient reached %s", cfg, p.Name)
 							}
 						}
 						for _, p := range g.Params() {
-							if p.Grad == nil {
+							if !p.HasGrad() {
 								t.Fatalf("%+v: no gradient reached %s", cfg, p.Name)
 							}
 						}
@@ -91,12 +91,12 @@ func TestDiscriminatorTuplesAreIndependentOfOrder(t *testing.T) {
 	d, _ := NewDiscriminator(cfg, rng)
 	x := nn.New(3*2, 32, 32, 1)
 	nn.InitUniform(rng, -1, 1, x)
-	a := d.Forward(x, true).Data
+	a := d.Forward(x, true).CPUData()
 	sw := x.Clone() // swap tuples 0 and 2
 	per := 2 * 32 * 32
-	copy(sw.Data[:per], x.Data[2*per:3*per])
-	copy(sw.Data[2*per:3*per], x.Data[:per])
-	b := d.Forward(sw, true).Data
+	copy(sw.CPUData()[:per], x.CPUData()[2*per:3*per])
+	copy(sw.CPUData()[2*per:3*per], x.CPUData()[:per])
+	b := d.Forward(sw, true).CPUData()
 	for i, j := range []int{2, 1, 0} {
 		if diff := a[i] - b[j]; diff > 1e-4 || diff < -1e-4 {
 			t.Fatalf("logits %v after swapping tuples 0 and 2: %v", a, b)

@@ -103,15 +103,16 @@ func (o *OfficialDir) Tensor(name string) (*nn.Tensor, error) {
 	if len(b) != 4*n {
 		return nil, fmt.Errorf("official weights %s: tensor %q: %d bytes, want %d (float32 of shape %v)", path, name, len(b), 4*n, e.Shape)
 	}
-	t := nn.New(e.Shape...)
-	t.Name = name
-	for i := range t.Data {
+	vs := make([]float32, n)
+	for i := range vs {
 		v := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("official weights %s: tensor %q: value %d is %g, want a finite number", path, name, i, v)
 		}
-		t.Data[i] = v
+		vs[i] = v
 	}
+	t := nn.FromData(vs, e.Shape...)
+	t.Name = name
 	return t, nil
 }
 
@@ -160,7 +161,7 @@ func ImportOfficial(dir string) (Config, []*nn.Tensor, error) {
 		if err != nil {
 			return cfg, nil, err
 		}
-		copy(p.Data, t.Data)
+		p.CopyFromHost(t.ToHost())
 	}
 	return cfg, params, nil
 }

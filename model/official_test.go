@@ -69,7 +69,7 @@ func TestOfficialFigure1Golden(t *testing.T) {
 		var r [][]float32
 		for i := range x.Dim(0) {
 			n := x.Size() / x.Dim(0)
-			r = append(r, x.Data[i*n:(i+1)*n])
+			r = append(r, x.CPUData()[i*n:(i+1)*n])
 		}
 		return r
 	}
@@ -83,7 +83,7 @@ func TestOfficialFigure1Golden(t *testing.T) {
 	size := cfg.ImageSize()
 	worst, worstCell := 0.0, 0
 	for cell, img := range imgs[:16] {
-		ref := want.Data[cell*size : (cell+1)*size]
+		ref := want.CPUData()[cell*size : (cell+1)*size]
 		e := 0.0
 		for i, x := range img {
 			e = max(e, math.Abs(toPixel(x)-float64(ref[i])))
@@ -188,7 +188,7 @@ func TestImportOfficialReadsEveryTensor(t *testing.T) {
 		if len(want) != p.Size() {
 			t.Fatalf("%s: %d values; the fixture wrote %d", p.Name, p.Size(), len(want))
 		}
-		for i, v := range p.Data {
+		for i, v := range p.CPUData() {
 			if v != want[i] {
 				t.Fatalf("%s[%d] = %g; the file holds %g", p.Name, i, v, want[i])
 			}

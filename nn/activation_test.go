@@ -4,10 +4,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"sdgan/nn/kernels"
 )
 
 // plainActs are the obviously-correct references for the fast activations: value and derivative from the input,
-// through unary's per-element calls. Tanh's fast version is an approximation (tanh32), hence its tolerance.
+// through refUnary's per-element calls. Tanh's fast version is an approximation (tanh32), hence its tolerance.
 var plainActs = []struct {
 	name string
 	fast func(*Tensor) *Tensor
@@ -70,11 +72,11 @@ func TestActivationsMatchPlainReference(t *testing.T) {
 			tp.Backward(Sum(Mul(y, FromData(r, n))))
 			for i, v := range x0 {
 				want := a.f(v)
-				if !near(y.Data[i], want, a.tol) {
-					t.Fatalf("%s n=%d: f(%g) = %g, want %g", a.name, n, v, y.Data[i], want)
+				if !near(y.CPUData()[i], want, a.tol) {
+					t.Fatalf("%s n=%d: f(%g) = %g, want %g", a.name, n, v, y.CPUData()[i], want)
 				}
 				// the derivative at the output computed, so that only the gradient's own arithmetic is checked
-				if g, want := x.Grad[i], r[i]*a.df(v, y.Data[i]); g != want {
+				if g, want := x.cpuGrad()[i], r[i]*a.df(v, y.CPUData()[i]); g != want {
 					t.Fatalf("%s n=%d: gradient at %g = %g, want %g", a.name, n, v, g, want)
 				}
 			}
@@ -151,7 +153,7 @@ func TestFusedOpsMatchUnfused(t *testing.T) {
 				tp := NewTape()
 				in := make([]*Tensor, len(inputs))
 				for i, x := range inputs {
-					in[i] = tp.Input(x.Data, x.Shape...)
+					in[i] = tp.Input(x.CPUData(), x.Shape...)
 					in[i].SetRequiresGrad(true)
 				}
 				s := st(op.c)
@@ -171,12 +173,12 @@ func TestFusedOpsMatchUnfused(t *testing.T) {
 					}
 				}
 			}
-			same("output", yf.Data, yp.Data)
+			same("output", yf.CPUData(), yp.CPUData())
 			for i := range inf {
-				same("gradient", inf[i].Grad, inp[i].Grad)
+				same("gradient", inf[i].cpuGrad(), inp[i].cpuGrad())
 			}
-			same("running mean", sf.Mean.Data, sp.Mean.Data)
-			same("running variance", sf.Var.Data, sp.Var.Data)
+			same("running mean", sf.Mean.CPUData(), sp.Mean.CPUData())
+			same("running variance", sf.Var.CPUData(), sp.Var.CPUData())
 		}
 	}
 }
@@ -185,7 +187,7 @@ func TestFusedOpsMatchUnfused(t *testing.T) {
 // from the input: the reference for the fused ops.
 func plainUnary(x *Tensor, k int) *Tensor {
 	a := plainActs[k]
-	return unary(x, a.f, a.df)
+	return refUnary(x, a.f, a.df)
 }
 
 // The fused ops' gradients agree with finite differences (smooth activations, so that no kink gets in the way;
@@ -222,7 +224,7 @@ func TestFusedGradients(t *testing.T) {
 	}
 }
 
-// tanh32 stays within 3e-7 relative error of math.Tanh everywhere (2.5 float32 ulps: the rounding of the
+// kernels.Tanh32 stays within 3e-7 relative error of math.Tanh everywhere (2.5 float32 ulps: the rounding of the
 // rational approximation), saturates, and keeps NaN and ±0.
 func TestTanh32MatchesMathTanh(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 3))
@@ -237,20 +239,20 @@ func TestTanh32MatchesMathTanh(t *testing.T) {
 		default:
 			x = (2*rng.Float64() - 1) * 1e-3
 		}
-		got, want := float64(tanh32(float32(x))), math.Tanh(float64(float32(x)))
+		got, want := float64(kernels.Tanh32(float32(x))), math.Tanh(float64(float32(x)))
 		rel := math.Abs(got-want) / math.Abs(want)
 		worst = max(worst, rel)
 		if rel > 3e-7 {
-			t.Fatalf("tanh32(%g) = %g, math.Tanh %g (relative error %.2g)", x, got, want, rel)
+			t.Fatalf("kernels.Tanh32(%g) = %g, math.Tanh %g (relative error %.2g)", x, got, want, rel)
 		}
 	}
 	t.Logf("worst relative error %.2g", worst)
 	for _, x := range []float32{0, float32(math.Copysign(0, -1)), 100, -100, float32(math.Inf(1))} {
-		if got, want := tanh32(x), float32(math.Tanh(float64(x))); got != want || math.Signbit(float64(got)) != math.Signbit(float64(want)) {
-			t.Errorf("tanh32(%g) = %g, want %g", x, got, want)
+		if got, want := kernels.Tanh32(x), float32(math.Tanh(float64(x))); got != want || math.Signbit(float64(got)) != math.Signbit(float64(want)) {
+			t.Errorf("kernels.Tanh32(%g) = %g, want %g", x, got, want)
 		}
 	}
-	if v := tanh32(float32(math.NaN())); v == v {
-		t.Errorf("tanh32(NaN) = %g", v)
+	if v := kernels.Tanh32(float32(math.NaN())); v == v {
+		t.Errorf("kernels.Tanh32(NaN) = %g", v)
 	}
 }

@@ -26,7 +26,7 @@ func TestBatchNormGroupsMatchesSplitCalls(t *testing.T) {
 		r := randTensor(rng, tc.shape...)
 		run := func(grouped bool) ([]float32, []*Tensor, *BNStats) {
 			tp := NewTape()
-			x, g, b := tp.Input(x0.Data, x0.Shape...), tp.Input(g0.Data, c), tp.Input(b0.Data, c)
+			x, g, b := tp.Input(x0.CPUData(), x0.Shape...), tp.Input(g0.CPUData(), c), tp.Input(b0.CPUData(), c)
 			for _, in := range []*Tensor{x, g, b} {
 				in.SetRequiresGrad(true)
 			}
@@ -46,13 +46,13 @@ func TestBatchNormGroupsMatchesSplitCalls(t *testing.T) {
 				}
 				y = Concat(0, pieces...)
 			}
-			out := clone(y.Data)
+			out := clone(y.CPUData())
 			tp.Backward(Sum(Mul(y, r)))
 			return out, []*Tensor{x, g, b}, st
 		}
 		yg, ing, stg := run(true)
 		ys, ins, sts := run(false)
-		exact := [][2][]float32{{yg, ys}, {ing[0].Grad, ins[0].Grad}, {stg.Mean.Data, sts.Mean.Data}, {stg.Var.Data, sts.Var.Data}}
+		exact := [][2][]float32{{yg, ys}, {ing[0].cpuGrad(), ins[0].cpuGrad()}, {stg.Mean.CPUData(), sts.Mean.CPUData()}, {stg.Var.CPUData(), sts.Var.CPUData()}}
 		for k, pair := range exact {
 			for i := range pair[1] {
 				if pair[0][i] != pair[1][i] {
@@ -61,8 +61,8 @@ func TestBatchNormGroupsMatchesSplitCalls(t *testing.T) {
 			}
 		}
 		for k := 1; k < 3; k++ {
-			for i, want := range ins[k].Grad {
-				if got := ing[k].Grad[i]; math.Abs(float64(got-want)) > 1e-5*(1+math.Abs(float64(want))) {
+			for i, want := range ins[k].cpuGrad() {
+				if got := ing[k].cpuGrad()[i]; math.Abs(float64(got-want)) > 1e-5*(1+math.Abs(float64(want))) {
 					t.Fatalf("%v in %d groups: parameter %d gradient[%d] = %g, split calls %g", tc.shape, tc.groups, k, i, got, want)
 				}
 			}

@@ -10,19 +10,19 @@ import (
 // randTensor returns a tensor of the given shape with values from U(−1, 1).
 func randTensor(rng *rand.Rand, shape ...int) *Tensor {
 	t := New(shape...)
-	for i := range t.Data {
-		t.Data[i] = float32(2*rng.Float64() - 1)
+	for i := range t.CPUData() {
+		t.CPUData()[i] = float32(2*rng.Float64() - 1)
 	}
 	return t
 }
 
 // awayFromZero pushes values out of (−gap, gap) so that finite differences do not straddle a kink at 0.
 func awayFromZero(t *Tensor, gap float32) *Tensor {
-	for i, v := range t.Data {
+	for i, v := range t.CPUData() {
 		if v >= 0 && v < gap {
-			t.Data[i] = v + gap
+			t.CPUData()[i] = v + gap
 		} else if v < 0 && v > -gap {
-			t.Data[i] = v - gap
+			t.CPUData()[i] = v - gap
 		}
 	}
 	return t
@@ -38,7 +38,7 @@ func gradCheck(t tLike, f func(in []*Tensor) *Tensor, inputs ...*Tensor) {
 	tp := NewTape()
 	onTape := make([]*Tensor, len(inputs))
 	for i, in := range inputs {
-		onTape[i] = tp.Input(in.Data, in.Shape...)
+		onTape[i] = tp.Input(in.CPUData(), in.Shape...)
 		onTape[i].SetRequiresGrad(true)
 	}
 	out := f(onTape)
@@ -48,29 +48,29 @@ func gradCheck(t tLike, f func(in []*Tensor) *Tensor, inputs ...*Tensor) {
 	loss := func() float64 {
 		o := f(inputs)
 		var s float64
-		for i, v := range o.Data {
-			s += float64(v) * float64(r.Data[i])
+		for i, v := range o.CPUData() {
+			s += float64(v) * float64(r.CPUData()[i])
 		}
 		return s
 	}
 	const eps = 1e-2
 	for i, in := range inputs {
-		got := onTape[i].Grad
+		got := onTape[i].cpuGrad()
 		if got == nil {
 			t.Fatalf("input %d %v: no gradient computed", i, in.Shape)
 		}
-		idx := rng.Perm(len(in.Data))
+		idx := rng.Perm(len(in.CPUData()))
 		if len(idx) > 64 {
 			idx = idx[:64]
 		}
 		var worst float64
 		for _, j := range idx {
-			old := in.Data[j]
-			in.Data[j] = old + eps
+			old := in.CPUData()[j]
+			in.CPUData()[j] = old + eps
 			lp := loss()
-			in.Data[j] = old - eps
+			in.CPUData()[j] = old - eps
 			lm := loss()
-			in.Data[j] = old
+			in.CPUData()[j] = old
 			num := (lp - lm) / (2 * eps)
 			an := float64(got[j])
 			if err := math.Abs(num - an); err > 2e-3+1e-2*math.Abs(num) {
@@ -96,8 +96,8 @@ func TestGradients(t *testing.T) {
 	bnStats := func(c int) *BNStats {
 		st := NewBNStats("bn", c, 0.99, 1e-3)
 		for j := range c {
-			st.Mean.Data[j] = float32(rng.Float64() - 0.5)
-			st.Var.Data[j] = float32(0.5 + rng.Float64())
+			st.Mean.CPUData()[j] = float32(rng.Float64() - 0.5)
+			st.Var.CPUData()[j] = float32(0.5 + rng.Float64())
 		}
 		return st
 	}
@@ -175,19 +175,7 @@ func TestGradients(t *testing.T) {
 func TestGradCheckCatchesWrongGradient(t *testing.T) {
 	wrong := func(in []*Tensor) *Tensor { // forward of 2x, backward of 3x
 		x := in[0]
-		out, record := result(x.Shape, x)
-		for i, v := range x.Data {
-			out.Data[i] = 2 * v
-		}
-		if record {
-			out.backward = func() {
-				g := x.gradBuf()
-				for i, v := range out.Grad {
-					g[i] += 3 * v
-				}
-			}
-		}
-		return out
+		return refUnary(x, func(v float32) float32 { return 2 * v }, func(_, _ float32) float32 { return 3 })
 	}
 	ft := &fakeT{}
 	gradCheck(ft, wrong, randTensor(rand.New(rand.NewPCG(3, 3)), 4))

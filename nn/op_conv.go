@@ -1,10 +1,6 @@
 package nn
 
-import (
-	"fmt"
-
-	"sdgan/nn/kernels"
-)
+import "fmt"
 
 // PadMode selects how a convolution pads its input.
 type PadMode int
@@ -52,7 +48,7 @@ func convGeom(in, k, s int, mode PadMode, before, after int) (out, padBefore int
 }
 
 // convParams computes the kernel parameters of the convolution of x [n,h,w,c] by a k×k filter to f channels.
-func convParams(op string, xShape []int, kh, kw, c, f, stride int, pad Padding) kernels.ConvParams {
+func convParams(op string, xShape []int, kh, kw, c, f, stride int, pad Padding) ConvParams {
 	if len(xShape) != 4 || xShape[3] != c || stride < 1 {
 		panic(fmt.Sprintf("nn: %s: input %v with a %d×%d×%d×%d filter, stride %d", op, xShape, kh, kw, c, f, stride))
 	}
@@ -61,7 +57,7 @@ func convParams(op string, xShape []int, kh, kw, c, f, stride int, pad Padding) 
 	if oh < 1 || ow < 1 {
 		panic(fmt.Sprintf("nn: %s: input %v too small for a %d×%d filter", op, xShape, kh, kw))
 	}
-	return kernels.ConvParams{N: xShape[0], H: xShape[1], W: xShape[2], C: c, KH: kh, KW: kw, F: f,
+	return ConvParams{N: xShape[0], H: xShape[1], W: xShape[2], C: c, KH: kh, KW: kw, F: f,
 		SH: stride, SW: stride, PadTop: pt, PadLeft: pl, OH: oh, OW: ow}
 }
 
@@ -80,17 +76,18 @@ func Conv2DAct(x, w, b *Tensor, stride int, pad Padding, act Activation) *Tensor
 	}
 	p := convParams("conv2d", x.Shape, w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], stride, pad)
 	checkBias("conv2d", b, p.F)
-	out, record := result([]int{p.N, p.OH, p.OW, p.F}, x, w, b)
-	kernels.Conv2D(p, x.Data, w.Data, out.Data, false)
-	biasAct(out.Data, b, act)
+	out, record := result("conv2d", []int{p.N, p.OH, p.OW, p.F}, x, w, b)
+	be := out.dev
+	be.Conv2D(out.data, x.data, w.data, p, false)
+	biasAct(out, b, act)
 	if record {
 		out.backward = func() {
 			g := biasActBackward(out, b, act)
 			if x.requiresGrad {
-				kernels.Conv2DBackwardData(p, g, w.Data, x.gradBuf(), true)
+				be.Conv2DBackwardData(x.gradBuf(), g, w.data, p, true)
 			}
 			if w.requiresGrad {
-				kernels.Conv2DBackwardFilter(p, x.Data, g, w.gradBuf(), true)
+				be.Conv2DBackwardFilter(w.gradBuf(), x.data, g, p, true)
 			}
 		}
 	}
@@ -120,19 +117,20 @@ func ConvTranspose2DAct(x, w, b *Tensor, stride int, pad Padding, outH, outW int
 			outH, outW, p.OH, p.OW, x.Shape[1], x.Shape[2]))
 	}
 	checkBias("conv2d_transpose", b, p.C)
-	out, record := result([]int{p.N, outH, outW, p.C}, x, w, b)
-	// Off a tape the result comes zeroed from the heap: adding into it gives the same bits as overwriting and
+	out, record := result("conv2d_transpose", []int{p.N, outH, outW, p.C}, x, w, b)
+	be := out.dev
+	// Off a tape the result comes zeroed from the backend: adding into it gives the same bits as overwriting and
 	// saves the kernel's clearing pass.
-	kernels.Conv2DBackwardData(p, x.Data, w.Data, out.Data, out.tape == nil)
-	biasAct(out.Data, b, act)
+	be.Conv2DBackwardData(out.data, x.data, w.data, p, out.tape == nil)
+	biasAct(out, b, act)
 	if record {
 		out.backward = func() {
 			g := biasActBackward(out, b, act)
 			if x.requiresGrad {
-				kernels.Conv2D(p, g, w.Data, x.gradBuf(), true)
+				be.Conv2D(x.gradBuf(), g, w.data, p, true)
 			}
 			if w.requiresGrad {
-				kernels.Conv2DBackwardFilter(p, g, x.Data, w.gradBuf(), true)
+				be.Conv2DBackwardFilter(w.gradBuf(), g, x.data, p, true)
 			}
 		}
 	}
@@ -146,45 +144,26 @@ func checkBias(op string, b *Tensor, c int) {
 	}
 }
 
-// biasAct sets y = act(y + b) in place, b (nil: none) added to every row of len(b) values.
-func biasAct(y []float32, b *Tensor, act Activation) {
+// biasAct sets out = act(out + b) in place, b (nil: none) added to every row of b.Size() values.
+func biasAct(out, b *Tensor, act Activation) {
 	if b == nil {
 		if act != Identity {
-			act.apply(y, y)
+			out.dev.Activate(out.data, out.data, act)
 		}
 		return
 	}
-	c := len(b.Data)
-	if c == 0 {
-		return
-	}
-	parallelRows(len(y)/c, c, func(_, r0, r1 int) {
-		rows := y[r0*c : r1*c]
-		for i := 0; i < len(rows); i += c {
-			row := rows[i : i+c]
-			for j, v := range b.Data {
-				row[j] += v
-			}
-		}
-		if act != Identity {
-			act.applyRange(rows, rows)
-		}
-	})
+	out.dev.BiasAct(out.data, b.data, act)
 }
 
-// biasActBackward turns out.Grad (out = act(y + b)) into the gradient with respect to y, in place, adds its
-// column sums to b's gradient when b needs one, and returns it.
-func biasActBackward(out, b *Tensor, act Activation) []float32 {
-	g := out.Grad
-	act.gradInPlace(out.Data, g)
+// biasActBackward turns out's gradient (out = act(y + b)) into the gradient with respect to y, in place, adds
+// its column sums to b's gradient when b needs one, and returns it.
+func biasActBackward(out, b *Tensor, act Activation) Buffer {
+	g := out.grad
+	if act != Identity {
+		out.dev.ActivationGrad(g, g, out.data, act, false)
+	}
 	if b != nil && b.requiresGrad {
-		gb := b.gradBuf()
-		c := len(gb)
-		for i := 0; i < len(g); i += c {
-			for j, v := range g[i : i+c] {
-				gb[j] += v
-			}
-		}
+		out.dev.BiasGrad(b.gradBuf(), g)
 	}
 	return g
 }

@@ -1,10 +1,6 @@
 package nn
 
-import (
-	"fmt"
-
-	"sdgan/nn/kernels"
-)
+import "fmt"
 
 // MatMul returns the matrix product a·b of a [m, k] and b [k, n].
 func MatMul(a, b *Tensor) *Tensor {
@@ -28,17 +24,18 @@ func Linear(x, w, b *Tensor) *Tensor {
 // linear is a·w (+ b), the bias added in place on the product: one tensor, not two.
 func linear(a, w, b *Tensor) *Tensor {
 	m, k, n := a.Shape[0], a.Shape[1], w.Shape[1]
-	out, record := result([]int{m, n}, a, w, b)
-	kernels.Sgemm(false, false, m, n, k, 1, a.Data, k, w.Data, n, 0, out.Data, n)
-	biasAct(out.Data, b, Identity)
+	out, record := result("matmul", []int{m, n}, a, w, b)
+	be := out.dev
+	be.Gemm(out.data, n, false, false, m, n, k, 1, a.data, k, w.data, n, 0)
+	biasAct(out, b, Identity)
 	if record {
 		out.backward = func() {
 			g := biasActBackward(out, b, Identity)
 			if a.requiresGrad { // da += g·wᵀ
-				kernels.Sgemm(false, true, m, k, n, 1, g, n, w.Data, n, 1, a.gradBuf(), k)
+				be.Gemm(a.gradBuf(), k, false, true, m, k, n, 1, g, n, w.data, n, 1)
 			}
 			if w.requiresGrad { // dw += aᵀ·g
-				kernels.Sgemm(true, false, k, n, m, 1, a.Data, k, g, n, 1, w.gradBuf(), n)
+				be.Gemm(w.gradBuf(), n, true, false, k, n, m, 1, a.data, k, g, n, 1)
 			}
 		}
 	}

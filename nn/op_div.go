@@ -1,40 +1,27 @@
 package nn
 
-// Div returns a / b (elementwise) with NumPy broadcasting. A b of one element (a scale such as a spectral norm)
-// takes a fast path: out = a·(1/b).
-func Div(a, b *Tensor) *Tensor {
-	if len(b.Data) == 1 && len(b.Shape) <= len(a.Shape) {
-		return divScalar(a, b)
-	}
-	return binary("div", a, b,
-		func(x, y float32) float32 { return x / y },
-		func(x, y float32) float32 { return 1 / y },
-		func(x, y float32) float32 { return -x / (y * y) })
-}
+import "sdgan/nn/kernels"
 
-// divScalar is a / b for b holding one value: ∂/∂a = 1/b, ∂/∂b = −Σ g·a / b².
-func divScalar(a, b *Tensor) *Tensor {
-	out, record := result(a.Shape, a, b)
-	inv := 1 / b.Data[0]
-	for i, v := range a.Data {
-		out.Data[i] = v * inv
-	}
-	if record {
-		out.backward = func() {
-			if a.requiresGrad {
-				ga := a.gradBuf()
-				for i, g := range out.Grad {
-					ga[i] += g * inv
+// Div returns a / b (elementwise) with NumPy broadcasting. A b of one element (a scale such as a spectral norm)
+// takes a fast path: out = a·(1/b), whose gradient with respect to b is −Σ g·a / b².
+func Div(a, b *Tensor) *Tensor {
+	if b.Size() == 1 && len(b.Shape) <= len(a.Shape) {
+		out, record := result("div", a.Shape, a, b)
+		be := out.dev
+		be.DivScalar(out.data, a.data, b.data)
+		if record {
+			out.backward = func() {
+				var ga, gb Buffer
+				if a.requiresGrad {
+					ga = a.gradBuf()
 				}
-			}
-			if b.requiresGrad {
-				var s float64
-				for i, g := range out.Grad {
-					s += float64(g) * float64(a.Data[i])
+				if b.requiresGrad {
+					gb = b.gradBuf()
 				}
-				b.gradBuf()[0] -= float32(s) * inv * inv
+				be.DivScalarGrad(ga, gb, out.grad, a.data, b.data)
 			}
 		}
+		return out
 	}
-	return out
+	return binary("div", kernels.OpDiv, a, b)
 }

@@ -20,22 +20,21 @@ func Reshape(x *Tensor, shape ...int) *Tensor {
 			known *= d
 		}
 	}
+	size := x.Size()
 	if infer >= 0 && known > 0 {
-		shape[infer] = len(x.Data) / known
+		shape[infer] = size / known
 	}
-	if numel("reshape", shape) != len(x.Data) {
-		panic(fmt.Sprintf("nn: reshape %v (%d values) to %v", x.Shape, len(x.Data), shape))
+	if numel("reshape", shape) != size {
+		panic(fmt.Sprintf("nn: reshape %v (%d values) to %v", x.Shape, size, shape))
 	}
-	out, record := viewResult(shape, x.Data, x)
+	out, record := viewResult("reshape", shape, x.data, x)
 	if record {
+		be := out.dev
 		out.backward = func() {
 			if takeGrad(out, x) {
 				return
 			}
-			gx := x.gradBuf()
-			for i, g := range out.Grad {
-				gx[i] += g
-			}
+			be.Axpy(x.gradBuf(), 1, out.grad)
 		}
 	}
 	return out
@@ -68,14 +67,13 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 	}
 	outer := numel("concat", first[:axis])
 	inner := numel("concat", first[axis+1:])
-	out, record := result(shape, xs...)
+	out, record := result("concat", shape, xs...)
+	be := out.dev
 	row := shape[axis] * inner // values per outer index in out
 	off := 0
 	for _, x := range xs {
 		w := x.Shape[axis] * inner
-		for o := range outer {
-			copy(out.Data[o*row+off:o*row+off+w], x.Data[o*w:(o+1)*w])
-		}
+		be.Copy2D(out.data, off, row, x.data, 0, w, outer, w, false)
 		off += w
 	}
 	if record {
@@ -84,12 +82,7 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 			for _, x := range xs {
 				w := x.Shape[axis] * inner
 				if x.requiresGrad {
-					gx := x.gradBuf()
-					for o := range outer {
-						for j, g := range out.Grad[o*row+off : o*row+off+w] {
-							gx[o*w+j] += g
-						}
-					}
+					be.Copy2D(x.gradBuf(), 0, w, out.grad, off, row, outer, w, true)
 				}
 				off += w
 			}
@@ -121,20 +114,12 @@ func Split(x *Tensor, axis int, sizes ...int) []*Tensor {
 	for k, s := range sizes {
 		shape := slices.Clone(x.Shape)
 		shape[axis] = s
-		out, record := result(shape, x)
+		out, record := result("split", shape, x)
+		be := out.dev
 		w, o0 := s*inner, off
-		for o := range outer {
-			copy(out.Data[o*w:(o+1)*w], x.Data[o*row+o0:o*row+o0+w])
-		}
+		be.Copy2D(out.data, 0, w, x.data, o0, row, outer, w, false)
 		if record {
-			out.backward = func() {
-				gx := x.gradBuf()
-				for o := range outer {
-					for j, g := range out.Grad[o*w : (o+1)*w] {
-						gx[o*row+o0+j] += g
-					}
-				}
-			}
+			out.backward = func() { be.Copy2D(x.gradBuf(), o0, row, out.grad, 0, w, outer, w, true) }
 		}
 		outs[k] = out
 		off += w
@@ -156,53 +141,15 @@ func Transpose(x *Tensor, perm ...int) *Tensor {
 		seen[p] = true
 		shape[i] = x.Shape[p]
 	}
-	// permuted view of x's strides, so that out element i reads x at src(i)
-	inStride := make([]int, len(x.Shape))
-	s := 1
-	for i := len(x.Shape) - 1; i >= 0; i-- {
-		inStride[i] = s
-		s *= x.Shape[i]
-	}
-	st := make([]int, len(perm))
-	for i, p := range perm {
-		st[i] = inStride[p]
-	}
-	// When the last axis stays last, whole rows of it move together: walk the other axes and copy runs.
-	run, axes := 1, len(shape)
-	if axes > 0 && perm[axes-1] == axes-1 {
-		run, axes = shape[axes-1], axes-1
-	}
-	total := numel("transpose", shape)
-	walk := func(fn func(i, src int)) { // i, src: where a run starts in out and in x
-		if total == 0 {
-			return
-		}
-		idx := make([]int, axes)
-		src := 0
-		for i := 0; i < total; i += run {
-			fn(i, src)
-			for ax := axes - 1; ax >= 0; ax-- {
-				idx[ax]++
-				src += st[ax]
-				if idx[ax] < shape[ax] {
-					break
-				}
-				src -= st[ax] * shape[ax]
-				idx[ax] = 0
-			}
-		}
-	}
-	out, record := result(shape, x)
-	walk(func(i, src int) { copy(out.Data[i:i+run], x.Data[src:src+run]) })
+	out, record := result("transpose", shape, x)
+	be := out.dev
+	be.Transpose(out.data, x.data, x.Shape, perm, false)
 	if record {
-		out.backward = func() {
-			gx := x.gradBuf()
-			walk(func(i, src int) {
-				for j, g := range out.Grad[i : i+run] {
-					gx[src+j] += g
-				}
-			})
+		inv := make([]int, len(perm)) // the inverse permutation: x's axis p is out's axis inv[p]
+		for i, p := range perm {
+			inv[p] = i
 		}
+		out.backward = func() { be.Transpose(x.gradBuf(), out.grad, shape, inv, true) }
 	}
 	return out
 }
@@ -213,31 +160,11 @@ func Upsample2x(x *Tensor) *Tensor {
 		panic(fmt.Sprintf("nn: upsample2x of shape %v; want NHWC", x.Shape))
 	}
 	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	out, record := result([]int{n, 2 * h, 2 * w, c}, x)
-	for b := range n {
-		for y := range 2 * h {
-			for xx := range 2 * w {
-				src := ((b*h+y/2)*w + xx/2) * c
-				dst := ((b*2*h+y)*2*w + xx) * c
-				copy(out.Data[dst:dst+c], x.Data[src:src+c])
-			}
-		}
-	}
+	out, record := result("upsample2x", []int{n, 2 * h, 2 * w, c}, x)
+	be := out.dev
+	be.Upsample2x(out.data, x.data, n, h, w, c)
 	if record {
-		out.backward = func() {
-			gx := x.gradBuf()
-			for b := range n {
-				for y := range 2 * h {
-					for xx := range 2 * w {
-						src := ((b*h+y/2)*w + xx/2) * c
-						dst := ((b*2*h+y)*2*w + xx) * c
-						for j, g := range out.Grad[dst : dst+c] {
-							gx[src+j] += g
-						}
-					}
-				}
-			}
-		}
+		out.backward = func() { be.Upsample2xGrad(x.gradBuf(), out.grad, n, h, w, c) }
 	}
 	return out
 }

@@ -10,32 +10,15 @@ func Shift(x *Tensor, dy, dx []int) *Tensor {
 	if len(x.Shape) != 4 || len(dy) != x.Shape[0] || len(dx) != x.Shape[0] {
 		panic(fmt.Sprintf("nn: shift %v by %d and %d offsets; want [n h w c] and n of each", x.Shape, len(dy), len(dx)))
 	}
-	out, record := result(x.Shape, x)
-	clear(out.Data) // a tape's buffer is not zeroed
-	shiftInto(out.Data, x.Data, x.Shape, dy, dx, 1)
+	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	out, record := result("shift", x.Shape, x)
+	be := out.dev
+	be.Fill(out.data, 0) // a tape's buffer is not zeroed
+	be.Shift(out.data, x.data, n, h, w, c, dy, dx, 1)
 	if record {
 		out.backward = func() { // the adjoint: the gradient moves back by the same offsets
-			shiftInto(x.gradBuf(), out.Grad, x.Shape, dy, dx, -1)
+			be.Shift(x.gradBuf(), out.grad, n, h, w, c, dy, dx, -1)
 		}
 	}
 	return out
-}
-
-// shiftInto adds to dst, image by image, src moved by sign·(dy[i], dx[i]), the two [n,h,w,c] NHWC.
-func shiftInto(dst, src []float32, shape, dy, dx []int, sign int) {
-	n, h, w, c := shape[0], shape[1], shape[2], shape[3]
-	for i := range n {
-		oy, ox := sign*dy[i], sign*dx[i]
-		x0, x1 := max(0, ox), min(w, w+ox) // destination columns that have a source
-		if x0 >= x1 {
-			continue
-		}
-		for y := max(0, oy); y < min(h, h+oy); y++ {
-			d := dst[((i*h+y)*w+x0)*c : ((i*h+y)*w+x1)*c]
-			s := src[((i*h+y-oy)*w+x0-ox)*c:]
-			for j := range d {
-				d[j] += s[j]
-			}
-		}
-	}
 }

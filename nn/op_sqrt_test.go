@@ -9,8 +9,8 @@ import (
 // positive returns a tensor of the given shape with values from U(lo, lo+1).
 func positive(rng *rand.Rand, lo float64, shape ...int) *Tensor {
 	t := New(shape...)
-	for i := range t.Data {
-		t.Data[i] = float32(lo + rng.Float64())
+	for i := range t.CPUData() {
+		t.CPUData()[i] = float32(lo + rng.Float64())
 	}
 	return t
 }
@@ -42,13 +42,13 @@ func TestSqrtValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	x := positive(rng, 0.01, 13)
 	s, r := Sqrt(x), Rsqrt(x)
-	for i, v := range x.Data {
+	for i, v := range x.CPUData() {
 		want := math.Sqrt(float64(v))
-		if d := math.Abs(float64(s.Data[i]) - want); d > 1e-6*want {
-			t.Errorf("sqrt(%g) = %g, want %g", v, s.Data[i], want)
+		if d := math.Abs(float64(s.CPUData()[i]) - want); d > 1e-6*want {
+			t.Errorf("sqrt(%g) = %g, want %g", v, s.CPUData()[i], want)
 		}
-		if d := math.Abs(float64(r.Data[i]) - 1/want); d > 1e-6/want {
-			t.Errorf("rsqrt(%g) = %g, want %g", v, r.Data[i], 1/want)
+		if d := math.Abs(float64(r.CPUData()[i]) - 1/want); d > 1e-6/want {
+			t.Errorf("rsqrt(%g) = %g, want %g", v, r.CPUData()[i], 1/want)
 		}
 	}
 }

@@ -3,8 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
-
-	"sdgan/nn/kernels"
+	"slices"
 )
 
 // Adam is the Adam optimiser (Kingma & Ba), with PyTorch's update:
@@ -21,7 +20,7 @@ type Adam struct {
 func NewAdam(params []*Tensor, lr, beta1, beta2, eps float32) *Adam {
 	o := &Adam{LR: lr, Beta1: beta1, Beta2: beta2, Eps: eps, params: params}
 	for _, p := range params {
-		m, v := New(p.Shape...), New(p.Shape...)
+		m, v := newOn(p.dev, p.Shape), newOn(p.dev, p.Shape)
 		m.Name, v.Name = p.Name+"/adam_m", p.Name+"/adam_v"
 		o.m, o.v = append(o.m, m), append(o.v, v)
 	}
@@ -29,7 +28,7 @@ func NewAdam(params []*Tensor, lr, beta1, beta2, eps float32) *Adam {
 }
 
 // Step updates every parameter from its gradient and then zeroes the gradients.
-// Parameters without a gradient (nil Grad) are left alone.
+// Parameters without a gradient (HasGrad false) are left alone.
 func (o *Adam) Step() {
 	o.Steps++
 	t := float64(o.Steps)
@@ -37,15 +36,12 @@ func (o *Adam) Step() {
 	c2 := 1 - math.Pow(float64(o.Beta2), t)
 	stepSize := float32(float64(o.LR) / c1)
 	sqrtC2 := float32(math.Sqrt(c2))
-	co := kernels.AdamCoeffs{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, StepSize: stepSize, SqrtC2: sqrtC2}
+	co := AdamCoeffs{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, StepSize: stepSize, SqrtC2: sqrtC2}
 	for i, p := range o.params {
-		if p.Grad == nil {
+		if p.grad == nil {
 			continue
 		}
-		m, v := o.m[i].Data, o.v[i].Data
-		parallel(len(p.Grad), func(_, lo, hi int) { // elementwise: the split cannot change the result
-			kernels.AdamStep(p.Data[lo:hi], p.Grad[lo:hi], m[lo:hi], v[lo:hi], co)
-		})
+		p.dev.AdamStep(p.data, p.grad, o.m[i].data, o.v[i].data, co)
 	}
 }
 
@@ -66,10 +62,8 @@ type RMSProp struct {
 func NewRMSProp(params []*Tensor, lr, decay, eps float32) *RMSProp {
 	o := &RMSProp{LR: lr, Decay: decay, Eps: eps, params: params}
 	for _, p := range params {
-		ms := New(p.Shape...)
-		for j := range ms.Data {
-			ms.Data[j] = 1
-		}
+		ms := newOn(p.dev, p.Shape)
+		ms.dev.Fill(ms.data, 1)
 		ms.Name = p.Name + "/rmsprop_ms"
 		o.ms = append(o.ms, ms)
 	}
@@ -80,18 +74,10 @@ func NewRMSProp(params []*Tensor, lr, decay, eps float32) *RMSProp {
 func (o *RMSProp) Step() {
 	o.Steps++
 	for i, p := range o.params {
-		if p.Grad == nil {
+		if p.grad == nil {
 			continue
 		}
-		ms, decay, lr, eps := o.ms[i].Data, o.Decay, o.LR, o.Eps
-		parallel(len(p.Grad), func(_, lo, hi int) { // elementwise: the split cannot change the result
-			for j, g := range p.Grad[lo:hi] {
-				j += lo
-				ms[j] = decay*ms[j] + (1-decay)*g*g
-				p.Data[j] -= lr * g / float32(math.Sqrt(float64(ms[j]+eps)))
-			}
-			clear(p.Grad[lo:hi])
-		})
+		p.dev.RMSPropStep(p.data, p.grad, o.ms[i].data, o.LR, o.Decay, o.Eps)
 	}
 }
 
@@ -104,9 +90,7 @@ func ClipWeights(c float32, ts ...*Tensor) {
 		panic(fmt.Sprintf("nn: clip weights to ±%g; want a positive bound", c))
 	}
 	for _, t := range ts {
-		for i, v := range t.Data {
-			t.Data[i] = min(max(v, -c), c)
-		}
+		t.dev.Clamp(t.data, -c, c)
 	}
 }
 
@@ -137,3 +121,20 @@ func (o *RMSProp) Updates() int64 { return o.Steps }
 
 // SetUpdates restores the step count from a checkpoint.
 func (o *RMSProp) SetUpdates(n int64) { o.Steps = n }
+
+// MovingAverage moves every tensor of avg towards the tensor of cur at the same index, which must have its
+// shape: avg ← cur + beta·(avg − cur), which is beta·avg + (1 − beta)·cur (an exponential moving average of
+// weights, such as a generator's G_ema).
+func MovingAverage(avg, cur []*Tensor, beta float32) {
+	if len(avg) != len(cur) {
+		panic(fmt.Sprintf("nn: moving average of %d tensors towards %d", len(avg), len(cur)))
+	}
+	for i, a := range avg {
+		c := cur[i]
+		if !slices.Equal(a.Shape, c.Shape) {
+			panic(fmt.Sprintf("nn: moving average of %s %v towards %s %v", a.Name, a.Shape, c.Name, c.Shape))
+		}
+		backendOf("moving average", a, c)
+		a.dev.MovingAverage(a.data, c.data, beta)
+	}
+}

@@ -24,7 +24,7 @@ func convRef(x, w *Tensor, stride, padTop, padLeft, oh, ow int) []float64 {
 								continue
 							}
 							for ci := range c {
-								s += float64(x.Data[((b*h+iy)*wd+ix)*c+ci]) * float64(w.Data[((ky*kw+kx)*c+ci)*f+o])
+								s += float64(x.CPUData()[((b*h+iy)*wd+ix)*c+ci]) * float64(w.CPUData()[((ky*kw+kx)*c+ci)*f+o])
 							}
 						}
 					}
@@ -54,8 +54,8 @@ func convTransposeRef(x, w *Tensor, stride, padTop, padLeft, oh, ow int) []float
 						}
 						for o := range f {
 							for ci := range c {
-								y[((b*oh+oy)*ow+ox)*f+o] += float64(x.Data[((b*h+iy)*wd+ix)*c+ci]) *
-									float64(w.Data[((ky*kw+kx)*f+o)*c+ci])
+								y[((b*oh+oy)*ow+ox)*f+o] += float64(x.CPUData()[((b*h+iy)*wd+ix)*c+ci]) *
+									float64(w.CPUData()[((ky*kw+kx)*f+o)*c+ci])
 							}
 						}
 					}
@@ -100,7 +100,7 @@ func TestConv2DMatchesReference(t *testing.T) {
 		if y.Dim(1) != tc.oh || y.Dim(2) != tc.ow || y.Dim(3) != tc.w[3] {
 			t.Fatalf("conv %v * %v stride %d: output %v, want %d×%d", tc.x, tc.w, tc.stride, y.Shape, tc.oh, tc.ow)
 		}
-		assertClose(t, "conv2d", y.Data, convRef(x, w, tc.stride, tc.pt, tc.pl, tc.oh, tc.ow), 1e-5)
+		assertClose(t, "conv2d", y.CPUData(), convRef(x, w, tc.stride, tc.pt, tc.pl, tc.oh, tc.ow), 1e-5)
 	}
 }
 
@@ -121,53 +121,53 @@ func TestConvTransposeDoublesLikeTensorFlow(t *testing.T) {
 		if y.Dim(1) != 2*shape[1] || y.Dim(2) != 2*shape[2] || y.Dim(3) != 3 {
 			t.Fatalf("conv transpose of %v: output %v, want doubled", shape, y.Shape)
 		}
-		assertClose(t, "conv2d_transpose 5x5/2 SAME", y.Data, convTransposeRef(x, w, 2, 1, 1, 2*shape[1], 2*shape[2]), 1e-5)
+		assertClose(t, "conv2d_transpose 5x5/2 SAME", y.CPUData(), convTransposeRef(x, w, 2, 1, 1, 2*shape[1], 2*shape[2]), 1e-5)
 	}
 	// A general case: 3×3 stride 2 VALID to 7×9 (no padding; the last row and column are only reached by taps).
 	x, w := randTensor(rng, 2, 3, 4, 3), randTensor(rng, 3, 3, 2, 3)
 	y := ConvTranspose2D(x, w, nil, 2, Valid, 7, 9)
-	assertClose(t, "conv2d_transpose 3x3/2 VALID", y.Data, convTransposeRef(x, w, 2, 0, 0, 7, 9), 1e-5)
+	assertClose(t, "conv2d_transpose 3x3/2 VALID", y.CPUData(), convTransposeRef(x, w, 2, 0, 0, 7, 9), 1e-5)
 }
 
 func TestBatchNormMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 1))
 	x, gamma, beta := randTensor(rng, 3, 2, 5, 7), randTensor(rng, 7), randTensor(rng, 7)
-	for i := range x.Data {
-		x.Data[i] = 3*x.Data[i] + 1 // away from mean 0, variance 1
+	for i := range x.CPUData() {
+		x.CPUData()[i] = 3*x.CPUData()[i] + 1 // away from mean 0, variance 1
 	}
 	st := NewBNStats("bn", 7, 0.9, 1e-3)
 	y := BatchNorm(x, gamma, beta, st, true)
-	c, m := 7, len(x.Data)/7
-	want := make([]float64, len(x.Data))
+	c, m := 7, len(x.CPUData())/7
+	want := make([]float64, len(x.CPUData()))
 	for j := range c {
 		var mean, v float64
-		for i := j; i < len(x.Data); i += c {
-			mean += float64(x.Data[i])
+		for i := j; i < len(x.CPUData()); i += c {
+			mean += float64(x.CPUData()[i])
 		}
 		mean /= float64(m)
-		for i := j; i < len(x.Data); i += c {
-			v += (float64(x.Data[i]) - mean) * (float64(x.Data[i]) - mean)
+		for i := j; i < len(x.CPUData()); i += c {
+			v += (float64(x.CPUData()[i]) - mean) * (float64(x.CPUData()[i]) - mean)
 		}
-		for i := j; i < len(x.Data); i += c {
-			want[i] = (float64(x.Data[i])-mean)/math.Sqrt(v/float64(m)+1e-3)*float64(gamma.Data[j]) + float64(beta.Data[j])
+		for i := j; i < len(x.CPUData()); i += c {
+			want[i] = (float64(x.CPUData()[i])-mean)/math.Sqrt(v/float64(m)+1e-3)*float64(gamma.CPUData()[j]) + float64(beta.CPUData()[j])
 		}
 		// running averages after one step from (0, 1) with momentum 0.9; the variance is unbiased.
-		if d := math.Abs(float64(st.Mean.Data[j]) - 0.1*mean); d > 1e-5 {
-			t.Errorf("channel %d running mean %g, want %g", j, st.Mean.Data[j], 0.1*mean)
+		if d := math.Abs(float64(st.Mean.CPUData()[j]) - 0.1*mean); d > 1e-5 {
+			t.Errorf("channel %d running mean %g, want %g", j, st.Mean.CPUData()[j], 0.1*mean)
 		}
-		if d := math.Abs(float64(st.Var.Data[j]) - (0.9 + 0.1*v/float64(m-1))); d > 1e-5 {
-			t.Errorf("channel %d running variance %g, want %g", j, st.Var.Data[j], 0.9+0.1*v/float64(m-1))
+		if d := math.Abs(float64(st.Var.CPUData()[j]) - (0.9 + 0.1*v/float64(m-1))); d > 1e-5 {
+			t.Errorf("channel %d running variance %g, want %g", j, st.Var.CPUData()[j], 0.9+0.1*v/float64(m-1))
 		}
 	}
-	assertClose(t, "batchnorm training", y.Data, want, 1e-5)
+	assertClose(t, "batchnorm training", y.CPUData(), want, 1e-5)
 
 	y = BatchNorm(x, gamma, beta, st, false)
 	for i := range want {
 		j := i % c
-		want[i] = (float64(x.Data[i])-float64(st.Mean.Data[j]))/math.Sqrt(float64(st.Var.Data[j])+1e-3)*
-			float64(gamma.Data[j]) + float64(beta.Data[j])
+		want[i] = (float64(x.CPUData()[i])-float64(st.Mean.CPUData()[j]))/math.Sqrt(float64(st.Var.CPUData()[j])+1e-3)*
+			float64(gamma.CPUData()[j]) + float64(beta.CPUData()[j])
 	}
-	assertClose(t, "batchnorm inference", y.Data, want, 1e-5)
+	assertClose(t, "batchnorm inference", y.CPUData(), want, 1e-5)
 }
 
 func TestShapeErrorsNameOpAndShapes(t *testing.T) {
@@ -208,21 +208,21 @@ func TestTapeResetRecyclesAndInvalidates(t *testing.T) {
 	x := tp.Input([]float32{1, 2, 3}, 3)
 	y := Mul(x, w)
 	tp.Backward(Sum(y))
-	if got := w.Grad; got[0] != 1 || got[1] != 2 || got[2] != 3 {
+	if got := w.cpuGrad(); got[0] != 1 || got[1] != 2 || got[2] != 3 {
 		t.Fatalf("dw = %v, want x", got)
 	}
-	first := &y.Data[0]
+	first := &y.CPUData()[0]
 	tp.Reset()
-	if y.Data != nil {
+	if y.data != nil {
 		t.Fatal("a tensor made on the tape is still usable after Reset")
 	}
 	x = tp.Input([]float32{4, 5, 6}, 3)
 	y = Mul(x, w)
-	if &y.Data[0] != first && &x.Data[0] != first {
+	if &y.CPUData()[0] != first && &x.CPUData()[0] != first {
 		t.Error("Reset did not recycle the step's buffers")
 	}
-	if y.Data[0] != 8 || y.Data[2] != 12 {
-		t.Fatalf("after reuse y = %v, want [8 10 12]", y.Data)
+	if y.CPUData()[0] != 8 || y.CPUData()[2] != 12 {
+		t.Fatalf("after reuse y = %v, want [8 10 12]", y.CPUData())
 	}
 }
 
@@ -235,8 +235,8 @@ func TestBackwardRunsEachOpOnce(t *testing.T) {
 	a, b := Sum(y), Sum(Scale(y, 2)) // two losses sharing y
 	tp.Backward(a)
 	tp.Backward(b) // y was spent by the first pass, so nothing more reaches w
-	if w.Grad[0] != 2 {
-		t.Fatalf("dw = %g after two backward passes sharing a spent node, want 2 (the graph is used once)", w.Grad[0])
+	if w.cpuGrad()[0] != 2 {
+		t.Fatalf("dw = %g after two backward passes sharing a spent node, want 2 (the graph is used once)", w.cpuGrad()[0])
 	}
 }
 

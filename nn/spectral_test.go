@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"sdgan/nn/kernels"
 )
 
 // largestSingularValue is σ₁ of data read as a rows×cols matrix, from gonum's SVD.
@@ -36,13 +38,13 @@ func TestSpectralNormConverges(t *testing.T) {
 			wn = sn.Apply(w, nil)
 		}
 		out := shape[len(shape)-1]
-		want := largestSingularValue(t, w.Data, len(w.Data)/out, out)
-		got := largestSingularValue(t, wn.Data, len(w.Data)/out, out)
+		want := largestSingularValue(t, w.CPUData(), len(w.CPUData())/out, out)
+		got := largestSingularValue(t, wn.CPUData(), len(w.CPUData())/out, out)
 		if math.Abs(got-1) > 1e-3 {
 			t.Errorf("%v: σ₁(w) = %.5f; σ₁(w/σ̂) = %.5f, want 1", shape, want, got)
 		}
-		if math.Abs(float64(w.Data[0]/wn.Data[0])-want) > 1e-3*want {
-			t.Errorf("%v: σ̂ = %.5f, want %.5f", shape, w.Data[0]/wn.Data[0], want)
+		if math.Abs(float64(w.CPUData()[0]/wn.CPUData()[0])-want) > 1e-3*want {
+			t.Errorf("%v: σ̂ = %.5f, want %.5f", shape, w.CPUData()[0]/wn.CPUData()[0], want)
 		}
 	}
 }
@@ -53,16 +55,17 @@ func TestSpectralScaleGradient(t *testing.T) {
 	for _, shape := range [][]int{{5, 3}, {3, 3, 2, 5}, {4, 1}} {
 		out := shape[len(shape)-1]
 		w := randTensor(rng, shape...)
-		u, v := randTensor(rng, out).Data, randTensor(rng, len(w.Data)/out).Data
-		normalise(u)
-		normalise(v)
+		ut, vt := randTensor(rng, out), randTensor(rng, len(w.CPUData())/out)
+		u, v := ut.CPUData(), vt.CPUData()
+		kernels.Normalize(u)
+		kernels.Normalize(v)
 		// Make σ positive and away from 0 for every evaluation: nudge w along v·uᵀ.
 		for i := range v {
 			for j := range u {
-				w.Data[i*out+j] += 3 * v[i] * u[j]
+				w.CPUData()[i*out+j] += 3 * v[i] * u[j]
 			}
 		}
-		gradCheck(t, func(in []*Tensor) *Tensor { return spectralScale(in[0], u, v, in[0]) }, w)
+		gradCheck(t, func(in []*Tensor) *Tensor { return spectralScale(in[0], ut, vt, in[0]) }, w)
 	}
 }
 
@@ -97,11 +100,11 @@ func TestSpectralNormFrozenWeights(t *testing.T) {
 	conv.SN = NewSpectralNorm("c", conv.W, rng)
 	conv.W.SetRequiresGrad(false)
 	tp := NewTape()
-	x := tp.Input(randTensor(rng, 1, 3, 3, 2).Data, 1, 3, 3, 2)
+	x := tp.Input(randTensor(rng, 1, 3, 3, 2).CPUData(), 1, 3, 3, 2)
 	x.SetRequiresGrad(true)
 	tp.Backward(Sum(conv.Forward(x)))
-	if x.Grad == nil || conv.W.Grad != nil {
-		t.Fatalf("input gradient %v, frozen weight gradient %v: want one and none", x.Grad != nil, conv.W.Grad != nil)
+	if x.grad == nil || conv.W.grad != nil {
+		t.Fatalf("input gradient %v, frozen weight gradient %v: want one and none", x.grad != nil, conv.W.grad != nil)
 	}
 }
 
@@ -115,12 +118,12 @@ func TestShiftValuesAndGradient(t *testing.T) {
 	got := Shift(x, []int{1, 0}, []int{-1, 2})
 	want := []float32{0, 0, 0, 2, 3, 0, 0, 0, 7, 0, 0, 10}
 	for i := range want {
-		if got.Data[i] != want[i] {
-			t.Fatalf("shift: got %v, want %v", got.Data, want)
+		if got.CPUData()[i] != want[i] {
+			t.Fatalf("shift: got %v, want %v", got.CPUData(), want)
 		}
 	}
 	if z := Shift(x, []int{2, -5}, []int{0, 0}); Sum(z).Item() != 0 {
-		t.Errorf("shifts past the edge: got %v, want zeros", z.Data)
+		t.Errorf("shifts past the edge: got %v, want zeros", z.CPUData())
 	}
 	rng := rand.New(rand.NewPCG(12, 13))
 	dy, dx := []int{0, 1, -2, 3}, []int{-1, 2, 0, -4}
@@ -131,8 +134,8 @@ func TestDivGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
 	awayFromZeroPos := func(shape ...int) *Tensor { // divisors in [0.5, 1.5]
 		d := randTensor(rng, shape...)
-		for i := range d.Data {
-			d.Data[i] = 1 + d.Data[i]/2
+		for i := range d.CPUData() {
+			d.CPUData()[i] = 1 + d.CPUData()[i]/2
 		}
 		return d
 	}
@@ -148,7 +151,7 @@ func TestDivGradients(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { gradCheck(t, two, tc.a, tc.b) })
 	}
-	if got := Div(FromData([]float32{3, -6}, 2), Scalar(1.5)).Data; got[0] != 2 || got[1] != -4 {
+	if got := Div(FromData([]float32{3, -6}, 2), Scalar(1.5)).CPUData(); got[0] != 2 || got[1] != -4 {
 		t.Errorf("div: got %v, want [2 -4]", got)
 	}
 }

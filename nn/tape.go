@@ -17,43 +17,46 @@ import (
 //		tp.Reset() // recycles every buffer the step used
 //	}
 //
-// Memory: every buffer the tape hands out returns to it at Reset, and the gradient of an op's result returns
-// as soon as Backward has passed it on to the op's inputs (like PyTorch, only leaves keep their gradients), so
-// that the backward pass reuses the buffers of the gradients it is done with.
+// Memory: the tape takes its buffers from its backend (Backend.Alloc) and gives every one back (Backend.Free) at
+// Reset; the gradient of an op's result goes back as soon as Backward has passed it on to the op's inputs (like
+// PyTorch, only leaves keep their gradients), so that the backward pass reuses the buffers of the gradients it
+// is done with. The backend keeps the freed buffers for reuse; the tape keeps the bookkeeping.
 type Tape struct {
-	made []*Tensor           // tensors whose memory comes from this tape, since the last Reset
-	free map[int][][]float32 // recycled buffers by length
-	used [][]float32         // buffers handed out and not yet given back
-	slot map[*float32]int    // index in used of each of those buffers, by its first element
+	dev  Backend
+	made []*Tensor      // tensors whose memory comes from this tape, since the last Reset
+	used []Buffer       // buffers handed out and not yet given back
+	slot map[Buffer]int // index in used of each of those buffers
 }
 
-// NewTape returns an empty tape.
-func NewTape() *Tape { return &Tape{free: map[int][][]float32{}, slot: map[*float32]int{}} }
+// NewTape returns an empty tape on the default backend.
+func NewTape() *Tape { return newTape(DefaultBackend()) }
+
+func newTape(be Backend) *Tape { return &Tape{dev: be, slot: map[Buffer]int{}} }
 
 // Input copies data into a new tensor on the tape (no gradient): the way a batch enters a recorded computation.
 func (tp *Tape) Input(data []float32, shape ...int) *Tensor {
-	t := tp.newTensor(shape, false)
-	if len(data) != len(t.Data) {
+	if n := numel("input", shape); len(data) != n {
 		panic(fmt.Sprintf("nn: input: %d values for shape %v", len(data), shape))
 	}
-	copy(t.Data, data)
+	t := tp.newTensor(shape, false)
+	tp.dev.CopyFromHost(t.data, data)
 	return t
 }
 
 // Zeros returns a zero tensor on the tape (no gradient).
 func (tp *Tape) Zeros(shape ...int) *Tensor { return tp.newTensor(shape, true) }
 
-// Reset forgets every tensor recorded since the last Reset and recycles their memory. Tensors made on the tape
-// must not be used afterwards: their Data and Grad are set to nil so that a stale use fails loudly.
-// Copy out (Clone) anything that must outlive the step.
+// Reset forgets every tensor recorded since the last Reset and gives their memory back to the backend. Tensors
+// made on the tape must not be used afterwards: their data and gradient are dropped so that a stale use fails
+// loudly. Copy out (Clone, ToHost) anything that must outlive the step.
 func (tp *Tape) Reset() {
 	for _, t := range tp.made {
-		t.Data, t.Grad, t.parents, t.backward = nil, nil, nil, nil
+		t.data, t.grad, t.parents, t.backward = nil, nil, nil, nil
 	}
 	clear(tp.made)
 	tp.made = tp.made[:0]
 	for _, b := range tp.used {
-		tp.free[len(b)] = append(tp.free[len(b)], b)
+		tp.dev.Free(b)
 	}
 	clear(tp.used)
 	tp.used = tp.used[:0]
@@ -66,89 +69,82 @@ func (tp *Tape) Mark() int { return len(tp.made) }
 // Release forgets the tensors made on the tape since mark (from Mark) and recycles their memory before Reset:
 // the way to free the activations of a part of the step that is finished (say, a discriminator update whose
 // backward pass and optimiser step are done) while the step goes on. Those tensors must not be used afterwards
-// (their Data and Grad become nil, as at Reset); tensors made before mark keep everything they have, including a
-// gradient buffer the tape handed them since.
+// (their data and gradient are dropped, as at Reset); tensors made before mark keep everything they have,
+// including a gradient buffer the tape handed them since.
 func (tp *Tape) Release(mark int) {
 	if mark < 0 || mark > len(tp.made) {
 		panic(fmt.Sprintf("nn: release to mark %d of a tape holding %d tensors", mark, len(tp.made)))
 	}
 	for _, t := range tp.made[mark:] {
-		if !t.view {
-			tp.release(t.Data)
+		if !t.view && t.data != nil {
+			tp.release(t.data)
 		}
-		t.Data, t.Grad, t.parents, t.backward = nil, nil, nil, nil
+		t.data, t.grad, t.parents, t.backward = nil, nil, nil, nil
 	}
 	clear(tp.made[mark:])
 	tp.made = tp.made[:mark]
 }
 
-// alloc hands out a buffer of n floats, zeroed when zero is set (otherwise its contents are arbitrary).
-func (tp *Tape) alloc(n int, zero bool) []float32 {
-	if n == 0 {
-		return []float32{}
-	}
-	var b []float32
-	if list := tp.free[n]; len(list) > 0 {
-		b = list[len(list)-1]
-		tp.free[n] = list[:len(list)-1]
-		if zero {
-			clear(b)
-		}
-	} else {
-		b = make([]float32, n)
-	}
-	tp.slot[&b[0]] = len(tp.used)
+// alloc hands out a buffer of n floats from the backend, zeroed when zero is set (otherwise its contents are
+// arbitrary), and lists it for Reset.
+func (tp *Tape) alloc(n int, zero bool) Buffer {
+	b := tp.dev.Alloc(n, zero)
+	tp.slot[b] = len(tp.used)
 	tp.used = append(tp.used, b)
 	return b
 }
 
-// release gives back a buffer that alloc handed out, before Reset; the caller must not use it afterwards.
-// Buffers that did not come from this tape are ignored.
-func (tp *Tape) release(b []float32) {
-	if len(b) == 0 {
-		return
-	}
-	i, ok := tp.slot[&b[0]]
+// release gives back to the backend a buffer that alloc handed out, before Reset; the caller must not use it
+// afterwards. Buffers that did not come from this tape are ignored.
+func (tp *Tape) release(b Buffer) {
+	i, ok := tp.slot[b]
 	if !ok {
 		return
 	}
-	delete(tp.slot, &b[0])
+	delete(tp.slot, b)
 	last := len(tp.used) - 1
 	if i != last {
 		tp.used[i] = tp.used[last]
-		tp.slot[&tp.used[i][0]] = i
+		tp.slot[tp.used[i]] = i
 	}
 	tp.used[last] = nil
 	tp.used = tp.used[:last]
-	tp.free[len(b)] = append(tp.free[len(b)], b)
+	tp.dev.Free(b)
 }
 
 func (tp *Tape) newTensor(shape []int, zero bool) *Tensor {
-	t := &Tensor{Shape: slices.Clone(shape), tape: tp}
-	t.Data = tp.alloc(numel("tape", shape), zero)
+	t := &Tensor{Shape: slices.Clone(shape), dev: tp.dev, tape: tp}
+	t.data = tp.alloc(numel("tape", shape), zero)
 	tp.made = append(tp.made, t)
 	return t
 }
 
 // Backward computes the gradient of the one-element tensor loss with respect to every tensor that requires a
-// gradient and that loss depends on, adding it to their Grad. Each recorded op runs its backward function once:
-// afterwards that part of the graph is spent (like PyTorch without retain_graph). Only tensors without history
-// (parameters, inputs) keep their gradient: an op result's gradient goes back to the tape once its op has used it.
+// gradient and that loss depends on, adding it to their gradients. Each recorded op runs its backward function
+// once: afterwards that part of the graph is spent (like PyTorch without retain_graph). Only tensors without
+// history (parameters, inputs) keep their gradient: an op result's gradient goes back to the tape once its op has
+// used it.
 func (tp *Tape) Backward(loss *Tensor) {
-	if len(loss.Data) != 1 {
+	if loss.Size() != 1 {
 		panic(fmt.Sprintf("nn: backward from a tensor of shape %v; want one element", loss.Shape))
 	}
 	if !loss.requiresGrad {
 		panic("nn: backward from a tensor that does not require a gradient (no parameter or input needs one)")
 	}
-	g := loss.gradBuf()
-	g[0] += 1
+	if loss.grad == nil { // ∂loss/∂loss = 1
+		loss.dev.Fill(loss.gradBuf(), 1)
+	} else {
+		var g [1]float32
+		loss.dev.CopyToHost(g[:], loss.grad)
+		g[0]++
+		loss.dev.CopyFromHost(loss.grad, g[:])
+	}
 	for _, t := range topoOrder(loss) {
-		if t.backward != nil && t.Grad != nil {
+		if t.backward != nil && t.grad != nil {
 			t.backward()
 			if t.tape != nil && t != loss {
-				t.tape.release(t.Grad)
-				t.Grad = nil
+				t.tape.release(t.grad)
+				t.grad = nil
 			}
 		}
 		t.backward = nil
@@ -193,21 +189,51 @@ func tapeOf(inputs ...*Tensor) *Tape {
 	return nil
 }
 
-// result makes the output tensor of an op over inputs. Its memory comes from the inputs' tape (uninitialised)
-// or, without a tape, from the heap (zeroed). It records history only when there is a tape and an input requires
-// a gradient; record reports that, and the op then sets out.backward.
-func result(shape []int, inputs ...*Tensor) (out *Tensor, record bool) {
+// backendOf returns the backend of the inputs (nil ones skipped), panicking naming op when they differ or when
+// one has lost its data to a tape's Reset.
+func backendOf(op string, inputs ...*Tensor) Backend {
+	var be Backend
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		if in.data == nil {
+			panic(fmt.Sprintf("nn: %s of a tensor %v whose tape was reset", op, in.Shape))
+		}
+		if be == nil {
+			be = in.dev
+		} else if in.dev != be {
+			panic(fmt.Sprintf("nn: %s of tensors on backends %s and %s", op, be.Name(), in.dev.Name()))
+		}
+	}
+	return be
+}
+
+// result makes the output tensor of an op over inputs, on their backend. Its memory comes from the inputs'
+// tape (uninitialised) or, without a tape, from the backend (zeroed). It records history only when there is a
+// tape and an input requires a gradient; record reports that, and the op then sets out.backward.
+func result(op string, shape []int, inputs ...*Tensor) (out *Tensor, record bool) {
+	be := backendOf(op, inputs...)
 	tp := tapeOf(inputs...)
 	if tp == nil {
-		return &Tensor{Shape: slices.Clone(shape), Data: make([]float32, numel("result", shape))}, false
+		return &Tensor{Shape: slices.Clone(shape), dev: be, data: be.Alloc(numel(op, shape), true)}, false
 	}
 	return recordOn(tp.newTensor(shape, false), inputs)
 }
 
+// scratch returns a buffer of n values for an op's saved state (batch statistics, vectors its backward needs),
+// zeroed when zero is set: from out's tape, which frees it at Reset, or from its backend.
+func scratch(out *Tensor, n int, zero bool) Buffer {
+	if out.tape != nil {
+		return out.tape.alloc(n, zero)
+	}
+	return out.dev.Alloc(n, zero)
+}
+
 // viewResult is result for an op whose output shares the memory data of an input (a view, such as Reshape's):
 // nothing is allocated for it, and the tape, if any, lists the view so that Reset invalidates it too.
-func viewResult(shape []int, data []float32, inputs ...*Tensor) (out *Tensor, record bool) {
-	out = &Tensor{Shape: slices.Clone(shape), Data: data, view: true}
+func viewResult(op string, shape []int, data Buffer, inputs ...*Tensor) (out *Tensor, record bool) {
+	out = &Tensor{Shape: slices.Clone(shape), dev: backendOf(op, inputs...), data: data, view: true}
 	tp := tapeOf(inputs...)
 	if tp == nil {
 		return out, false

@@ -8,27 +8,35 @@ import (
 	"testing"
 )
 
-// checkTapeBuffers fails if a buffer is listed twice among the tape's handed-out and free buffers (two tensors
-// would then share memory), or if the index of handed-out buffers is out of step with them.
+// checkTapeBuffers fails if a buffer is listed twice among the tape's handed-out buffers and its (CPU) backend's
+// free ones (two tensors would then share memory), or if the index of handed-out buffers is out of step with
+// them.
 func checkTapeBuffers(t *testing.T, tp *Tape) {
 	t.Helper()
 	seen := map[*float32]bool{}
-	note := func(b []float32) {
-		if seen[&b[0]] {
-			t.Fatalf("buffer of %d floats listed twice", len(b))
+	note := func(b Buffer) {
+		s := cpuSlice(b)
+		if len(s) == 0 {
+			return
 		}
-		seen[&b[0]] = true
+		if seen[&s[0]] {
+			t.Fatalf("buffer of %d floats listed twice", len(s))
+		}
+		seen[&s[0]] = true
 	}
 	for i, b := range tp.used {
 		note(b)
-		if tp.slot[&b[0]] != i {
-			t.Fatalf("used buffer %d indexed at %d", i, tp.slot[&b[0]])
+		if tp.slot[b] != i {
+			t.Fatalf("used buffer %d indexed at %d", i, tp.slot[b])
 		}
 	}
 	if len(tp.slot) != len(tp.used) {
 		t.Fatalf("%d buffers indexed, %d handed out", len(tp.slot), len(tp.used))
 	}
-	for _, list := range tp.free {
+	cpu := tp.dev.(*cpuBackend)
+	cpu.mu.Lock()
+	defer cpu.mu.Unlock()
+	for _, list := range cpu.free {
 		for _, b := range list {
 			note(b)
 		}
@@ -46,7 +54,7 @@ func TestBackwardReleasesIntermediateGradients(t *testing.T) {
 	tp := NewTape()
 	var first [][]float32
 	for step := range 3 {
-		x := tp.Input(x0.Data, x0.Shape...)
+		x := tp.Input(x0.CPUData(), x0.Shape...)
 		x.SetRequiresGrad(true)
 		h1 := Conv2DAct(x, w1, nil, 1, Same, TanhAct)
 		h2 := Conv2D(h1, w2, nil, 1, Same)
@@ -55,14 +63,14 @@ func TestBackwardReleasesIntermediateGradients(t *testing.T) {
 		tp.Backward(loss)
 		checkTapeBuffers(t, tp)
 		for _, tt := range []*Tensor{h1, h2, h3} {
-			if tt.Grad != nil {
+			if tt.grad != nil {
 				t.Fatalf("step %d: an intermediate kept its gradient", step)
 			}
 		}
-		if x.Grad == nil || w1.Grad == nil || w2.Grad == nil || loss.Grad == nil {
+		if x.grad == nil || w1.grad == nil || w2.grad == nil || loss.grad == nil {
 			t.Fatalf("step %d: a leaf or the loss lost its gradient", step)
 		}
-		got := [][]float32{clone(x.Grad), clone(w1.Grad), clone(w2.Grad)}
+		got := [][]float32{clone(x.cpuGrad()), clone(w1.cpuGrad()), clone(w2.cpuGrad())}
 		if step == 0 {
 			first = got
 		}
@@ -77,7 +85,7 @@ func TestBackwardReleasesIntermediateGradients(t *testing.T) {
 		w2.ZeroGrad()
 		tp.Reset()
 		checkTapeBuffers(t, tp)
-		if h3.Data != nil {
+		if h3.data != nil {
 			t.Fatal("a reshaped view is still usable after Reset")
 		}
 	}
@@ -89,38 +97,8 @@ func clone(s []float32) []float32 { return append([]float32(nil), s...) }
 func TestReshapeIsAView(t *testing.T) {
 	x := randTensor(rand.New(rand.NewPCG(4, 4)), 3, 5)
 	y := Reshape(x, 5, 3)
-	if &y.Data[0] != &x.Data[0] || len(y.Data) != 15 {
+	if &y.CPUData()[0] != &x.CPUData()[0] || len(y.CPUData()) != 15 {
 		t.Fatal("Reshape copied its input")
-	}
-}
-
-// batchMoments' one-pass shifted sums agree with a two-pass float64 reference, also for data far from zero
-// (mean ≫ standard deviation) and on sizes that take the two-core path.
-func TestBatchMomentsMatchTwoPass(t *testing.T) {
-	rng := rand.New(rand.NewPCG(6, 1))
-	for _, tc := range []struct{ m, c int }{{2, 1}, {7, 3}, {131, 13}, {parallelMin/5 + 3, 7}} {
-		for _, offset := range []float64{0, 1e3} {
-			x := make([]float32, tc.m*tc.c)
-			for i := range x {
-				x[i] = float32(offset + rng.NormFloat64()*(1+float64(i%tc.c)))
-			}
-			mean, variance := batchMoments(x, tc.c)
-			for j := range tc.c {
-				var s, sq float64
-				for i := j; i < len(x); i += tc.c {
-					s += float64(x[i])
-				}
-				mu := s / float64(tc.m)
-				for i := j; i < len(x); i += tc.c {
-					sq += (float64(x[i]) - mu) * (float64(x[i]) - mu)
-				}
-				v := sq / float64(tc.m)
-				if math.Abs(mean[j]-mu) > 1e-9*(1+math.Abs(mu)) || math.Abs(variance[j]-v) > 1e-7*(1+v) {
-					t.Fatalf("m=%d c=%d offset %g channel %d: mean %g var %g, want %g %g",
-						tc.m, tc.c, offset, j, mean[j], variance[j], mu, v)
-				}
-			}
-		}
 	}
 }
 
@@ -131,14 +109,14 @@ func TestParallelPassesAreDeterministic(t *testing.T) {
 	run := func(procs int) [][]float32 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		tp := NewTape()
-		x, g, b := tp.Input(x0.Data, x0.Shape...), tp.Input(g0.Data, 29), tp.Input(b0.Data, 29)
+		x, g, b := tp.Input(x0.CPUData(), x0.Shape...), tp.Input(g0.CPUData(), 29), tp.Input(b0.CPUData(), 29)
 		for _, in := range []*Tensor{x, g, b} {
 			in.SetRequiresGrad(true)
 		}
 		st := NewBNStats("bn", 29, 0.9, 1e-3)
 		y := BatchNormAct(x, g, b, st, true, LeakyReLUAct(0.2))
 		tp.Backward(Sum(Mul(y, y)))
-		return [][]float32{clone(y.Data), x.Grad, g.Grad, b.Grad, st.Mean.Data, st.Var.Data}
+		return [][]float32{clone(y.CPUData()), x.cpuGrad(), g.cpuGrad(), b.cpuGrad(), st.Mean.CPUData(), st.Var.CPUData()}
 	}
 	one, two := run(1), run(2)
 	for i := range one {
@@ -150,10 +128,12 @@ func TestParallelPassesAreDeterministic(t *testing.T) {
 	}
 }
 
-// Release frees exactly the tensors made since the mark: their buffers go back to the tape (the next tensor of
-// that size reuses one), a Reshape view of an older tensor does not take its base's memory with it, and a
+// Release frees exactly the tensors made since the mark: their buffers go back to the backend (the next tensor
+// of that size reuses one), a Reshape view of an older tensor does not take its base's memory with it, and a
 // computation that frees a finished part of the step gives the same gradients as one that keeps it.
 func TestReleaseSinceMark(t *testing.T) {
+	cpu := newCPU() // a backend of its own, whose free buffers are this test's
+	defer SetDefaultBackend(SetDefaultBackend(cpu))
 	rng := rand.New(rand.NewPCG(4, 7))
 	w := New(5, 3)
 	InitUniform(rng, -1, 1, w)
@@ -180,7 +160,7 @@ func TestReleaseSinceMark(t *testing.T) {
 		}
 		b := Mean(Mul(view, view))
 		tp.Backward(b)
-		return append([]float32(nil), w.Grad...), h, freed, tp
+		return append([]float32(nil), w.cpuGrad()...), h, freed, tp
 	}
 	want, _, _, _ := step(false)
 	w.ZeroGrad()
@@ -190,24 +170,24 @@ func TestReleaseSinceMark(t *testing.T) {
 			t.Fatalf("gradient %d: %v with Release, %v without", i, got[i], want[i])
 		}
 	}
-	if kept.Data == nil {
+	if kept.data == nil {
 		t.Fatal("Release freed a tensor made before the mark")
 	}
 	for i, f := range freed {
-		if f.Data != nil {
+		if f.data != nil {
 			t.Errorf("tensor %d made after the mark still has its data", i)
 		}
 	}
 	// The 7×3 buffers of the first part are free again: a new one reuses one of them, not the kept tensor's.
-	before := append([]float32(nil), kept.Data...)
+	before := append([]float32(nil), kept.CPUData()...)
 	fresh := tp.Zeros(7, 3)
-	for i := range fresh.Data {
-		fresh.Data[i] = 42
+	for i := range fresh.CPUData() {
+		fresh.CPUData()[i] = 42
 	}
-	if !slices.Equal(kept.Data, before) {
+	if !slices.Equal(kept.CPUData(), before) {
 		t.Fatal("a tensor made after Release shares memory with one made before the mark")
 	}
-	if n := len(tp.free[21]); n == 0 {
+	if n := len(cpu.free[21]); n == 0 {
 		t.Error("no 21-float buffer left free after Release: the first part's memory was not recycled")
 	}
 	checkTapeBuffers(t, tp)

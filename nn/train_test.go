@@ -85,45 +85,45 @@ func TestTinyConvNetLearnsAndIsDeterministic(t *testing.T) {
 	}
 	p2, _ := trainTiny(42, steps)
 	for i := range p1 {
-		if !slices.Equal(p1[i].Data, p2[i].Data) {
+		if !slices.Equal(p1[i].CPUData(), p2[i].CPUData()) {
 			t.Fatalf("parameter %s differs between two runs with one seed", p1[i].Name)
 		}
 	}
 	p3, _ := trainTiny(43, steps)
-	if slices.Equal(p1[0].Data, p3[0].Data) {
+	if slices.Equal(p1[0].CPUData(), p3[0].CPUData()) {
 		t.Fatal("another seed gave the same parameters: the seed is not used")
 	}
 }
 
 func TestAdamAndRMSPropMatchHandComputedSteps(t *testing.T) {
 	p := NewParam("p", 2)
-	copy(p.Data, []float32{1, -2})
+	copy(p.CPUData(), []float32{1, -2})
 	adam := NewAdam([]*Tensor{p}, 0.1, 0.5, 0.9, 1e-8)
-	p.Grad = []float32{0.5, -4}
+	setGrad(p, []float32{0.5, -4})
 	adam.Step() // t=1: m̂ = g, v̂ = g², update = lr·g/|g| = ±lr
-	p.Grad = []float32{0.5, 1}
+	setGrad(p, []float32{0.5, 1})
 	adam.Step() // t=2
 	// by hand: m = [0.375, -0.5], v = [0.0475, 1.54]; m̂ = m/0.75, v̂ = v/0.19
 	want := []float64{1 - 0.1 - 0.1*(0.375/0.75)/math.Sqrt(0.0475/0.19), -2 + 0.1 - 0.1*(-0.5/0.75)/math.Sqrt(1.54/0.19)}
 	for i, w := range want {
-		if math.Abs(float64(p.Data[i])-w) > 1e-6 {
-			t.Errorf("adam p[%d] = %.7f, want %.7f", i, p.Data[i], w)
+		if math.Abs(float64(p.CPUData()[i])-w) > 1e-6 {
+			t.Errorf("adam p[%d] = %.7f, want %.7f", i, p.CPUData()[i], w)
 		}
 	}
-	if p.Grad[0] != 0 || p.Grad[1] != 0 {
+	if p.cpuGrad()[0] != 0 || p.cpuGrad()[1] != 0 {
 		t.Error("Step did not zero the gradients")
 	}
 
 	q := NewParam("q", 1)
-	q.Data[0] = 1
+	q.CPUData()[0] = 1
 	rms := NewRMSProp([]*Tensor{q}, 0.01, 0.9, 1e-10)
-	q.Grad = []float32{3}
+	setGrad(q, []float32{3})
 	rms.Step() // ms = 0.9·1 + 0.1·9 = 1.8
-	if w := 1 - 0.01*3/math.Sqrt(1.8); math.Abs(float64(q.Data[0])-w) > 1e-6 {
-		t.Errorf("rmsprop q = %.7f, want %.7f", q.Data[0], w)
+	if w := 1 - 0.01*3/math.Sqrt(1.8); math.Abs(float64(q.CPUData()[0])-w) > 1e-6 {
+		t.Errorf("rmsprop q = %.7f, want %.7f", q.CPUData()[0], w)
 	}
 	ClipWeights(0.5, q, p)
-	if q.Data[0] != 0.5 || p.Data[1] < -0.5 {
-		t.Errorf("clip to ±0.5 gave %v and %v", q.Data, p.Data)
+	if q.CPUData()[0] != 0.5 || p.CPUData()[1] < -0.5 {
+		t.Errorf("clip to ±0.5 gave %v and %v", q.CPUData(), p.CPUData())
 	}
 }

@@ -27,7 +27,7 @@ func TestTransposeMatchesIndexFormula(t *testing.T) {
 			strides[i] = s
 			s *= tc.shape[i]
 		}
-		for i := range y.Data {
+		for i := range y.CPUData() {
 			// out index → in index: out axis a is in axis perm[a]
 			rem := i
 			for a := len(tc.perm) - 1; a >= 0; a-- {
@@ -39,8 +39,8 @@ func TestTransposeMatchesIndexFormula(t *testing.T) {
 			for ax, v := range in {
 				src += v * strides[ax]
 			}
-			if y.Data[i] != x.Data[src] {
-				t.Fatalf("transpose %v by %v: out[%d] = %g, want x[%d] = %g", tc.shape, tc.perm, i, y.Data[i], src, x.Data[src])
+			if y.CPUData()[i] != x.CPUData()[src] {
+				t.Fatalf("transpose %v by %v: out[%d] = %g, want x[%d] = %g", tc.shape, tc.perm, i, y.CPUData()[i], src, x.CPUData()[src])
 			}
 		}
 		perm := tc.perm

@@ -33,7 +33,7 @@ func (t *trainer) stateTensors() []*nn.Tensor {
 		ts = append(ts, t.ema.tensors()...)
 	}
 	for _, s := range append(t.optG.State(), t.optD.State()...) {
-		ts = append(ts, &nn.Tensor{Name: "opt/" + s.Name, Shape: s.Shape, Data: s.Data})
+		ts = append(ts, s.Alias("opt/"+s.Name))
 	}
 	return ts
 }

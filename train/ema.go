@@ -15,9 +15,9 @@ import (
 // initialisation along. Batch-norm running averages are averaged the same way.
 type ema struct {
 	g        model.Generator
-	pairs    [][2]*nn.Tensor // (average, trained) tensors
-	halfLife float64         // images
-	rampUp   float64         // 0: none
+	avg, cur []*nn.Tensor // the average's tensors and the trained generator's, in one order
+	halfLife float64      // images
+	rampUp   float64      // 0: none
 }
 
 // newEMA builds the average of g, starting equal to it; it is built from cfg like g and renamed "G_ema/…".
@@ -30,9 +30,9 @@ func newEMA(cfg model.Config, g model.Generator, kimg, rampUp float64) (*ema, er
 	e := &ema{g: avg, halfLife: kimg * 1000, rampUp: rampUp}
 	src, dst := append(g.Params(), g.Buffers()...), append(avg.Params(), avg.Buffers()...)
 	for i := range src {
-		copy(dst[i].Data, src[i].Data)
-		e.pairs = append(e.pairs, [2]*nn.Tensor{dst[i], src[i]})
+		dst[i].CopyFrom(src[i])
 	}
+	e.avg, e.cur = dst, src
 	return e, nil
 }
 
@@ -47,13 +47,7 @@ func (e *ema) beta(batch, imagesSeen float64) float64 {
 
 // update moves the average towards the trained generator after one update of batch images.
 func (e *ema) update(batch, imagesSeen float64) {
-	b := float32(e.beta(batch, imagesSeen))
-	for _, p := range e.pairs {
-		avg, cur := p[0].Data, p[1].Data
-		for i, v := range cur {
-			avg[i] = v + b*(avg[i]-v) // = b·avg + (1 − b)·v
-		}
-	}
+	nn.MovingAverage(e.avg, e.cur, float32(e.beta(batch, imagesSeen))) // avg = cur + β·(avg − cur)
 }
 
 // tensors lists the average's tensors, for checkpoints.

@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,28 +22,29 @@ func TestEMA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range e.pairs {
-		if !strings.HasPrefix(p[0].Name, "G_ema/") || strings.TrimPrefix(p[0].Name, "G_ema/") != strings.TrimPrefix(p[1].Name, "G/") {
-			t.Fatalf("average %q of %q: want G_ema/ and the same name", p[0].Name, p[1].Name)
+	for i, a := range e.avg {
+		c := e.cur[i]
+		if !strings.HasPrefix(a.Name, "G_ema/") || strings.TrimPrefix(a.Name, "G_ema/") != strings.TrimPrefix(c.Name, "G/") {
+			t.Fatalf("average %q of %q: want G_ema/ and the same name", a.Name, c.Name)
 		}
-		if p[0].Data[0] != p[1].Data[0] {
-			t.Fatalf("%s does not start equal to the generator", p[0].Name)
+		if !slices.Equal(a.CPUData(), c.CPUData()) {
+			t.Fatalf("%s does not start equal to the generator", a.Name)
 		}
 	}
 	if b := e.beta(32, 1e6); math.Abs(b-math.Pow(0.5, 32.0/10000)) > 1e-15 {
 		t.Errorf("β for 32 images, half-life 10 kimg: %g", b)
 	}
 	// Half-life in images: after half-life/batch updates towards a fixed target, half the gap is left.
-	w := e.pairs[0][1]
-	start := e.pairs[0][0].Data[0]
+	w, avg := e.cur[0].CPUData(), e.avg[0].CPUData()
+	start := avg[0]
 	target := start + 1
-	for i := range w.Data {
-		w.Data[i] = e.pairs[0][0].Data[i] + 1
+	for i := range w {
+		w[i] = avg[i] + 1
 	}
 	for range 10000 / 50 {
 		e.update(50, 1e9)
 	}
-	if got := float64(target - e.pairs[0][0].Data[0]); math.Abs(got-0.5) > 1e-3 {
+	if got := float64(target - avg[0]); math.Abs(got-0.5) > 1e-3 {
 		t.Errorf("after one half-life the gap is %.5f, want 0.5", got)
 	}
 	ramp, _ := newEMA(cfg, g, 10, 0.05)

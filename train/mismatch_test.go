@@ -26,7 +26,7 @@ func TestMismatchedTuples(t *testing.T) {
 	for i := range tuples {
 		from := map[int]bool{}
 		for j := range k {
-			v := got.Data[(i*k+j)*size]
+			v := got.CPUData()[(i*k+j)*size]
 			src := int(v)
 			if src%k != j || src/k != (i+j)%tuples {
 				t.Fatalf("tuple %d image %d is real image %d, want image %d of tuple %d", i, j, src, j, (i+j)%tuples)

@@ -244,12 +244,14 @@ func TestDivergenceStopsWithoutCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ts []*nn.Tensor
-	for name, v := range c.Tensors {
-		ts = append(ts, &nn.Tensor{Name: name, Shape: v.Shape, Data: v.Data})
-	}
 	for i := range c.Tensors["G/project/weights"].Data { // finite (NaN is refused on load), but overflowing float32
 		c.Tensors["G/project/weights"].Data[i] = 3e38
+	}
+	var ts []*nn.Tensor
+	for name, v := range c.Tensors {
+		t := nn.FromData(v.Data, v.Shape...)
+		t.Name = name
+		ts = append(ts, t)
 	}
 	extra := map[string]string{}
 	for k, v := range c.Meta {

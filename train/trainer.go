@@ -280,8 +280,8 @@ func (t *trainer) observeReal(out *nn.Tensor, boundary float32) {
 	if t.aug.Target <= 0 {
 		return
 	}
-	rel := make([]float32, len(out.Data))
-	for i, v := range out.Data {
+	rel := out.ToHost()
+	for i, v := range rel {
 		rel[i] = v - boundary
 	}
 	t.aug.Observe(rel)

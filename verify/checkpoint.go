@@ -29,7 +29,7 @@ const (
 func (t *trainer) stateTensors() []*nn.Tensor {
 	ts := append(t.net.Params(), t.net.Buffers()...)
 	for _, s := range t.adam.State() {
-		ts = append(ts, &nn.Tensor{Name: "opt/" + s.Name, Shape: s.Shape, Data: s.Data})
+		ts = append(ts, s.Alias("opt/"+s.Name))
 	}
 	return ts
 }
@@ -83,7 +83,7 @@ func (t *trainer) restore(dir string) error {
 		if !ok || !slices.Equal(src.Shape, dst.Shape) {
 			return fmt.Errorf("--resume: checkpoint %s: tensor %q missing or of shape %v, want %v", path, dst.Name, src.Shape, dst.Shape)
 		}
-		copy(dst.Data, src.Data)
+		dst.CopyFromHost(src.Data)
 	}
 	bad := func(key string, err error) error {
 		return fmt.Errorf("--resume: checkpoint %s: metadata %s: %v", path, key, err)

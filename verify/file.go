@@ -91,7 +91,7 @@ func Save(path string, v *Verifier) error {
 		metaFacts: string(facts), metaThreshold: strconv.FormatFloat(v.Threshold, 'g', -1, 64)}
 	ts := map[string]safetensors.Tensor{}
 	for _, t := range append(v.Net.Params(), v.Net.Buffers()...) {
-		ts[t.Name] = safetensors.Tensor{Shape: t.Shape, Data: t.Data}
+		ts[t.Name] = safetensors.Tensor{Shape: t.Shape, Data: t.ToHost()}
 	}
 	if err := safetensors.Write(path, ts, meta); err != nil {
 		return fmt.Errorf("save verifier: %w", err)
@@ -129,7 +129,7 @@ func Load(path string) (*Verifier, error) {
 		if !slices.Equal(src.Shape, t.Shape) {
 			return nil, fmt.Errorf("load verifier %s: tensor %q has shape %v, the config wants %v", path, t.Name, src.Shape, t.Shape)
 		}
-		copy(t.Data, src.Data)
+		t.CopyFromHost(src.Data)
 	}
 	v := &Verifier{Net: net}
 	if v.Threshold, err = strconv.ParseFloat(meta[metaThreshold], 64); err != nil || math.IsNaN(v.Threshold) {
@@ -148,7 +148,7 @@ func Load(path string) (*Verifier, error) {
 func tensorsOf(prefix string, ts []*nn.Tensor) map[string]safetensors.Tensor {
 	m := map[string]safetensors.Tensor{}
 	for _, t := range ts {
-		m[prefix+t.Name] = safetensors.Tensor{Shape: t.Shape, Data: t.Data}
+		m[prefix+t.Name] = safetensors.Tensor{Shape: t.Shape, Data: t.ToHost()}
 	}
 	return m
 }

@@ -23,6 +23,7 @@ func BatchHardTriplet(emb *nn.Tensor, labels []int, margin float32) (loss *nn.Te
 	}
 	sim := nn.MatMul(emb, nn.Transpose(emb, 1, 0))  // [n, n] cosines
 	dist := nn.Add(nn.Scale(sim, -2), nn.Scalar(2)) // squared distances
+	dh := dist.ToHost()                             // the mining reads them on the host
 	pos, neg := make([]float32, n*n), make([]float32, n*n)
 	var anchors []float32 // 1 for anchors with a positive and a negative
 	count := 0
@@ -32,12 +33,12 @@ func BatchHardTriplet(emb *nn.Tensor, labels []int, margin float32) (loss *nn.Te
 			if b == a {
 				continue
 			}
-			d := dist.Data[a*n+b]
+			d := dh[a*n+b]
 			if labels[b] == labels[a] {
-				if hp < 0 || d > dist.Data[a*n+hp] {
+				if hp < 0 || d > dh[a*n+hp] {
 					hp = b
 				}
-			} else if hn < 0 || d < dist.Data[a*n+hn] {
+			} else if hn < 0 || d < dh[a*n+hn] {
 				hn = b
 			}
 		}
@@ -45,7 +46,7 @@ func BatchHardTriplet(emb *nn.Tensor, labels []int, margin float32) (loss *nn.Te
 		if hp >= 0 && hn >= 0 {
 			pos[a*n+hp], neg[a*n+hn], use = 1, 1, 1
 			count++
-			if dist.Data[a*n+hp]-dist.Data[a*n+hn]+margin > 0 {
+			if dh[a*n+hp]-dh[a*n+hn]+margin > 0 {
 				active++
 			}
 		}
@@ -80,6 +81,7 @@ func BatchAllTriplet(emb *nn.Tensor, labels []int, margin float32) (loss *nn.Ten
 	dist := nn.Add(nn.Scale(sim, -2), nn.Scalar(2))
 	// t[a, p, q] = D(a, p) − D(a, q) + margin
 	t := nn.Add(nn.Sub(nn.Reshape(dist, n, n, 1), nn.Reshape(dist, n, 1, n)), nn.Scalar(margin))
+	th := t.ToHost() // the counts read it on the host
 	mask := make([]float32, n*n*n)
 	for a := range n {
 		for p := range n {
@@ -91,7 +93,7 @@ func BatchAllTriplet(emb *nn.Tensor, labels []int, margin float32) (loss *nn.Ten
 				if labels[q] != labels[a] {
 					mask[i] = 1
 					valid++
-					if t.Data[i] > 0 {
+					if th[i] > 0 {
 						active++
 					}
 				}

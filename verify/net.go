@@ -95,9 +95,9 @@ func (n *Net) Embed(images [][]float32) [][]float32 {
 			}
 			x = append(x, img...)
 		}
-		e := n.Forward(nn.FromData(x, b, n.cfg.Res, n.cfg.Res, n.cfg.Channels), false)
+		e := n.Forward(nn.FromData(x, b, n.cfg.Res, n.cfg.Res, n.cfg.Channels), false).ToHost()
 		for i := range b {
-			out = append(out, slices.Clone(e.Data[i*n.cfg.Embed:(i+1)*n.cfg.Embed]))
+			out = append(out, slices.Clone(e[i*n.cfg.Embed:(i+1)*n.cfg.Embed]))
 		}
 	}
 	return out

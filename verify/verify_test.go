@@ -20,8 +20,8 @@ import (
 // randUnit returns n random unit rows of d values.
 func randUnit(rng *rand.Rand, n, d int) *nn.Tensor {
 	x := nn.New(n, d)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
+	for i := range x.CPUData() {
+		x.CPUData()[i] = float32(rng.NormFloat64())
 	}
 	return L2Normalize(x)
 }
@@ -30,7 +30,7 @@ func sqDist(e *nn.Tensor, a, b int) float64 {
 	d := e.Dim(1)
 	var s float64
 	for k := range d {
-		v := float64(e.Data[a*d+k]) - float64(e.Data[b*d+k])
+		v := float64(e.CPUData()[a*d+k]) - float64(e.CPUData()[b*d+k])
 		s += v * v
 	}
 	return s
@@ -119,8 +119,8 @@ func TestTripletGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	labels := []int{0, 0, 1, 1, 1, 2, 2}
 	x0 := nn.New(len(labels), 5)
-	for i := range x0.Data {
-		x0.Data[i] = float32(rng.NormFloat64())
+	for i := range x0.CPUData() {
+		x0.CPUData()[i] = float32(rng.NormFloat64())
 	}
 	for _, tc := range []struct {
 		name string
@@ -129,17 +129,18 @@ func TestTripletGradients(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			value := func(x *nn.Tensor) float64 { l, _, _ := tc.loss(L2Normalize(x), labels, 1.5); return float64(l.Item()) }
 			tp := nn.NewTape()
-			x := tp.Input(x0.Data, x0.Shape...)
+			x := tp.Input(x0.CPUData(), x0.Shape...)
 			x.SetRequiresGrad(true)
 			l, _, _ := tc.loss(L2Normalize(x), labels, 1.5)
 			tp.Backward(l)
+			grad := x.GradToHost()
 			const eps = 1e-3
-			for _, i := range rng.Perm(len(x0.Data))[:12] {
+			for _, i := range rng.Perm(x0.Size())[:12] {
 				xp, xm := x0.Clone(), x0.Clone()
-				xp.Data[i] += eps
-				xm.Data[i] -= eps
+				xp.CPUData()[i] += eps
+				xm.CPUData()[i] -= eps
 				num := (value(xp) - value(xm)) / (2 * eps)
-				if an := float64(x.Grad[i]); math.Abs(an-num) > 2e-3+2e-2*math.Abs(num) {
+				if an := float64(grad[i]); math.Abs(an-num) > 2e-3+2e-2*math.Abs(num) {
 					t.Errorf("element %d: analytic %.5f, numeric %.5f", i, an, num)
 				}
 			}
@@ -153,7 +154,7 @@ func TestL2NormalizeGivesUnitRows(t *testing.T) {
 		e := randUnit(rng, shape[0], shape[1])
 		for i := range shape[0] {
 			var s float64
-			for _, v := range e.Data[i*shape[1] : (i+1)*shape[1]] {
+			for _, v := range e.CPUData()[i*shape[1] : (i+1)*shape[1]] {
 				s += float64(v) * float64(v)
 			}
 			if math.Abs(s-1) > 1e-5 {
@@ -237,7 +238,7 @@ func TestTrainLearnsHeldOutIdentitiesAndResumesExactly(t *testing.T) {
 	trainShapes(t, dataDir, 60, dir2, false)
 	v2 := trainShapes(t, dataDir, 300, dir2, true)
 	for i, p := range v.Net.Params() {
-		if !slices.Equal(p.Data, v2.Net.Params()[i].Data) {
+		if !slices.Equal(p.CPUData(), v2.Net.Params()[i].CPUData()) {
 			t.Fatalf("parameter %s differs between a straight and a resumed run", p.Name)
 		}
 	}
@@ -253,8 +254,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range net.Buffers() { // non-trivial running averages
-		for i := range b.Data {
-			b.Data[i] = float32(0.5 + rng.Float64())
+		for i := range b.CPUData() {
+			b.CPUData()[i] = float32(0.5 + rng.Float64())
 		}
 	}
 	v := &Verifier{Net: net, Threshold: 0.123456789, HeldOut: []string{"Serif Bold", "b_c"},
@@ -272,7 +273,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	want := append(net.Params(), net.Buffers()...)
 	for i, p := range append(got.Net.Params(), got.Net.Buffers()...) {
-		if p.Name != want[i].Name || !slices.Equal(p.Data, want[i].Data) {
+		if p.Name != want[i].Name || !slices.Equal(p.CPUData(), want[i].CPUData()) {
 			t.Fatalf("tensor %s differs after the round trip", p.Name)
 		}
 	}

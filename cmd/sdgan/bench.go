@@ -28,6 +28,8 @@ func benchCmd() *command {
 			python := fs.String("python", "/usr/bin/python3", "Python interpreter with torch (Debian: apt-get install python3-torch libopenblas0-pthread)")
 			script := fs.String("torch-script", "", "the PyTorch reference step to run instead of the copy built into sdgan (torch_sdgan_step.py)")
 			one := fs.String("one", "", "internal: time one measure in this process and print its JSON")
+			var device deviceFlag
+			addDeviceFlag(fs, &device)
 			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
@@ -35,6 +37,9 @@ func benchCmd() *command {
 				return usagef("--reps %d --warmup %d: want reps ≥ 1 and warmup ≥ 0", *reps, *warmup)
 			}
 			if *one != "" {
+				if err := device.use(); err != nil {
+					return err
+				}
 				tm, err := bench.Run(*one, *warmup, *reps)
 				if err != nil {
 					return err
@@ -73,7 +78,7 @@ func benchCmd() *command {
 					return interrupted("after %d measures", len(results))
 				}
 				fmt.Fprintf(stderr, "timing %s: sdgan…", m)
-				sd, err := runOne(ctx, self, m, *warmup, *reps)
+				sd, err := runOne(ctx, self, m, device.String(), *warmup, *reps)
 				if err != nil {
 					if ctx.Err() != nil {
 						fmt.Fprintln(stderr)
@@ -109,8 +114,9 @@ func benchCmd() *command {
 }
 
 // runOne times a measure in a child process of this binary, so that its peak memory is its own.
-func runOne(ctx context.Context, self, measure string, warmup, reps int) (bench.Timing, error) {
-	cmd := exec.CommandContext(ctx, self, "bench", "--one", measure, "--warmup", strconv.Itoa(warmup), "--reps", strconv.Itoa(reps))
+func runOne(ctx context.Context, self, measure, device string, warmup, reps int) (bench.Timing, error) {
+	cmd := exec.CommandContext(ctx, self, "bench", "--one", measure, "--device", device, "--warmup", strconv.Itoa(warmup),
+		"--reps", strconv.Itoa(reps))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -29,6 +29,7 @@ type evalReportOptions struct {
 	pairs                      int
 	seed                       uint64
 	maxPixels                  int64 // most pixels a real image file may declare; 0 = data.DefaultMaxPixels
+	device                     deviceFlag
 }
 
 func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.pairs, "pairs", 500, fmt.Sprintf("pairs of each kind: same z_I, different z_I, real same identity, real different identities (2 to %d, with at most %d GiB of images)", maxEvalPairs, evalImageBudget>>30))
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed for latents and real pairs")
 	addMaxPixelsFlag(fs, &o.maxPixels)
+	addDeviceFlag(fs, &o.device)
 }
 
 // Limits of the report: every image of the pairs is kept as float32 (at 64×64 RGB, 48 KiB each) until measured.
@@ -143,6 +145,9 @@ func loadEvalInputs(o evalReportOptions) (*evalInputs, error) {
 // runEvalReport generates and draws the pairs, measures them and writes the report files into o.out. A failed or
 // interrupted report leaves no file or folder of its own behind.
 func runEvalReport(ctx context.Context, o evalReportOptions, stdout, stderr io.Writer) error {
+	if err := o.device.use(); err != nil {
+		return err
+	}
 	in, err := interrupt.Wait(ctx, func() (*evalInputs, error) { return loadEvalInputs(o) })
 	if err != nil {
 		if ctx.Err() != nil {

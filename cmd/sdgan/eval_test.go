@@ -176,8 +176,8 @@ func TestEvalInterruptedOrFailedLeavesNoFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range g.Params() {
-		for i := range p.Data {
-			p.Data[i] = float32(math.NaN())
+		for i := range p.CPUData() {
+			p.CPUData()[i] = float32(math.NaN())
 		}
 	}
 	nan := filepath.Join(t.TempDir(), "nan.safetensors")

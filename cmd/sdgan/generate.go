@@ -43,6 +43,7 @@ type generateOptions struct {
 	ids, obs, same, padding             int
 	seed                                uint64
 	interpolate                         bool
+	device                              deviceFlag
 	set                                 map[string]bool // the flags given on the command line
 }
 
@@ -81,6 +82,7 @@ func generateCmd() *command {
 			fs.StringVar(&o.latents, "latents", "", "regenerate from a latents JSON written by an earlier generate")
 			fs.StringVar(&o.ziFile, "zi-file", "", "identity codes as raw little-endian float32 [n, d_I] (the authors' format); needs --zo-file")
 			fs.StringVar(&o.zoFile, "zo-file", "", "observation codes as raw little-endian float32 [m, d_O]; needs --zi-file")
+			addDeviceFlag(fs, &o.device)
 			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
@@ -142,6 +144,9 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		o.set = map[string]bool{}
 	}
 	if err := o.check(); err != nil {
+		return err
+	}
+	if err := o.device.use(); err != nil {
 		return err
 	}
 	loaded, err := interrupt.Wait(ctx, func() (loadedGenerator, error) {

@@ -256,7 +256,7 @@ func TestImportOfficialGoldenCorners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := lerp.Data[:100], lerp.Data[100:]
+	a, b := lerp.CPUData()[:100], lerp.CPUData()[100:]
 	importWriteCodes(t, filepath.Join(work, "zi"), a[:50], b[:50])
 	importWriteCodes(t, filepath.Join(work, "zo"), a[50:], b[50:])
 	out := filepath.Join(work, "corners.png")
@@ -277,7 +277,7 @@ func TestImportOfficialGoldenCorners(t *testing.T) {
 				for x := range 64 {
 					r, g, bl, _ := img.At(64*oi+x, 64*i+y).RGBA()
 					for ch, v := range []uint32{r >> 8, g >> 8, bl >> 8} {
-						worst = max(worst, math.Abs(float64(v)-float64(want.Data[cell+(y*64+x)*3+ch])))
+						worst = max(worst, math.Abs(float64(v)-float64(want.CPUData()[cell+(y*64+x)*3+ch])))
 					}
 				}
 			}

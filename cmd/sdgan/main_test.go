@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -161,5 +162,26 @@ func TestInterruptMessage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run(ctx, []string{"eval", "msssim", a, a}, &stdout, &stderr); code != 130 || strings.Contains(stderr.String(), "context canceled") || !strings.Contains(stderr.String(), "interrupted") {
 		t.Errorf("eval msssim with a cancelled context: exit %d, stderr %q; want 130 and \"interrupted\", not \"context canceled\"", code, stderr.String())
+	}
+}
+
+// --device takes the devices of this build (the CPU) on every command that computes, and refuses another name
+// with a usage error that lists what there is.
+func TestDeviceFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"train", "--dry-run"},
+		{"generate", "--model", "none.safetensors"},
+		{"eval", "--model", "none.safetensors", "--out", "none"},
+		{"serve", "--model", "none.safetensors", "--dry-run"},
+		{"bench", "--one", "nothing"},
+	} {
+		code, _, stderr := sdgan(append(slices.Clone(args), "--device", "cuda")...)
+		if code != 2 || !strings.Contains(stderr, `unknown device "cuda": this build has cpu`) {
+			t.Errorf("%v --device cuda: exit %d, stderr %q; want 2 and the devices there are", args, code, stderr)
+		}
+		code, _, stderr = sdgan(append(slices.Clone(args), "--device", "cpu")...)
+		if code == 2 || strings.Contains(stderr, "device") {
+			t.Errorf("%v --device cpu: exit %d, stderr %q; want it accepted", args, code, stderr)
+		}
 	}
 }

@@ -29,6 +29,7 @@ type serveOptions struct {
 	limits          serve.Options // per-request limits (runServe sets the logger, hosts, model memory and stop)
 	allowHosts      hostList      // Host header names accepted besides loopback and the listen address
 	maxRequestMem   byteSize      // memory one request may need
+	device          deviceFlag    // where the generator runs
 	shutdownTimeout time.Duration // how long SIGINT/SIGTERM waits for requests in flight
 	dryRun          bool          // check the options, print them and exit
 
@@ -53,6 +54,7 @@ func (o *serveOptions) addFlags(fs *flag.FlagSet) {
 		"localhost, 127.0.0.1, [::1] and the listen address (or, listening on all interfaces, this machine's addresses)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Second, "on SIGINT/SIGTERM, how long to let requests finish;\n"+
 		"requests still queued or generating then get 503")
+	addDeviceFlag(fs, &o.device)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "check the flags, print the configuration and exit without loading or listening")
 }
 
@@ -228,6 +230,9 @@ func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) 
 			opts.limits.Timeout, opts.limits.MaxBody, &opts.maxRequestMem, opts.shutdownTimeout,
 			strings.Join(append([]string{"localhost", "127.0.0.1", "[::1]", "the listen address"}, opts.allowHosts...), ", "))
 		return nil
+	}
+	if err := opts.device.use(); err != nil {
+		return err
 	}
 	m, err := opts.load(opts.model, opts.weights.w)
 	if err != nil {

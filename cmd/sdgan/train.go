@@ -36,6 +36,7 @@ type trainFlags struct {
 	augP     string // a probability, or "auto"
 	augPer   string // "image" or "tuple"
 	betas    string // --adam-betas "β1,β2"
+	device   deviceFlag
 }
 
 func (f *trainFlags) addFlags(fs *flag.FlagSet) {
@@ -86,6 +87,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&f.o.LogEvery, "log-every", d.LogEvery, "steps between stats.jsonl lines")
 	fs.IntVar(&f.o.Keep, "keep", d.Keep, "checkpoints kept (the newest)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved options and exit")
+	addDeviceFlag(fs, &f.device)
 }
 
 // archFlags lists the flags that apply to some architectures only, with what they are for.
@@ -262,6 +264,9 @@ func trainCmd() *command {
 					fmt.Fprintf(stdout, "classes 0: one identity label per identity of %s with at least k = %d images, counted when it loads\n", o.Data, o.Model.K)
 				}
 				return nil
+			}
+			if err := f.device.use(); err != nil {
+				return err
 			}
 			err = train.Run(ctx, train.Job{Options: o, Dir: dir, Resume: f.resume != "", Stdout: stdout, Stderr: stderr})
 			return asUsage(err)

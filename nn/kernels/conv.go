@@ -21,7 +21,7 @@ func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int, pl convP
 		wm[i] = newFilterOperand(pl.groups > 1 || m > rows, false, b.k1-b.k0, p.F, w[b.k0*p.F:], p.F)
 	}
 	defer releaseAll(wm)
-	forRows(0, p.N, pl.groups, func(n0, n1 int) { // images n0 ≤ n < n1
+	forRows(0, p.N, pl.groups, func(_, n0, n1 int) { // images n0 ≤ n < n1
 		most := p.maxTileLen(n0, n1, rows)
 		buf, ybuf := getScratch(most*k), getScratch(most*p.F)
 		defer putScratch(buf)
@@ -29,7 +29,7 @@ func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int, pl convP
 		p.forTiles(n0, n1, rows, pl.split, func(t convTile) {
 			tl := t.len(p)
 			col := (*buf)[:tl*k]
-			forRows(0, tl, pl.inner, func(a, b int) { im2col(p, x, col[a*k:b*k], t, a, b) })
+			forRows(0, tl, pl.inner, func(_, a, b int) { im2col(p, x, col[a*k:b*k], t, a, b) })
 			first, direct := t.contiguous(p)
 			out, set := y[first*p.F:first*p.F+tl*p.F], accumulate // set: out holds values to add to
 			if !direct {
@@ -93,7 +93,7 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows
 	}
 	defer releaseAll(wm)
 	imageLen := p.H * p.W * p.C
-	forRows(0, p.N, pl.groups, func(n0, n1 int) { // images n0 ≤ n < n1
+	forRows(0, p.N, pl.groups, func(_, n0, n1 int) { // images n0 ≤ n < n1
 		if !accumulate {
 			clear(dx[n0*imageLen : n1*imageLen])
 		}
@@ -119,7 +119,7 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows
 			}
 			// Scatter the rows back, image by image: goroutines never share an image of dx.
 			rowOf := func(n, oy, ox int) int { return t.row(p, n, oy, ox) }
-			forRows(t.n0, t.n1, pl.inner, func(i0, i1 int) { col2im(p, col, dx, t, rowOf, i0, i1) })
+			forRows(t.n0, t.n1, pl.inner, func(_, i0, i1 int) { col2im(p, col, dx, t, rowOf, i0, i1) })
 		})
 	})
 }
@@ -156,7 +156,7 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, ro
 	p.forTiles(0, p.N, rows, pl.split, func(t convTile) {
 		tl := t.len(p)
 		col := (*buf)[:tl*k]
-		forRows(0, tl, workers, func(a, b int) { im2col(p, x, col[a*k:b*k], t, a, b) })
+		forRows(0, tl, workers, func(_, a, b int) { im2col(p, x, col[a*k:b*k], t, a, b) })
 		first, direct := t.contiguous(p)
 		in := dy[first*p.F : first*p.F+tl*p.F]
 		if !direct {
@@ -164,7 +164,7 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, ro
 			t.gather(p, dy, in, p.F)
 		}
 		// Rows c0 ≤ c < c1 of dw (whole panels of mr rows) per goroutine.
-		forRows(0, ceilDiv(k, mr), workers, func(u0, u1 int) {
+		forRows(0, ceilDiv(k, mr), workers, func(_, u0, u1 int) {
 			c0, c1 := u0*mr, min(k, u1*mr)
 			for _, b := range blocks {
 				lo, hi := max(c0, b.k0), min(c1, b.k1)

@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"runtime"
-	"sync"
-)
+import "runtime"
 
 // Convolutions process the N·OH·OW output positions in tiles: a goroutine
 // writes the im2col rows of one tile into a buffer and multiplies it before
@@ -60,22 +57,6 @@ func (p ConvParams) plan(workers int) convPlan {
 		return convPlan{groups: workers, inner: 1, strat: oneThreadStrategy, split: p.splitK()}
 	}
 	return convPlan{groups: 1, inner: workers, strat: autoStrategy, split: p.splitK()}
-}
-
-// forRows splits [r0, r1) into up to workers ranges and runs fn on each in
-// parallel.
-func forRows(r0, r1, workers int, fn func(a, b int)) {
-	n := r1 - r0
-	workers = min(workers, n)
-	if workers <= 1 {
-		fn(r0, r1)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() { fn(r0+n*w/workers, r0+n*(w+1)/workers) })
-	}
-	wg.Wait()
 }
 
 // betaFor returns the Sgemm beta that overwrites (0) or accumulates (1).

@@ -153,7 +153,7 @@ func conv2DBackwardDataSegments(p ConvParams, dy, w, dx []float32, accumulate bo
 	defer releaseAll(wm)
 	seg := segmentOf(p, segs)
 	imageLen := p.H * p.W * p.C
-	forRows(0, p.N, pl.groups, func(n0, n1 int) { // images n0 ≤ n < n1
+	forRows(0, p.N, pl.groups, func(_, n0, n1 int) { // images n0 ≤ n < n1
 		if !accumulate {
 			clear(dx[n0*imageLen : n1*imageLen])
 		}
@@ -174,7 +174,7 @@ func conv2DBackwardDataSegments(p ConvParams, dy, w, dx []float32, accumulate bo
 					return st.unread(p, b, r, h, c, n)
 				})
 			}
-			forRows(t.n0, t.n1, pl.inner, func(i0, i1 int) { col2im(p, col, dx, t, st.row, i0, i1) })
+			forRows(t.n0, t.n1, pl.inner, func(_, i0, i1 int) { col2im(p, col, dx, t, st.row, i0, i1) })
 		})
 	})
 }

@@ -100,12 +100,13 @@ type AdamCoeffs struct {
 //	p[i] −= (StepSize·m[i]) / (√v[i]/SqrtC2 + Eps)
 //	g[i] = 0
 //
-// p, m and v must be as long as g.
+// p, m and v must be as long as g. Large slices are updated in two halves on
+// two goroutines (each value on its own: the same bits).
 func AdamStep(p, g, m, v []float32, c AdamCoeffs) {
 	if len(p) != len(g) || len(m) != len(g) || len(v) != len(g) {
 		panic(fmt.Sprintf("kernels: adam step of %d parameters with %d gradients and %d, %d moments", len(p), len(g), len(m), len(v)))
 	}
-	adamStep(p, g, m, v, c)
+	parallel(len(g), func(_, lo, hi int) { adamStep(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c) })
 }
 
 // checkLen panics unless the slice called name, of length got, holds at

@@ -2,15 +2,8 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
-// hasAVX512 selects the AVX-512 elementwise kernels (elementwise_amd64.s);
-// without it the Go versions run. Tests clear it to run the Go versions.
-var hasAVX512 = cpu.X86.HasAVX512F
-
-// canAVX512 reports whether this build and CPU can run the AVX-512 kernels
-// (for the tests, which set hasAVX512 from it).
-var canAVX512 = cpu.X86.HasAVX512F
+// The AVX-512 elementwise kernels (elementwise_amd64.s) run when the active
+// instruction set is AVX512 (see ISA); otherwise the Go versions run.
 
 // leakyAVX512 is leakyGo on n values.
 //
@@ -54,7 +47,7 @@ func boolInt(b bool) int {
 }
 
 func leaky(y, x []float32, alpha float32) {
-	if !hasAVX512 || len(x) == 0 {
+	if !useAVX512() || len(x) == 0 {
 		leakyGo(y, x, alpha)
 		return
 	}
@@ -62,7 +55,7 @@ func leaky(y, x []float32, alpha float32) {
 }
 
 func tanh(y, x []float32) {
-	if !hasAVX512 || len(x) == 0 {
+	if !useAVX512() || len(x) == 0 {
 		tanhGo(y, x)
 		return
 	}
@@ -71,7 +64,7 @@ func tanh(y, x []float32) {
 }
 
 func leakyGrad(dst, gy, y []float32, alpha float32, add bool) {
-	if !hasAVX512 || len(gy) == 0 {
+	if !useAVX512() || len(gy) == 0 {
 		leakyGradGo(dst, gy, y, alpha, add)
 		return
 	}
@@ -79,7 +72,7 @@ func leakyGrad(dst, gy, y []float32, alpha float32, add bool) {
 }
 
 func bnRows(y, x, mu, k, beta []float32, alpha float32, leaky bool) {
-	if !hasAVX512 || len(x) == 0 {
+	if !useAVX512() || len(x) == 0 {
 		bnRowsGo(y, x, mu, k, beta, alpha, leaky)
 		return
 	}
@@ -88,7 +81,7 @@ func bnRows(y, x, mu, k, beta []float32, alpha float32, leaky bool) {
 }
 
 func bnGradRows(dx, x, dz, mu, invStd, k, mg, mgx []float32, add bool) {
-	if !hasAVX512 || len(dz) == 0 {
+	if !useAVX512() || len(dz) == 0 {
 		bnGradRowsGo(dx, x, dz, mu, invStd, k, mg, mgx, add)
 		return
 	}
@@ -97,7 +90,7 @@ func bnGradRows(dx, x, dz, mu, invStd, k, mg, mgx []float32, add bool) {
 }
 
 func adamStep(p, g, m, v []float32, c AdamCoeffs) {
-	if !hasAVX512 || len(g) == 0 {
+	if !useAVX512() || len(g) == 0 {
 		adamStepGo(p, g, m, v, c)
 		return
 	}

@@ -23,9 +23,7 @@ func benchPaths(b *testing.B, bytesPerValue int, fn func(b *testing.B, r *rand.R
 				if asm && !canAVX512 {
 					b.Skip("no AVX-512 kernels in this build or on this CPU")
 				}
-				old := hasAVX512
-				hasAVX512 = asm
-				defer func() { hasAVX512 = old }()
+				defer forceAVX512(asm)()
 				b.SetBytes(int64(bytesPerValue * n))
 				fn(b, rand.New(rand.NewPCG(1, 2)), n)
 			})

@@ -5,13 +5,6 @@ package kernels
 // Without assembly the elementwise kernels are their Go versions
 // (elementwise_go.go).
 
-// hasAVX512 is false: there are no AVX-512 kernels in this build.
-var hasAVX512 = false
-
-// canAVX512 reports that this build cannot run AVX-512 kernels (the tests
-// skip those paths).
-var canAVX512 = false
-
 func leaky(y, x []float32, alpha float32) { leakyGo(y, x, alpha) }
 
 func tanh(y, x []float32) { tanhGo(y, x) }

@@ -45,9 +45,7 @@ func kernelPath(t *testing.T, asm bool, fn func(t *testing.T)) {
 		if asm && !canAVX512 {
 			t.Skip("no AVX-512 kernels in this build or on this CPU")
 		}
-		old := hasAVX512
-		hasAVX512 = asm
-		defer func() { hasAVX512 = old }()
+		defer forceAVX512(asm)()
 		fn(t)
 	})
 }

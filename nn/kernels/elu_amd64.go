@@ -14,7 +14,7 @@ func eluAVX512(y, x *float32, n int, c *eluCoeffs, min float32)
 func eluGradAVX512(dst, gy, y *float32, n int, add int)
 
 func elu(y, x []float32) {
-	if !hasAVX512 || len(x) == 0 {
+	if !useAVX512() || len(x) == 0 {
 		eluGo(y, x)
 		return
 	}
@@ -23,7 +23,7 @@ func elu(y, x []float32) {
 }
 
 func eluGrad(dst, gy, y []float32, add bool) {
-	if !hasAVX512 || len(gy) == 0 {
+	if !useAVX512() || len(gy) == 0 {
 		eluGradGo(dst, gy, y, add)
 		return
 	}

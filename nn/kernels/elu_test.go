@@ -196,10 +196,9 @@ func checkELUSweep(t *testing.T, sw eluSweep, e *eluErrors) {
 	x, y := make([]float32, 0, chunk), make([]float32, chunk)
 	check := func() {
 		if canAVX512 {
-			old := hasAVX512
-			hasAVX512 = true
+			restore := forceAVX512(true)
 			ELU(y, x)
-			hasAVX512 = old
+			restore()
 		}
 		for i, v := range x {
 			w := ELU32(v)
@@ -345,9 +344,7 @@ func BenchmarkELU(b *testing.B) {
 			if asm && !canAVX512 {
 				b.Skip("no AVX-512 kernels in this build or on this CPU")
 			}
-			old := hasAVX512
-			hasAVX512 = asm
-			defer func() { hasAVX512 = old }()
+			defer forceAVX512(asm)()
 			b.SetBytes(8 * n)
 			for b.Loop() {
 				ELU(y, x)

@@ -2,14 +2,7 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
 //go:generate go run gen_amd64.go
-
-// activeKernel is the micro-kernel Sgemm uses. It is chosen once at start-up
-// from the CPU features and changed only by tests (see forcePath in
-// export_test.go).
-var activeKernel = kernelPaths()[0]
 
 // The assembly micro-kernels (gemm_amd64.s). Each computes, for i < MR and
 // j < NR, with MR×NR as in its name,
@@ -112,16 +105,4 @@ func asmKernel(f func(k int, a, b, c *float32, ldc, add int), mr, nr int) func(k
 		}
 		f(k, &a[0], &b[0], &c[0], ldc, flag)
 	}
-}
-
-// kernelPaths lists the micro-kernels this CPU can run, best first.
-func kernelPaths() []*microKernel {
-	var ks []*microKernel
-	if cpu.X86.HasAVX512F {
-		ks = append(ks, &avx512Kernel)
-	}
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, &avx2Kernel)
-	}
-	return append(ks, &goKernel)
 }

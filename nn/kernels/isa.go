@@ -1,0 +1,87 @@
+package kernels
+
+import "fmt"
+
+// ISA is an instruction set the kernels can use. One switch, Active, picks it
+// for every kernel: the GEMM micro-kernel (and so the convolutions), the
+// elementwise kernels and the vector add. It is chosen once at start-up, the
+// best that this build and CPU can run, and changed only by Force.
+type ISA int
+
+// The instruction sets, from the most portable.
+const (
+	// Portable is Go code only: the 2×4 GEMM micro-kernel and the Go
+	// versions of the elementwise kernels, which define their results. It is
+	// the only one with the build tag noasm or off amd64.
+	Portable ISA = iota
+	// AVX2 adds the AVX2+FMA 6×16 GEMM micro-kernel and the AVX2 vector add;
+	// the elementwise kernels stay portable.
+	AVX2
+	// AVX512 adds the AVX-512 14×32 GEMM micro-kernel and the AVX-512
+	// elementwise kernels (the same bits as the portable ones).
+	AVX512
+)
+
+// String returns "portable", "avx2" or "avx512".
+func (i ISA) String() string {
+	switch i {
+	case Portable:
+		return "portable"
+	case AVX2:
+		return "avx2"
+	case AVX512:
+		return "avx512"
+	}
+	return fmt.Sprintf("ISA(%d)", int(i))
+}
+
+// active is the instruction set in use; activeKernel (the GEMM micro-kernel)
+// follows it.
+var active = Available()[0]
+
+// Active returns the instruction set the kernels use.
+func Active() ISA { return active }
+
+// Available lists the instruction sets this build and CPU can run, best
+// first; Portable is always last.
+func Available() []ISA {
+	var s []ISA
+	if canAVX512 {
+		s = append(s, AVX512)
+	}
+	if canAVX2 {
+		s = append(s, AVX2)
+	}
+	return append(s, Portable)
+}
+
+// Force makes every kernel use isa until restore is called: for tests and
+// benchmarks that compare the paths. It must not be called while kernels
+// run. It panics if this build or CPU cannot run isa.
+func Force(isa ISA) (restore func()) {
+	ok := false
+	for _, a := range Available() {
+		ok = ok || a == isa
+	}
+	if !ok {
+		panic(fmt.Sprintf("kernels: %v is not available in this build or on this CPU (available: %v)", isa, Available()))
+	}
+	old := active
+	setActive(isa)
+	return func() { setActive(old) }
+}
+
+// setActive switches every kernel to isa.
+func setActive(isa ISA) {
+	active = isa
+	activeKernel = gemmKernel(isa)
+}
+
+// useAVX512 reports whether the AVX-512 elementwise kernels run.
+func useAVX512() bool { return active == AVX512 }
+
+// useAVX2 reports whether the AVX2 vector add runs.
+func useAVX2() bool { return active >= AVX2 }
+
+// activeKernel is the GEMM micro-kernel of the active instruction set.
+var activeKernel = gemmKernel(active)
