@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"sdgan/nn"
+	"sdgan/safetensors"
 )
 
 // acConfig is a small AC-DCGAN config: 32×32 grey, 5 identity labels, d_I 4, d_O 3.
@@ -68,11 +69,11 @@ func TestACGANNetworks(t *testing.T) {
 			}
 			tp.Backward(nn.Mean(y))
 			for _, p := range append(g.Params(), d.Params()...) {
-				if p.Grad == nil {
+				if !p.HasGrad() {
 					t.Errorf("no gradient reached %s", p.Name)
 				}
 			}
-			if rows := c.LabelTable().Grad; rows[cfg.DI] != 0 || rows[4*cfg.DI] == 0 { // labels 1 to 3 were not used
+			if rows := c.LabelTable().GradToHost(); rows[cfg.DI] != 0 || rows[4*cfg.DI] == 0 { // labels 1 to 3 were not used
 				t.Errorf("table gradient %v: want zero rows for unused labels, non-zero for used ones", rows)
 			}
 		}
@@ -105,7 +106,7 @@ func TestACGANGradientThroughLabelTable(t *testing.T) {
 			x = c.ForwardLabels(nn.FromData(onehot, n, cfg.Classes), nn.FromData(zo, n, cfg.DO), false)
 		}
 		var s float64
-		for i, v := range x.Data {
+		for i, v := range x.ToHost() {
 			s += float64(v) * float64(r[i])
 		}
 		return x, s
@@ -114,18 +115,19 @@ func TestACGANGradientThroughLabelTable(t *testing.T) {
 	x, _ := loss(tp)
 	tp.Backward(nn.Sum(nn.Mul(x, tp.Input(r, x.Shape...))))
 	table := c.LabelTable()
-	grad := slices.Clone(table.Grad)
+	grad := table.GradToHost()
+	values := table.CPUData() // the table's own values, changed in place for the finite differences
 	const eps = 2e-3
 	checked := 0
 	for label := range cfg.Classes {
 		for j := range cfg.DI {
 			i := label*cfg.DI + j
-			old := table.Data[i]
-			table.Data[i] = old + eps
+			old := values[i]
+			values[i] = old + eps
 			_, up := loss(nil)
-			table.Data[i] = old - eps
+			values[i] = old - eps
 			_, down := loss(nil)
-			table.Data[i] = old
+			values[i] = old
 			num := (up - down) / (2 * eps)
 			// float32 rounding through four layers of the generator moves the differences by up to about 10%.
 			if math.Abs(num-float64(grad[i])) > 2e-3+0.15*math.Abs(num) {
@@ -147,10 +149,11 @@ func TestACGANGradientThroughLabelTable(t *testing.T) {
 	z.SetRequiresGrad(true)
 	x = g.Forward(nn.Concat(1, z, tp.Input(zo, n, cfg.DO)), false)
 	tp.Backward(nn.Sum(nn.Mul(x, tp.Input(r, x.Shape...))))
+	zGrad := z.GradToHost()
 	want := make([]float64, len(grad))
 	for i, l := range labels {
 		for j := range cfg.DI {
-			want[l*cfg.DI+j] += float64(z.Grad[i*cfg.DI+j])
+			want[l*cfg.DI+j] += float64(zGrad[i*cfg.DI+j])
 		}
 	}
 	for i := range want {
@@ -183,7 +186,7 @@ func TestIdentityCodesPerArchitecture(t *testing.T) {
 	cfg := acConfig()
 	g, _ := NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))
 	table := g.(Conditional).LabelTable()
-	row := func(l int) []float32 { return table.Data[l*cfg.DI : (l+1)*cfg.DI] }
+	row := func(l int) []float32 { return table.ToHost()[l*cfg.DI : (l+1)*cfg.DI] }
 	codes, labels = IdentityCodes(rand.New(rand.NewPCG(7, 7)), g, cfg, cfg.Classes)
 	if sorted := slices.Sorted(slices.Values(labels)); !slices.Equal(sorted, []int{0, 1, 2, 3, 4}) {
 		t.Errorf("%d codes of %d labels: labels %v, want each label once", cfg.Classes, cfg.Classes, labels)
@@ -194,7 +197,7 @@ func TestIdentityCodesPerArchitecture(t *testing.T) {
 		}
 	}
 	codes[0][0] = 99 // a copy: the table is untouched
-	if slices.Contains(table.Data, 99) {
+	if slices.Contains(table.ToHost(), 99) {
 		t.Error("IdentityCodes returned the table's own memory")
 	}
 	if _, labels := IdentityCodes(rand.New(rand.NewPCG(7, 7)), g, cfg, 2*cfg.Classes); len(labels) != 2*cfg.Classes {
@@ -239,7 +242,7 @@ func TestACGANCheckpointIdentities(t *testing.T) {
 	if !slices.Equal(c.Identities, names) || c.LabelName(3) != "Didot" {
 		t.Errorf("identities %v, label 3 %q", c.Identities, c.LabelName(3))
 	}
-	if !slices.Equal(loaded.(Conditional).LabelTable().Data, g.(Conditional).LabelTable().Data) {
+	if !slices.Equal(loaded.(Conditional).LabelTable().ToHost(), g.(Conditional).LabelTable().ToHost()) {
 		t.Error("the label table did not load")
 	}
 	bad := filepath.Join(dir, "bad.safetensors")
@@ -288,4 +291,34 @@ func flat(codes [][]float32) []float32 {
 		z = append(z, c...)
 	}
 	return z
+}
+
+// Checkpoints written before AC-DCGAN (no classes in the config, no identity names) load as before, and SD-GAN
+// checkpoints are still written in that very format.
+func TestCheckpointsBeforeACGANStillLoad(t *testing.T) {
+	const old = `{"arch":"dcgan","res":32,"channels":1,"k":2,"d_i":50,"d_o":50,"siamese":true,"bn_momentum":0.99,"bn_eps":0.001}`
+	cfg := DefaultConfig(DCGAN, 32, 1)
+	g, _ := NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))
+	path := filepath.Join(t.TempDir(), "old.safetensors")
+	if err := SaveCheckpoint(path, cfg, 9, append(g.Params(), g.Buffers()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	var written string
+	rewrite(t, path, func(_ map[string]safetensors.Tensor, meta map[string]string) {
+		written = meta[metaConfig]
+		meta[metaConfig] = old
+	})
+	if written != old {
+		t.Errorf("an SD-DCGAN checkpoint's config is written as\n%s\nnot as before\n%s", written, old)
+	}
+	loaded, c, err := LoadGenerator(path, WeightsAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Config != cfg || c.Identities != nil || c.Step != 9 {
+		t.Errorf("old checkpoint: config %+v, identities %v, step %d", c.Config, c.Identities, c.Step)
+	}
+	if _, ok := loaded.(Conditional); ok {
+		t.Error("an SD-DCGAN checkpoint loads as a conditional generator")
+	}
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"sdgan/nn"
 )
 
 // Uniform returns n vectors of d values drawn from U(−1, 1), SPEC's latent prior.
@@ -98,12 +100,18 @@ func LabelCodes(g Generator, labels []int) [][]float32 {
 	}
 	table := c.LabelTable()
 	classes, d := table.Dim(0), table.Dim(1)
+	var rows []float32
+	if table.Backend() == nn.CPU() {
+		rows = table.CPUData() // read in place; the rows are copied below
+	} else {
+		rows = table.ToHost()
+	}
 	codes := make([][]float32, len(labels))
 	for i, l := range labels {
 		if l < 0 || l >= classes {
 			panic(fmt.Sprintf("model: identity label %d of %d", l, classes))
 		}
-		codes[i] = append([]float32(nil), table.Data[l*d:(l+1)*d]...)
+		codes[i] = append([]float32(nil), rows[l*d:(l+1)*d]...)
 	}
 	return codes
 }

@@ -29,8 +29,9 @@ func TestClassCrossEntropy(t *testing.T) {
 		}
 	}
 	near("CE", ce.Item(), 0.7531091)
+	grad := logits.GradToHost()
 	for i, want := range []float64{0.0450153, 0.1223642, -0.1673795, -1.0 / 3, 1.0 / 6, 1.0 / 6} {
-		near("∂CE/∂logits", logits.Grad[i], want)
+		near("∂CE/∂logits", grad[i], want)
 	}
 	if acc := classAccuracy(logits, []int{2, 0}); acc != 1 {
 		t.Errorf("accuracy %g, want 1 (row 0's top is 2; row 1 ties, first index 0)", acc)
@@ -50,6 +51,7 @@ func TestClassCrossEntropy(t *testing.T) {
 	x.SetRequiresGrad(true)
 	tp.Backward(classCE(x, labels))
 	value := func() float64 { return float64(classCE(nn.FromData(data, n, c), labels).Item()) }
+	grad = x.GradToHost()
 	const eps = 1e-2
 	for i := range data {
 		old := data[i]
@@ -58,8 +60,8 @@ func TestClassCrossEntropy(t *testing.T) {
 		data[i] = old - eps
 		down := value()
 		data[i] = old
-		if num := (up - down) / (2 * eps); math.Abs(num-float64(x.Grad[i])) > 1e-3+1e-2*math.Abs(num) {
-			t.Errorf("∂CE/∂logits[%d]: backward %g, finite differences %g", i, x.Grad[i], num)
+		if num := (up - down) / (2 * eps); math.Abs(num-float64(grad[i])) > 1e-3+1e-2*math.Abs(num) {
+			t.Errorf("∂CE/∂logits[%d]: backward %g, finite differences %g", i, grad[i], num)
 		}
 	}
 }
@@ -92,18 +94,19 @@ func TestACGANLossValuesAndGradients(t *testing.T) {
 	// ∂D/∂real: the dcgan column, then ½ of the cross-entropy's gradient; the same for fake.
 	wantReal := []float64{-0.0456064, 0.0225076, 0.0611821, -0.0836898, -0.2201993, -1.0 / 6, 1.0 / 12, 1.0 / 12}
 	wantFake := []float64{0.1556148, 1.0 / 12, -1.0 / 6, 1.0 / 12, 0.2381435, -0.2274924, 0.0611821, 0.1663102}
+	dReal, dFake := real.GradToHost(), fake.GradToHost()
 	for i := range wantReal {
-		near("∂D/∂real", real.Grad[i], wantReal[i])
-		near("∂D/∂fake", fake.Grad[i], wantFake[i])
+		near("∂D/∂real", dReal[i], wantReal[i])
+		near("∂D/∂fake", dFake[i], wantFake[i])
 	}
-	fake.Grad = nil
+	fake.ZeroGrad()
 	lg, parts := spec.acG(fake, []int{1, 0})
 	tp.Backward(lg)
 	near("G loss", lg.Item(), 2.0144413)
 	near("G's CE fake", float32(parts.CEFake), 1.7531091)
 	wantG := []float64{-0.1887703, 1.0 / 6, -1.0 / 3, 1.0 / 6, -0.0237129, -0.4549847, 0.1223642, 0.3326205}
-	for i := range wantG {
-		near("∂G/∂fake", fake.Grad[i], wantG[i])
+	for i, g := range fake.GradToHost() {
+		near("∂G/∂fake", g, wantG[i])
 	}
 }
 

@@ -161,13 +161,14 @@ func classCE(logits *nn.Tensor, labels []int) *nn.Tensor {
 	if len(logits.Shape) != 2 || len(labels) != n {
 		panic(fmt.Sprintf("train: class cross-entropy of logits %v with %d labels", logits.Shape, len(labels)))
 	}
+	data := logits.ToHost()
 	grad := make([]float32, n*c)
 	var value float64
 	for i, label := range labels {
 		if label < 0 || label >= c {
 			panic(fmt.Sprintf("train: class cross-entropy: label %d of %d classes", label, c))
 		}
-		row := logits.Data[i*c : (i+1)*c]
+		row := data[i*c : (i+1)*c]
 		m := float64(row[0])
 		for _, v := range row {
 			m = max(m, float64(v))
@@ -190,10 +191,10 @@ func classCE(logits *nn.Tensor, labels []int) *nn.Tensor {
 
 // classAccuracy is the fraction of rows of logits [n, classes] whose largest value is at their label.
 func classAccuracy(logits *nn.Tensor, labels []int) float64 {
-	c := logits.Dim(1)
+	c, data := logits.Dim(1), logits.ToHost()
 	right := 0
 	for i, label := range labels {
-		row := logits.Data[i*c : (i+1)*c]
+		row := data[i*c : (i+1)*c]
 		best := 0
 		for j, v := range row {
 			if v > row[best] {

@@ -39,9 +39,10 @@ func TestACGANCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := g.(model.Conditional).LabelTable()
+	rows := table.ToHost()
 	rowOf := func(code []float32) int { // the label whose table row code is, or -1
 		for l := range table.Dim(0) {
-			if slices.Equal(code, table.Data[l*table.Dim(1):(l+1)*table.Dim(1)]) {
+			if slices.Equal(code, rows[l*table.Dim(1):(l+1)*table.Dim(1)]) {
 				return l
 			}
 		}
@@ -134,12 +135,13 @@ func TestACGANCommands(t *testing.T) {
 	cfg := model.DefaultConfig(model.DCGAN, 32, 3)
 	cg, _ := model.NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))
 	for _, p := range cg.Params() { // every weight 0: the image is tanh of the last bias, whatever z is
-		clear(p.Data)
+		values := make([]float32, p.Size())
 		if strings.HasSuffix(p.Name, "up2/biases") {
-			for i := range p.Data {
-				p.Data[i] = 0.3 * float32(i+1)
+			for i := range values {
+				values[i] = 0.3 * float32(i+1)
 			}
 		}
+		p.CopyFromHost(values)
 	}
 	constant := filepath.Join(tmp, "constant.safetensors")
 	if err := model.SaveCheckpoint(constant, cfg, 1, append(cg.Params(), cg.Buffers()...), nil); err != nil {
