@@ -55,7 +55,8 @@ func evalReportFlagSet(o *evalReportOptions, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("eval", "--model M [--verifier V] [--data D] --out REPORT_DIR [--pairs N] [--seed S]\n"+
 		"       sdgan eval <verb> [flags] [args]\n\n"+
 		"Measures a generator as the SD-GAN paper did: identity coherence (a verifier on same-z_I and different-z_I\n"+
-		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html.\n\n"+
+		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html. It warns when the\n"+
+		"figures mislead: a collapsed generator has different-z_I pairs accepted, and alike, far beyond the real data's.\n\n"+
 		"Verbs:\n"+strings.TrimSuffix(evalVerbList(), "\n"), stderr)
 	o.addFlags(fs)
 	return fs
