@@ -236,8 +236,10 @@ func (t *trainer) acganStep() (stats, error) {
 		dReal := t.d.Forward(t.aug.Apply(real), true)
 		dFake := t.d.Forward(t.aug.Apply(fake.Detach()), true)
 		ld, parts := spec.acD(dReal, dFake, t.realLabels, t.fakeLabs)
-		src, _ := acSplit(dReal)
-		t.observeReal(src, spec.boundary)
+		if t.aug.Target > 0 { // ADA watches the real/fake logits
+			src, _ := acSplit(dReal.Detach())
+			t.observeReal(src, spec.boundary)
+		}
 		t.tape.Backward(ld)
 		t.optD.Step()
 		if spec.clip {
