@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"syscall"
 	"time"
 
 	"sdgan/data"
@@ -24,7 +23,7 @@ type Timing struct {
 	MedianS float64 `json:"median_s"`
 	MinS    float64 `json:"min_s"`
 	MaxS    float64 `json:"max_s"`
-	PeakMB  float64 `json:"peak_rss_mb"` // the process's peak resident memory
+	PeakMB  float64 `json:"peak_rss_mb,omitempty"` // the process's peak resident memory; 0 (left out): not measured here
 	Reps    int     `json:"reps"`
 }
 
@@ -104,9 +103,7 @@ func Run(measure string, warmup, reps int) (Timing, error) {
 		times[i] = time.Since(t0).Seconds()
 	}
 	slices.Sort(times)
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return Timing{MedianS: median(times), MinS: times[0], MaxS: times[len(times)-1], PeakMB: float64(ru.Maxrss) / 1024, Reps: reps}, nil
+	return Timing{MedianS: median(times), MinS: times[0], MaxS: times[len(times)-1], PeakMB: peakMB(), Reps: reps}, nil
 }
 
 // median of sorted values.

@@ -21,7 +21,7 @@ type Result struct {
 	Ratio        *float64 `json:"ratio"` // sdgan_s / pytorch_s: below 1 means sdgan is faster
 	SdganGFLOPS  float64  `json:"sdgan_gflops"`
 	PytorchGFLOP *float64 `json:"pytorch_gflops"`
-	SdganPeakMB  float64  `json:"sdgan_peak_mb"`
+	SdganPeakMB  float64  `json:"sdgan_peak_mb,omitempty"` // 0 (left out): not measured on this platform
 	PytorchPeak  *float64 `json:"pytorch_peak_mb"`
 	Sdgan        Timing   `json:"sdgan"`
 	Pytorch      *Timing  `json:"pytorch"`
@@ -77,7 +77,7 @@ ts = []
 for _ in range(reps):
     t0 = time.perf_counter(); torch.mm(a, b); ts.append(time.perf_counter() - t0)
 print(json.dumps(dict(median_s=statistics.median(ts), min_s=min(ts), max_s=max(ts),
-    peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+    peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1 << 20 if sys.platform == "darwin" else 1024))))
 `
 
 // Run times measure in PyTorch, in its own process, which is killed if ctx is cancelled.
@@ -128,7 +128,7 @@ func Compare(measure string, sd Timing, pt *Timing) Result {
 
 // WriteTable prints results as an aligned text table.
 func WriteTable(w io.Writer, rs []Result) {
-	fmt.Fprintf(w, "%-11s %9s %10s %10s %7s %10s %10s %10s %10s\n", "measure", "GFLOP", "sdgan s", "pytorch s", "ratio",
+	fmt.Fprintf(w, "%-11s %9s %10s %10s %7s %10s %10s %12s %10s\n", "measure", "GFLOP", "sdgan s", "pytorch s", "ratio",
 		"sdgan GF/s", "torch GF/s", "sdgan MB", "torch MB")
 	opt := func(p *float64, f string) string {
 		if p == nil {
@@ -137,8 +137,8 @@ func WriteTable(w io.Writer, rs []Result) {
 		return fmt.Sprintf(f, *p)
 	}
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-11s %9.1f %10.4f %10s %7s %10.1f %10s %10.0f %10s\n", r.Measure, r.GFLOP, r.SdganS,
-			opt(r.PytorchS, "%.4f"), opt(r.Ratio, "%.2f"), r.SdganGFLOPS, opt(r.PytorchGFLOP, "%.1f"), r.SdganPeakMB,
+		fmt.Fprintf(w, "%-11s %9.1f %10.4f %10s %7s %10.1f %10s %12s %10s\n", r.Measure, r.GFLOP, r.SdganS,
+			opt(r.PytorchS, "%.4f"), opt(r.Ratio, "%.2f"), r.SdganGFLOPS, opt(r.PytorchGFLOP, "%.1f"), mbCell(r.SdganPeakMB),
 			opt(r.PytorchPeak, "%.0f"))
 	}
 }

@@ -285,7 +285,7 @@ func TestLeakyGrad(t *testing.T) {
 						gx := newGuarded(r, randValues(r, n, false), 1)
 						want := make([]float32, n)
 						for i := range want {
-							want[i] = gy[i] * leakyDeriv(y[i], alpha)
+							want[i] = float32(gy[i] * leakyDeriv(y[i], alpha)) // rounded, as the kernel: not fused with the add below (arm64 fuses)
 							if add {
 								want[i] = gx.s()[i] + want[i]
 							}

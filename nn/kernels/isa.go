@@ -12,7 +12,7 @@ type ISA int
 const (
 	// Portable is Go code only: the 2×4 GEMM micro-kernel and the Go
 	// versions of the elementwise kernels, which define their results. It is
-	// the only one with the build tag noasm or off amd64.
+	// the only one with the build tag noasm or off amd64 and arm64.
 	Portable ISA = iota
 	// AVX2 adds the AVX2+FMA 6×16 GEMM micro-kernel and the AVX2 vector add;
 	// the elementwise kernels stay portable.
@@ -20,9 +20,12 @@ const (
 	// AVX512 adds the AVX-512 14×32 GEMM micro-kernel and the AVX-512
 	// elementwise kernels (the same bits as the portable ones).
 	AVX512
+	// NEON is arm64's: the NEON 12×8 GEMM micro-kernel; the other kernels stay
+	// portable.
+	NEON
 )
 
-// String returns "portable", "avx2" or "avx512".
+// String returns "portable", "avx2", "avx512" or "neon".
 func (i ISA) String() string {
 	switch i {
 	case Portable:
@@ -31,6 +34,8 @@ func (i ISA) String() string {
 		return "avx2"
 	case AVX512:
 		return "avx512"
+	case NEON:
+		return "neon"
 	}
 	return fmt.Sprintf("ISA(%d)", int(i))
 }
@@ -46,6 +51,9 @@ func Active() ISA { return active }
 // first; Portable is always last.
 func Available() []ISA {
 	var s []ISA
+	if canNEON {
+		s = append(s, NEON)
+	}
 	if canAVX512 {
 		s = append(s, AVX512)
 	}
@@ -81,7 +89,7 @@ func setActive(isa ISA) {
 func useAVX512() bool { return active == AVX512 }
 
 // useAVX2 reports whether the AVX2 vector add runs.
-func useAVX2() bool { return active >= AVX2 }
+func useAVX2() bool { return active == AVX2 || active == AVX512 }
 
 // activeKernel is the GEMM micro-kernel of the active instruction set.
 var activeKernel = gemmKernel(active)

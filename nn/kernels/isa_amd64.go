@@ -11,6 +11,8 @@ var (
 	canAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 )
 
+const canNEON = false
+
 // gemmKernel returns the GEMM micro-kernel of isa.
 func gemmKernel(isa ISA) *microKernel {
 	switch isa {

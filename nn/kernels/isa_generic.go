@@ -1,9 +1,9 @@
-//go:build !amd64 || noasm
+//go:build (!amd64 && !arm64) || noasm
 
 package kernels
 
 // Without assembly only the portable kernels exist.
-const canAVX512, canAVX2 = false, false
+const canAVX512, canAVX2, canNEON = false, false, false
 
 // gemmKernel returns the GEMM micro-kernel of isa: the portable one.
 func gemmKernel(ISA) *microKernel { return &goKernel }

@@ -144,7 +144,8 @@ func TestSpectralPieces(t *testing.T) {
 		want := slices.Clone(dw)
 		for i := range rows {
 			for j := range out {
-				want[i*out+j] += (dy[i*out+j] - float32(dot)*v[i]*u[j]) * inv
+				// Rounded step by step, as the kernel does: arm64 would otherwise fuse the multiply-adds.
+				want[i*out+j] += float32((dy[i*out+j] - float32(float32(float32(dot)*v[i])*u[j])) * inv)
 			}
 		}
 		SpectralNormGrad(dw, dy, y, u, v, inv)
