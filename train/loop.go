@@ -28,8 +28,9 @@ type Job struct {
 
 // statsSum adds up steps' figures to log their means.
 type statsSum struct {
-	sum stats
-	n   int
+	sum       stats
+	n         int
+	penalised int // steps with a gradient penalty: its figures are means over these
 }
 
 func (a *statsSum) add(s stats) {
@@ -43,13 +44,19 @@ func (a *statsSum) add(s stats) {
 	if s.RTSet {
 		a.sum.RT, a.sum.RTSet = s.RT, true // the latest r_t, not a mean
 	}
+	if s.Penalised {
+		a.sum.Penalty += s.Penalty
+		a.sum.GradNorm += s.GradNorm
+		a.penalised++
+	}
 	a.n++
 }
 
 func (a *statsSum) mean() stats {
-	n := float64(max(a.n, 1))
+	n, np := float64(max(a.n, 1)), float64(max(a.penalised, 1))
 	return stats{DLoss: a.sum.DLoss / n, GLoss: a.sum.GLoss / n, LReal: a.sum.LReal / n, LFake: a.sum.LFake / n,
-		KT: a.sum.KT / n, M: a.sum.M / n, AugmentP: a.sum.AugmentP / n, RT: a.sum.RT, RTSet: a.sum.RTSet}
+		KT: a.sum.KT / n, M: a.sum.M / n, AugmentP: a.sum.AugmentP / n, RT: a.sum.RT, RTSet: a.sum.RTSet,
+		Penalty: a.sum.Penalty / np, GradNorm: a.sum.GradNorm / np, Penalised: a.penalised > 0}
 }
 
 // logLine is one line of stats.jsonl: the means of the steps since the previous line.
@@ -57,8 +64,12 @@ type logLine struct {
 	Step      int64   `json:"step"`
 	Seconds   float64 `json:"seconds"`   // wall-clock seconds since this process started training
 	ImgPerSec float64 `json:"img_per_s"` // fake images generated per second over the last log interval
-	DLoss     float64 `json:"d_loss"`    //
+	DLoss     float64 `json:"d_loss"`    // the adversarial loss, without the gradient penalty
 	GLoss     float64 `json:"g_loss"`    //
+	// The gradient penalty (WGAN-GP's λ·(‖∇‖ − 1)², or R1's (γ/2)·‖∇‖² before lazy scaling) and the gradient
+	// norm ‖∇D‖ per tuple, means over the steps since the previous line that had one (none: absent).
+	Penalty  *float64 `json:"penalty,omitempty"`
+	GradNorm *float64 `json:"grad_norm,omitempty"`
 	*BEGANLine
 	AugmentP *float64 `json:"augment_p,omitempty"` // mean augmentation probability (runs with --augment)
 	// The evaluation of EvalStep (runs with --verifier), generated and real figures by key, when one ran since the
@@ -240,6 +251,9 @@ func Run(ctx context.Context, job Job) error {
 			if m.RTSet {
 				line.RT = &m.RT
 			}
+			if m.Penalised {
+				line.Penalty, line.GradNorm = &m.Penalty, &m.GradNorm
+			}
 			if pending != nil {
 				line.EvalStep, line.Eval, line.EvalReal = pending.step, pending.gen, pending.real
 				pending = nil
@@ -256,6 +270,9 @@ func Run(ctx context.Context, job Job) error {
 			}
 			if o.AugmentTarget > 0 {
 				fields += fmt.Sprintf("  p %.3f", m.AugmentP)
+			}
+			if m.Penalised {
+				fields += fmt.Sprintf("  pen %.3g  |∇D| %.3g", m.Penalty, m.GradNorm)
 			}
 			bar.Set(int(t.step), fields)
 		}

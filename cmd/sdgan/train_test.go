@@ -266,6 +266,16 @@ func TestTrainFlagChecks(t *testing.T) {
 		{[]string{"--k", "1000"}, "--k 1000: want 2 to 64"},
 		{[]string{"--steps", "10000000000"}, "--steps 10000000000: want 1 to 1000000000"},
 		{[]string{"--arch", "began", "--filters", "1000000"}, "--filters 1000000: want 1 to 1024"},
+		{[]string{"--gp-lambda", "5"}, "--gp-lambda applies only to --loss wgan-gp (the loss is dcgan)"},
+		{[]string{"--loss", "wgan-gp", "--d-norm", "batch"}, "--loss wgan-gp needs --d-norm none"},
+		{[]string{"--loss", "wgan-gp", "--gp-lambda", "-1"}, "--gp-lambda -1: want a number in (0, 10000]"},
+		{[]string{"--loss", "wgan-gp", "--gp-lambda", "0"}, "--gp-lambda 0: want a number in (0, 10000]"},
+		{[]string{"--loss", "wgan-gp", "--gp-lambda", "1e5"}, "--gp-lambda 100000: want a number in (0, 10000]"},
+		{[]string{"--r1-every", "4"}, "--r1-every needs --r1"},
+		{[]string{"--r1", "10", "--r1-every", "0"}, "--r1-every 0: want 1 to 1000000"},
+		{[]string{"--r1", "NaN"}, "--r1 NaN"},
+		{[]string{"--loss", "lsgan", "--r1", "10"}, "--r1 applies to --loss dcgan and hinge (the loss is lsgan)"},
+		{[]string{"--arch", "began", "--r1", "10"}, "--r1 does not apply to --arch began"},
 	} {
 		args := append([]string{"train", "--out", out}, tc.args...)
 		code, _, stderr := sdgan(args...)
@@ -277,7 +287,8 @@ func TestTrainFlagChecks(t *testing.T) {
 		t.Errorf("a refused start left %s", out)
 	}
 	// What applies is accepted.
-	for _, args := range [][]string{{"--loss", "wgan", "--clip", "0.05"}, {"--arch", "began", "--gamma", "0.7", "--filters", "32"}, {"--d-per-g", "2"}} {
+	for _, args := range [][]string{{"--loss", "wgan", "--clip", "0.05"}, {"--arch", "began", "--gamma", "0.7", "--filters", "32"}, {"--d-per-g", "2"},
+		{"--loss", "wgan-gp", "--gp-lambda", "5"}, {"--loss", "hinge", "--r1", "1", "--r1-every", "1"}} {
 		args = append([]string{"train", "--dry-run", "--out", out}, args...)
 		if code, _, stderr := sdgan(args...); code != 0 {
 			t.Errorf("sdgan %v: exit %d, %q", args, code, stderr)
@@ -294,6 +305,8 @@ func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 	}{
 		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`}},
 		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`}},
+		{[]string{"--loss", "wgan-gp"}, []string{`"lr_g": 0.0001`, `"gp_lambda": 10`, `"d_norm": "none"`}},
+		{[]string{"--r1", "10"}, []string{`"r1_gamma": 10`, `"r1_every": 16`}},
 	} {
 		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)
 		code, stdout, stderr := sdgan(args...)
