@@ -329,8 +329,15 @@ func describe(w io.Writer, job Job, t *trainer, ds *data.Dataset, rp *resumePoin
 		map[string]string{model.DCGAN: "DCGAN", model.BEGAN: "BEGAN"}[c.Arch], c.Res, c.Res, c.Channels, c.K, c.DI, c.DO,
 		thousands(model.Count(t.g.Params())), thousands(model.Count(t.d.Params())))
 	lrG, lrD := o.learningRates(t.step)
+	loss := o.Loss
+	if o.GPLambda > 0 {
+		loss += fmt.Sprintf(" (gradient penalty λ %g)", o.GPLambda)
+	}
+	if o.R1Gamma > 0 {
+		loss += fmt.Sprintf(" + R1 γ %g every %d updates", o.R1Gamma, o.R1Every)
+	}
 	fmt.Fprintf(w, "training  loss %s, %d tuples (%d images) per batch, lr G %g D %g, seed %d, steps %d → %d\n",
-		o.Loss, o.Tuples, o.Tuples*c.K, lrG, lrD, o.Seed, t.step, o.Steps)
+		loss, o.Tuples, o.Tuples*c.K, lrG, lrD, o.Seed, t.step, o.Steps)
 	fmt.Fprintf(w, "outputs   %s: preview.png and previews/ every %d steps, real.png, losses.png, stats.jsonl, checkpoints/ every %d steps\n",
 		job.Dir, o.PreviewEvery, o.CheckpointEvery)
 }
