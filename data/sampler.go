@@ -61,7 +61,21 @@ func (s *Sampler) Sample(tuples int, dst []float32) {
 // It fails if len(dst) is not tuples·k·ds.ImageLen(), or, on the fly, when an image cannot be decoded and the data
 // set is strict, or an identity has fewer than k readable images (an unreadable image is otherwise replaced; see
 // Dataset.decodeTuples).
-func (s *Sampler) SampleErr(tuples int, dst []float32) error {
+func (s *Sampler) SampleErr(tuples int, dst []float32) error { return s.sample(tuples, dst, nil) }
+
+// SampleIdentities is SampleErr that also says whose the tuples are: identities[t] is the index (in the data
+// set's Identities) of tuple t's identity. It draws exactly what SampleErr draws. With k = 1 it hands out single
+// images with their identity labels, each identity drawn uniformly and then one of its images (AC-GAN's real
+// batches). It fails as SampleErr does, and when len(identities) is not tuples.
+func (s *Sampler) SampleIdentities(tuples int, dst []float32, identities []int) error {
+	if len(identities) != tuples {
+		return fmt.Errorf("data: Sample(%d tuples) with %d identity slots; want one per tuple", tuples, len(identities))
+	}
+	return s.sample(tuples, dst, identities)
+}
+
+// sample is SampleErr, recording each tuple's identity in ids when ids is not nil.
+func (s *Sampler) sample(tuples int, dst []float32, ids []int) error {
 	n := s.ds.ImageLen()
 	if tuples < 0 || len(dst) != tuples*s.k*n {
 		return fmt.Errorf("data: Sample(%d tuples) of %d×%d images into %d values; want %d", tuples, s.k, n, len(dst), tuples*s.k*n)
@@ -72,6 +86,9 @@ func (s *Sampler) SampleErr(tuples int, dst []float32) error {
 			for j, i := range imgs {
 				copy(dst[(t*s.k+j)*n:], s.ds.Identities[id].Images[i])
 			}
+			if ids != nil {
+				ids[t] = id
+			}
 		}
 		return nil
 	}
@@ -81,6 +98,9 @@ func (s *Sampler) SampleErr(tuples int, dst []float32) error {
 	}
 	for i, img := range b.images {
 		copy(dst[i*n:], img)
+	}
+	for t := range ids {
+		ids[t] = b.tuples[t].identity
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -247,5 +248,74 @@ func BenchmarkSample16x2At64x3(b *testing.B) {
 	b.SetBytes(int64(len(dst) * 4))
 	for b.Loop() {
 		s.Sample(16, dst)
+	}
+}
+
+// SampleIdentities draws exactly SampleErr's stream (so SD-GAN runs resume identically whichever is called) and
+// names each tuple's identity, in memory and on the fly; at k = 1 it hands out single labelled images, identities
+// drawn uniformly.
+func TestSampleIdentities(t *testing.T) {
+	ds := labelled([]int{3, 5, 4, 9}, 2, 1)
+	for _, k := range []int{1, 2} {
+		plain, _ := NewSampler(ds, k, 4)
+		named, _ := NewSampler(ds, k, 4)
+		counts := make([]int, len(ds.Identities))
+		for range 200 {
+			a := make([]float32, 6*k*ds.ImageLen())
+			b := make([]float32, len(a))
+			ids := make([]int, 6)
+			plain.Sample(6, a)
+			if err := named.SampleIdentities(6, b, ids); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(a, b) {
+				t.Fatalf("k %d: SampleIdentities drew other images than SampleErr", k)
+			}
+			for tu, id := range ids {
+				for j := range k {
+					if got := int(b[(tu*k+j)*ds.ImageLen()]) / 1000; got != id {
+						t.Fatalf("k %d: tuple %d image %d is identity %d's, labelled %d", k, tu, j, got, id)
+					}
+				}
+				counts[id]++
+			}
+		}
+		for id, c := range counts { // 300 expected each
+			if c < 220 || c > 380 {
+				t.Errorf("k %d: identity %d drawn %d times of 1200; want about 300 (uniform by identity)", k, id, c)
+			}
+		}
+	}
+	s, _ := NewSampler(ds, 1, 1)
+	if err := s.SampleIdentities(3, make([]float32, 3*ds.ImageLen()), make([]int, 2)); err == nil || !strings.Contains(err.Error(), "identity slots") {
+		t.Errorf("2 identity slots for 3 tuples: %v", err)
+	}
+}
+
+func TestSampleIdentitiesOnTheFly(t *testing.T) {
+	root := streamFixture(t, LayoutFolders, []int{3, 5, 2, 7}, 9)
+	mem, err := Open(root, Options{Res: 8, Channels: 1, K: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fly, err := Open(root, Options{Res: 8, Channels: 1, K: 2, MemoryBudget: mem.MemoryBytes() - 1, Warn: io.Discard})
+	if err != nil || !fly.OnTheFly() {
+		t.Fatalf("on the fly: %v, %v", fly.OnTheFly(), err)
+	}
+	a, _ := NewSampler(mem, 1, 3)
+	b, _ := NewSampler(fly, 1, 3)
+	defer b.Close()
+	for round := range 5 {
+		da, db := make([]float32, 8*mem.ImageLen()), make([]float32, 8*mem.ImageLen())
+		ia, ib := make([]int, 8), make([]int, 8)
+		if err := a.SampleIdentities(8, da, ia); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.SampleIdentities(8, db, ib); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(da, db) || !slices.Equal(ia, ib) {
+			t.Fatalf("round %d: on the fly gave identities %v, in memory %v (or other images)", round, ib, ia)
+		}
 	}
 }

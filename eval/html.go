@@ -44,9 +44,11 @@ body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 th{background:#f3f3f3}td.n{text-align:right;font-family:monospace}.def{color:#555;font-size:90%}
 .skip{color:#a33}figure{display:inline-block;margin:0 1em 1em 0}img{image-rendering:pixelated}
+.warn{background:#fff3cd;border:1px solid #c90;padding:.5em 1em;margin:1em 0}
 </style></head><body>
 <h1>{{.P.Title}}</h1>
 <table>{{range .P.Inputs}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</table>
+{{if .R.Warnings}}<div class="warn"><h2>Warning: these figures may mislead</h2><ul>{{range .R.Warnings}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 {{if .R.Skipped}}<h2>Skipped</h2><ul>{{range .R.Skipped}}<li class="skip">{{.}}</li>{{end}}</ul>{{end}}
 <h2>Figures</h2>
 <table><tr><th>figure</th><th>generated</th><th>real</th><th>definition</th></tr>

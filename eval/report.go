@@ -37,6 +37,8 @@ type Figure struct {
 type Report struct {
 	Figures []Figure `json:"figures"`
 	Skipped []string `json:"skipped"` // every figure group that was not measured, and why
+	// Warnings says, in words, when the figures mislead: signs of a collapsed generator (CollapseWarnings).
+	Warnings []string `json:"warnings"`
 	// ROC curves of same vs different pairs (nil when not measured), scored by ROCScore.
 	GenROC   *Curve `json:"-"`
 	RealROC  *Curve `json:"-"`
@@ -181,6 +183,10 @@ func BuildReport(ctx context.Context, in ReportInput) (*Report, error) {
 	var err error
 	if r.GenROC, r.RealROC, err = rocOf(gen, real); err != nil {
 		return nil, fmt.Errorf("report: ROC (%s): %w", r.ROCScore, err)
+	}
+	r.Warnings = CollapseWarnings(r.Figures)
+	if r.Warnings == nil {
+		r.Warnings = []string{} // "warnings": [] in report.json: looked for, none found
 	}
 	return r, nil
 }

@@ -23,6 +23,7 @@ import (
 //	sdgan.format  "1"
 //	sdgan.config  the model Config as JSON
 //	sdgan.step    training steps done
+//	sdgan.identities  AC-DCGAN: the identity names of its labels, as a JSON array (label i is the i-th); optional
 //
 // plus any extra keys the writer adds (the training loop stores its resume state there).
 const (
@@ -31,6 +32,15 @@ const (
 	metaStep   = "sdgan.step"
 	format     = "1"
 )
+
+// MetaIdentities is the metadata key of an AC-DCGAN checkpoint's identity names (IdentitiesMeta writes its value).
+const MetaIdentities = "sdgan.identities"
+
+// IdentitiesMeta returns the metadata value that records identity names, label i being names[i].
+func IdentitiesMeta(names []string) string {
+	b, _ := json.Marshal(names) // a []string always marshals
+	return string(b)
+}
 
 // CheckpointDir is where a run folder keeps its checkpoints.
 const CheckpointDir = "checkpoints"
@@ -42,6 +52,9 @@ type Checkpoint struct {
 	Step    int64
 	Tensors map[string]safetensors.Tensor
 	Meta    map[string]string // every metadata key, the sdgan.* ones included
+	// Identities names an AC-DCGAN's labels (label i is Identities[i]); nil for SD-GAN checkpoints and for an
+	// AC-DCGAN checkpoint written without names.
+	Identities []string
 	// Generator is the generator LoadGenerator filled: WeightsEMA or WeightsRaw (empty when none was loaded).
 	Generator Weights
 }
@@ -94,6 +107,12 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	}
 	if c.Step < 0 {
 		return nil, fmt.Errorf("read checkpoint %s: metadata %s is %d: want a step ≥ 0", path, metaStep, c.Step)
+	}
+	if js, ok := meta[MetaIdentities]; ok && c.Config.Arch == ACGAN {
+		if err := json.Unmarshal([]byte(js), &c.Identities); err != nil || len(c.Identities) != c.Config.Classes {
+			return nil, fmt.Errorf("read checkpoint %s: metadata %s: want a JSON array of the %d identity names of its labels (%d names, %v)",
+				path, MetaIdentities, c.Config.Classes, len(c.Identities), err)
+		}
 	}
 	if err := c.holds("G/", "generator", c.Config.GeneratorSize()); err != nil {
 		return nil, err
@@ -244,4 +263,13 @@ func ResolveCheckpoint(path string) (string, error) {
 		return "", fmt.Errorf("model %s: a folder without checkpoints (want a run folder with %s/ckpt-*.safetensors, or a checkpoint file)", path, CheckpointDir)
 	}
 	return files[len(files)-1], nil
+}
+
+// LabelName names identity label l of an AC-DCGAN checkpoint: its identity's name when the checkpoint records
+// names, else "label l".
+func (c *Checkpoint) LabelName(l int) string {
+	if l >= 0 && l < len(c.Identities) {
+		return c.Identities[l]
+	}
+	return fmt.Sprintf("label %d", l)
 }

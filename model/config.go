@@ -1,5 +1,6 @@
-// Package model holds SD-GAN's networks: the SD-DCGAN and SD-BEGAN generators and discriminators, their
-// configuration, latent sampling and the checkpoint format. It has no training code.
+// Package model holds SD-GAN's networks: the SD-DCGAN and SD-BEGAN generators and discriminators, the AC-DCGAN
+// baseline the paper compares them with, their configuration, latent sampling and the checkpoint format. It has
+// no training code.
 package model
 
 import (
@@ -10,18 +11,36 @@ import (
 const (
 	DCGAN = "dcgan" // SD-DCGAN: transposed-convolution generator, Siamese convolutional discriminator
 	BEGAN = "began" // SD-BEGAN: ELU/upsampling generator, autoencoder discriminator
+	// ACGAN is the paper's conditional baseline, AC-DCGAN (Odena et al. 2017): SD-DCGAN's generator whose z_I is a
+	// learned row of a table, one row per identity label of the training data, and a discriminator that judges
+	// single images with 1 + Classes outputs (real/fake and the identity). It cannot draw new identities.
+	ACGAN = "acgan"
 )
+
+// ArchName is an architecture's name as the paper writes it: SD-DCGAN, SD-BEGAN, AC-DCGAN (the arch itself for an
+// unknown one).
+func ArchName(arch string) string {
+	switch arch {
+	case DCGAN:
+		return "SD-DCGAN"
+	case BEGAN:
+		return "SD-BEGAN"
+	case ACGAN:
+		return "AC-DCGAN"
+	}
+	return arch
+}
 
 // Config describes a model; it is stored in every checkpoint so that a checkpoint rebuilds its own networks.
 type Config struct {
-	Arch     string `json:"arch"`     // DCGAN or BEGAN
+	Arch     string `json:"arch"`     // DCGAN, BEGAN or ACGAN
 	Res      int    `json:"res"`      // image height and width: 32 or 64
 	Channels int    `json:"channels"` // 1 (grey) or 3 (RGB)
-	K        int    `json:"k"`        // images per tuple the discriminator sees (≥ 2)
+	K        int    `json:"k"`        // images per tuple the discriminator sees (≥ 2); AC-DCGAN: batches are tuples × k single images
 	DI       int    `json:"d_i"`      // identity latent size (SPEC: 50)
 	DO       int    `json:"d_o"`      // observation latent size (SPEC: 50)
 
-	// SD-DCGAN only.
+	// SD-DCGAN and AC-DCGAN (Siamese: SD-DCGAN only; AC-DCGAN's discriminator sees one image).
 	Siamese    bool    `json:"siamese"`     // discriminator: shared tower per image (true) or channel-stacked images
 	BNMomentum float32 `json:"bn_momentum"` // running-average momentum, TensorFlow convention (SPEC: 0.99)
 	BNEps      float32 `json:"bn_eps"`      // SPEC: 1e-3
@@ -34,6 +53,10 @@ type Config struct {
 	// SD-BEGAN only.
 	Filters int `json:"filters,omitempty"` // n, the convolution width (SPEC: 128)
 	Hidden  int `json:"hidden,omitempty"`  // the autoencoder's code size per image before the bottleneck (SPEC: 100)
+
+	// AC-DCGAN only: the number of identity labels (the training data's identities), the rows of the generator's
+	// label table and the discriminator's class outputs.
+	Classes int `json:"classes,omitempty"`
 }
 
 // Discriminator normalisations (Config.DNorm).
@@ -48,6 +71,8 @@ func DefaultConfig(arch string, res, channels int) Config {
 	switch arch {
 	case DCGAN:
 		c.Siamese, c.BNMomentum, c.BNEps = true, 0.99, 1e-3
+	case ACGAN: // Classes is left to the data
+		c.BNMomentum, c.BNEps = 0.99, 1e-3
 	case BEGAN:
 		c.Filters, c.Hidden = 128, 100
 	}
@@ -63,6 +88,7 @@ const (
 	MaxLatentDim = 4096    // d_I and d_O, each
 	MaxFilters   = 1024    // SD-BEGAN's n
 	MaxHidden    = 16384   // SD-BEGAN's hidden code size
+	MaxClasses   = 1 << 20 // AC-DCGAN's identity labels (MS-Celeb-1M, the paper's largest data set, had 12k)
 	MaxValues    = 1 << 28 // parameters and buffers of the generator and discriminator together (1 GiB of float32)
 )
 
@@ -85,9 +111,10 @@ func (e *ConfigError) Error() string {
 // whether the two networks together stay within MaxValues. It computes sizes without building anything.
 func (c Config) Validate() error {
 	bad := func(field string, v any, want string) error { return &ConfigError{field, v, want} }
+	dcgan := c.Arch == DCGAN || c.Arch == ACGAN // SD-DCGAN's layers
 	switch {
-	case c.Arch != DCGAN && c.Arch != BEGAN:
-		return bad("arch", fmt.Sprintf("%q", c.Arch), fmt.Sprintf("%q or %q", DCGAN, BEGAN))
+	case c.Arch != DCGAN && c.Arch != BEGAN && c.Arch != ACGAN:
+		return bad("arch", fmt.Sprintf("%q", c.Arch), fmt.Sprintf("%q, %q or %q", DCGAN, BEGAN, ACGAN))
 	case c.Res != 32 && c.Res != 64:
 		return bad("res", c.Res, "32 or 64")
 	case c.Channels != 1 && c.Channels != 3:
@@ -98,20 +125,26 @@ func (c Config) Validate() error {
 		return bad("d_i", c.DI, fmt.Sprintf("1 to %d identity dimensions", MaxLatentDim))
 	case c.DO < 1 || c.DO > MaxLatentDim:
 		return bad("d_o", c.DO, fmt.Sprintf("1 to %d observation dimensions", MaxLatentDim))
-	case c.Arch == DCGAN && !(c.BNMomentum >= 0 && c.BNMomentum < 1): // also refuses NaN
+	case dcgan && !(c.BNMomentum >= 0 && c.BNMomentum < 1): // also refuses NaN
 		return bad("bn_momentum", c.BNMomentum, "a number in [0, 1)")
-	case c.Arch == DCGAN && !(c.BNEps > 0 && c.BNEps <= 1):
+	case dcgan && !(c.BNEps > 0 && c.BNEps <= 1):
 		return bad("bn_eps", c.BNEps, "a number in (0, 1]")
-	case c.Arch == DCGAN && c.Filters != 0:
+	case dcgan && c.Filters != 0:
 		return bad("filters", c.Filters, "0: only SD-BEGAN has a filter count")
-	case c.Arch == DCGAN && c.Hidden != 0:
+	case dcgan && c.Hidden != 0:
 		return bad("hidden", c.Hidden, "0: only SD-BEGAN has a hidden code")
-	case c.Arch == DCGAN && c.DNorm != "" && c.DNorm != NormBatch && c.DNorm != NormNone:
+	case dcgan && c.DNorm != "" && c.DNorm != NormBatch && c.DNorm != NormNone:
 		return bad("d_norm", fmt.Sprintf("%q", c.DNorm), fmt.Sprintf("%q or %q", NormBatch, NormNone))
-	case c.Arch != DCGAN && c.DNorm != "":
-		return bad("d_norm", fmt.Sprintf("%q", c.DNorm), "none: only the SD-DCGAN discriminator has this option")
-	case c.Arch != DCGAN && c.SpectralNorm:
-		return bad("spectral_norm", c.SpectralNorm, "false: only the SD-DCGAN discriminator has this option")
+	case !dcgan && c.DNorm != "":
+		return bad("d_norm", fmt.Sprintf("%q", c.DNorm), "none: only the SD-DCGAN and AC-DCGAN discriminators have this option")
+	case !dcgan && c.SpectralNorm:
+		return bad("spectral_norm", c.SpectralNorm, "false: only the SD-DCGAN and AC-DCGAN discriminators have this option")
+	case c.Arch == ACGAN && c.Siamese:
+		return bad("siamese", c.Siamese, "false: the AC-DCGAN discriminator judges one image at a time")
+	case c.Arch == ACGAN && (c.Classes < 2 || c.Classes > MaxClasses):
+		return bad("classes", c.Classes, fmt.Sprintf("2 to %d identity labels", MaxClasses))
+	case c.Arch != ACGAN && c.Classes != 0:
+		return bad("classes", c.Classes, "0: only AC-DCGAN has identity labels")
 	case c.Arch == BEGAN && (c.Filters < 1 || c.Filters > MaxFilters):
 		return bad("filters", c.Filters, fmt.Sprintf("1 to %d", MaxFilters))
 	case c.Arch == BEGAN && (c.Hidden < 1 || c.Hidden > MaxHidden):
@@ -132,6 +165,9 @@ func (c Config) GeneratorSize() int64 {
 	}
 	ch := dcganGenChannels(c)
 	n := denseSize(int64(c.Z()), 16*int64(ch[0])) + bnSize(ch[0]) // project, bn0
+	if c.Arch == ACGAN {
+		n += int64(c.Classes) * int64(c.DI) // the label table
+	}
 	for i := 0; i+1 < len(ch); i++ {
 		n += convSize(5, ch[i], ch[i+1], false)
 		if i+2 < len(ch) {
@@ -168,7 +204,8 @@ func (c Config) DiscriminatorSize() int64 {
 	if c.Res == 32 {
 		ch = ch[:4]
 	}
-	if !c.Siamese {
+	images, outs := c.dcganDiscriminatorShape()
+	if images == 0 {
 		ch[0] = c.K * c.Channels
 	}
 	batchNorm := c.DNorm != NormNone
@@ -181,18 +218,29 @@ func (c Config) DiscriminatorSize() int64 {
 		sn += int64(ch[i+1])
 	}
 	last := ch[len(ch)-1]
-	in := last
-	if c.Siamese {
-		in = c.K * last
-	}
-	n += convSize(3, in, last, !batchNorm) + denseSize(4*int64(last), 1) // merge, out
+	in := last * max(images, 1)
+	n += convSize(3, in, last, !batchNorm) + denseSize(4*int64(last), int64(outs)) // merge, out
 	if batchNorm {
 		n += bnSize(last)
 	}
 	if c.SpectralNorm {
-		n += sn + int64(last) + 1
+		n += sn + int64(last) + int64(outs)
 	}
 	return n
+}
+
+// dcganDiscriminatorShape says how SD-DCGAN's discriminator layout is used by c: the images that go through the
+// shared tower one by one and are merged on the channel axis (k for Siamese SD-DCGAN, 1 for AC-DCGAN; 0 when the
+// k images are stacked into one tower input instead), and the outputs per judged input (1 logit; AC-DCGAN: 1 +
+// Classes).
+func (c Config) dcganDiscriminatorShape() (images, outs int) {
+	switch {
+	case c.Arch == ACGAN:
+		return 1, 1 + c.Classes
+	case c.Siamese:
+		return c.K, 1
+	}
+	return 0, 1
 }
 
 // beganDecoderSize is the size of newBEGANDecoder(c, in).

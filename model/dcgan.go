@@ -82,10 +82,12 @@ func (g *dcganGenerator) Buffers() []*nn.Tensor {
 	return bs
 }
 
-// Discriminator judges k-tuples of images x [tuples·k, res, res, channels], the k images of a tuple consecutive.
+// Discriminator judges k-tuples of images x [tuples·k, res, res, channels], the k images of a tuple consecutive;
+// AC-DCGAN's judges single images x [n, res, res, channels].
 type Discriminator interface {
 	// Forward returns, for SD-DCGAN, one logit per tuple [tuples, 1] (real > 0); for SD-BEGAN, the autoencoder's
-	// reconstruction of x, same shape as x.
+	// reconstruction of x, same shape as x; for AC-DCGAN, per image the real/fake logit then one logit per identity
+	// label [n, 1 + classes].
 	Forward(x *nn.Tensor, training bool) *nn.Tensor
 	Params() []*nn.Tensor
 	Buffers() []*nn.Tensor
@@ -97,7 +99,7 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) (Discriminator, error) {
 		return nil, err
 	}
 	switch cfg.Arch {
-	case DCGAN:
+	case DCGAN, ACGAN:
 		return newDCGANDiscriminator(cfg, rng), nil
 	case BEGAN:
 		return newBEGANDiscriminator(cfg, rng), nil
@@ -115,8 +117,13 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) (Discriminator, error) {
 //
 // Options: Config.DNorm "none" drops the batch norms (the convolutions then have biases), and
 // Config.SpectralNorm normalises every weight.
+//
+// AC-DCGAN's discriminator is the Siamese layout for one image (k = 1: the tower, then the merge convolution on
+// its single feature map) whose dense layer has 1 + Classes outputs: the real/fake logit and the identity logits.
 type dcganDiscriminator struct {
 	cfg   Config
+	k     int // images merged on the channel axis after the tower: cfg.K (Siamese), 1 (AC-DCGAN), 0 (stacked)
+	outs  int // outputs per judged input
 	tower []*nn.Conv
 	bns   []*nn.BN // bns[i] follows tower[i+1]; nil without batch norm
 	merge *nn.Conv
@@ -129,10 +136,11 @@ func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
 	if cfg.Res == 32 {
 		ch = ch[:4]
 	}
-	if !cfg.Siamese {
+	d := &dcganDiscriminator{cfg: cfg}
+	d.k, d.outs = cfg.dcganDiscriminatorShape()
+	if d.k == 0 {
 		ch[0] = cfg.K * cfg.Channels
 	}
-	d := &dcganDiscriminator{cfg: cfg}
 	batchNorm := cfg.DNorm != NormNone
 	for i := 0; i+1 < len(ch); i++ {
 		name := fmt.Sprintf("D/tower/conv%d", i)
@@ -142,15 +150,11 @@ func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
 		}
 	}
 	c := ch[len(ch)-1]
-	in := c
-	if cfg.Siamese {
-		in = cfg.K * c
-	}
-	d.merge = nn.NewConv("D/merge/conv", 3, in, c, 2, nn.Same, !batchNorm)
+	d.merge = nn.NewConv("D/merge/conv", 3, c*max(d.k, 1), c, 2, nn.Same, !batchNorm)
 	if batchNorm {
 		d.mbn = nn.NewBN("D/merge/bn", c, cfg.BNMomentum, cfg.BNEps)
 	}
-	d.out = nn.NewDense("D/out", 2*2*c, 1, true)
+	d.out = nn.NewDense("D/out", 2*2*c, d.outs, true)
 	for _, l := range d.tower {
 		initWeights(rng, l.W)
 	}
@@ -181,12 +185,18 @@ func (d *dcganDiscriminator) towerForward(x *nn.Tensor, training bool, groups in
 
 func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 	k, r, c := d.cfg.K, d.cfg.Res, d.cfg.Channels
+	if d.k == 1 {
+		k = 1
+	}
 	if len(x.Shape) != 4 || x.Dim(0)%k != 0 || x.Dim(1) != r || x.Dim(2) != r || x.Dim(3) != c {
 		panic(fmt.Sprintf("model: discriminator input %v; want [tuples·%d, %d, %d, %d]", x.Shape, k, r, r, c))
 	}
 	n := x.Dim(0) / k
 	var h *nn.Tensor
-	if d.cfg.Siamese {
+	switch {
+	case d.k == 1: // one image: its feature map is the merge's input
+		h = d.towerForward(x, training, 1)
+	case d.k > 1:
 		// [n·k, …] → [k·n, …]: position j of every tuple together, then one tower call over all k blocks, its
 		// batch norms grouped by block: the same maths as one call per position, without splitting the batch.
 		byPos := nn.Transpose(nn.Reshape(x, n, k, r*r*c), 1, 0, 2)
@@ -195,7 +205,7 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 		// Concatenate each tuple's k feature maps on the channel axis: [k, n, fh·fw, c'] → [n, fh·fw, k, c'].
 		h = nn.Transpose(nn.Reshape(feats, k, n, fh*fw, fc), 1, 2, 0, 3)
 		h = nn.Reshape(h, n, fh, fw, k*fc)
-	} else {
+	default:
 		stacked := nn.Transpose(nn.Reshape(x, n, k, r, r, c), 0, 2, 3, 1, 4) // [n, r, r, k, c]
 		h = d.towerForward(nn.Reshape(stacked, n, r, r, k*c), training, 1)
 	}
@@ -204,7 +214,7 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 	} else {
 		h = d.merge.ForwardAct(h, nn.LeakyReLUAct(0.2))
 	}
-	return d.out.Forward(nn.Reshape(h, n, -1)) // [n, 1]
+	return d.out.Forward(nn.Reshape(h, n, -1)) // [n, outs]
 }
 
 func (d *dcganDiscriminator) Params() []*nn.Tensor {

@@ -8,7 +8,7 @@ import (
 )
 
 // Generator maps latent codes z [n, d_I + d_O] (identity part first) to images [n, res, res, channels] in about
-// [−1, 1].
+// [−1, 1]. An AC-DCGAN's generator is also a Conditional: its z_I are the rows of its label table.
 type Generator interface {
 	// Forward runs the generator; training selects batch statistics over running averages where the network has
 	// batch norm. Without a tape on z it records nothing (inference).
@@ -26,6 +26,8 @@ func NewGenerator(cfg Config, rng *rand.Rand) (Generator, error) {
 	switch cfg.Arch {
 	case DCGAN:
 		return newDCGANGenerator(cfg, rng), nil
+	case ACGAN:
+		return newACGANGenerator(cfg, rng), nil
 	case BEGAN:
 		return newBEGANGenerator(cfg, rng), nil
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -28,6 +29,41 @@ func SampleGrid(seed uint64, n, m, dI, dO int) (zi, zo [][]float32) {
 // row is redrawn, shared or reloaded by its seed alone.
 func IdentityCode(seed uint64, d int) []float32 {
 	return model.Uniform(rand.New(rand.NewPCG(seed, streamIdentity)), 1, d)[0]
+}
+
+// sampleGrid is SampleGrid for the model info describes: its identity codes drawn its way (Info.IdentityCodes),
+// with the names of their identities when it has named identities (else nil).
+func sampleGrid(info Info, seed uint64, n, m int) (zi, zo [][]float32, names []string) {
+	if info.IdentityCodes == nil {
+		zi, zo = SampleGrid(seed, n, m, info.DI, info.DO)
+		return zi, zo, nil
+	}
+	rng := rand.New(rand.NewPCG(seed, streamGrid))
+	zi, labels := info.IdentityCodes(rng, n)
+	return zi, model.Uniform(rng, m, info.DO), info.names(labels)
+}
+
+// identityCode is IdentityCode for the model info describes, with the name of its identity ("" when unnamed).
+func identityCode(info Info, seed uint64) ([]float32, string) {
+	if info.IdentityCodes == nil {
+		return IdentityCode(seed, info.DI), ""
+	}
+	zi, labels := info.IdentityCodes(rand.New(rand.NewPCG(seed, streamIdentity)), 1)
+	return zi[0], strings.Join(info.names(labels), "")
+}
+
+// names returns the names of the identities with the given indices (nil without named identities).
+func (info Info) names(labels []int) []string {
+	if info.Identities == nil || labels == nil {
+		return nil
+	}
+	names := make([]string, len(labels))
+	for i, l := range labels {
+		if l >= 0 && l < len(info.Identities) {
+			names[i] = info.Identities[l]
+		}
+	}
+	return names
 }
 
 // ObservationCode returns the observation code of length d drawn from seed (one seed per column).
@@ -96,6 +132,8 @@ type gridRequest struct {
 	ZI               []code   `json:"zi"`
 	ZO               []code   `json:"zo"`
 	Padding          *int     `json:"padding"`
+
+	labels []string // set by resolve: the names of the rows' identities when the model names them
 }
 
 func (spec *gridRequest) padding() *int { return spec.Padding }
@@ -134,7 +172,11 @@ func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, 
 		}
 		zi, zo = make([][]float32, n), make([][]float32, m)
 		for i, s := range spec.IdentitySeeds {
-			zi[i] = IdentityCode(s, info.DI)
+			var name string
+			zi[i], name = identityCode(info, s)
+			if info.Identities != nil {
+				spec.labels = append(spec.labels, name)
+			}
 		}
 		for j, s := range spec.ObservationSeeds {
 			zo[j] = ObservationCode(s, info.DO)
@@ -155,7 +197,7 @@ func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, 
 	if err := checkGridSize(n, m, "identities", "observations", maxImages); err != nil {
 		return nil, nil, err
 	}
-	zi, zo = SampleGrid(seed, n, m, info.DI, info.DO)
+	zi, zo, spec.labels = sampleGrid(info, seed, n, m)
 	return zi, zo, nil
 }
 

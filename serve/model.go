@@ -4,7 +4,10 @@
 // Build a handler with New from anything that implements Model; see API.md for the routes.
 package serve
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // Model is what the server needs from a generator.
 type Model interface {
@@ -26,6 +29,15 @@ type Info struct {
 	Step     int64  // training steps done
 	// Facts holds free-form facts shown on the page (dataset, parameters, loss, ...).
 	Facts map[string]string
+
+	// IdentityCodes, when not nil, draws n identity codes from rng, and says which trained identity each is
+	// (an index into Identities, or nil): the way this model's z_I is drawn (cmd/sdgan gives model.IdentityCodes).
+	// Nil means SD-GAN's prior U(−1, 1)^d_I, drawn as SampleGrid draws it.
+	IdentityCodes func(rng *rand.Rand, n int) ([][]float32, []int)
+	// Identities names, for a model whose identities are labels of its training data (an AC-GAN), every
+	// identity it knows: such a model cannot draw new identities, and /api/info and the page say so. Nil for
+	// SD-GAN models.
+	Identities []string
 }
 
 // Validate reports whether the server can render images described by info.

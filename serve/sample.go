@@ -11,10 +11,12 @@ type sampleRequest struct {
 	ObservationSeeds []uint64 `json:"observation_seeds"`
 }
 
-// sampleResponse holds the codes: one identity code per row, one observation code per column.
+// sampleResponse holds the codes: one identity code per row, one observation code per column; for a model with
+// named identities (an AC-GAN), the name of each row's identity.
 type sampleResponse struct {
-	ZI [][]float32 `json:"zi"`
-	ZO [][]float32 `json:"zo"`
+	ZI         [][]float32 `json:"zi"`
+	ZO         [][]float32 `json:"zo"`
+	Identities []string    `json:"identities,omitempty"`
 }
 
 func (s *server) handleSample(w http.ResponseWriter, r *http.Request) {
@@ -35,5 +37,5 @@ func (s *server) handleSample(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sampleResponse{ZI: zi, ZO: zo})
+	writeJSON(w, http.StatusOK, sampleResponse{ZI: zi, ZO: zo, Identities: spec.labels})
 }

@@ -205,7 +205,21 @@ type infoResponse struct {
 	Step     int64             `json:"step"`
 	Facts    map[string]string `json:"facts"`
 	Limits   limits            `json:"limits"`
+	// Identities is there only for a model whose identities are labels of its training data (an AC-GAN).
+	Identities *identitiesInfo `json:"identities,omitempty"`
 }
+
+// identitiesInfo describes a model that knows a fixed set of identities.
+type identitiesInfo struct {
+	Count int      `json:"count"`
+	Names []string `json:"names"`
+	Note  string   `json:"note"`
+}
+
+// conditionalNote is what /api/info and the page say of a model with a fixed set of identities.
+const conditionalNote = "a conditional model (AC-GAN): every identity code it samples is the learned code of one of " +
+	"these training identities, and it cannot sample new identities; interpolating between two rows blends two " +
+	"learned codes, which the model was never trained to draw as identities"
 
 // limits tells clients the request bounds.
 type limits struct {
@@ -227,10 +241,14 @@ func (s *server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	if facts == nil {
 		facts = map[string]string{}
 	}
-	writeJSON(w, http.StatusOK, infoResponse{
+	resp := infoResponse{
 		Arch: info.Arch, Res: info.Res, Channels: info.Channels, K: info.K, DI: info.DI, DO: info.DO,
 		Step: info.Step, Facts: facts,
 		Limits: limits{MaxImages: s.opt.MaxImages, MaxSide: MaxSide, MaxPadding: MaxPadding,
 			MaxAbsLatent: MaxAbsLatent, MaxBody: s.opt.MaxBody, MaxRequestMemory: s.opt.MaxRequestMemory},
-	})
+	}
+	if info.Identities != nil {
+		resp.Identities = &identitiesInfo{Count: len(info.Identities), Names: info.Identities, Note: conditionalNote}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

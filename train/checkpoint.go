@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"sdgan/model"
@@ -86,6 +87,9 @@ func (t *trainer) saveTo(path string, extra map[string]string) error {
 		metaUpdates: fmt.Sprintf("%d,%d", t.optG.Updates(), t.optD.Updates()),
 		metaAugment: string(augState),
 	}
+	if t.identities != nil {
+		meta[model.MetaIdentities] = model.IdentitiesMeta(t.identities)
+	}
 	for k, v := range extra {
 		meta[k] = v
 	}
@@ -129,6 +133,14 @@ func (t *trainer) restore(c *model.Checkpoint) error {
 	s, err := parseResumeState(c)
 	if err != nil {
 		return err
+	}
+	if c.Identities != nil && !slices.Equal(c.Identities, t.identities) {
+		for i, name := range c.Identities {
+			if name != t.identities[i] {
+				return fmt.Errorf("checkpoint %s: identity label %d is %q but --data %s has %q there: the labels would mean other identities (resume with the data the run was trained on)",
+					c.Path, i, name, t.opt.Data, t.identities[i])
+			}
+		}
 	}
 	if err := c.Fill(t.stateTensors()); err != nil {
 		return err

@@ -54,7 +54,9 @@ func bestMetricNames() string {
 type evaluator struct {
 	v                  *verify.Verifier
 	realSame, realDiff [][2][]float32
-	codes              []float32
+	codes              []float32 // SD-GAN's; an AC-DCGAN's are drawn again for each evaluation (codes)
+	seed               uint64
+	pairs              int
 	metric             string
 	higher             bool
 	best               float64 // the best value so far (NaN: none yet)
@@ -68,9 +70,9 @@ type bestRecord struct {
 }
 
 // newEvaluator loads the verifier and draws the real pairs from its held-out identities, in the data it was trained
-// on (ds when that is the run's own data), and the codes, all from the run's seed. It reads BestFile's record, if
-// any, so that a resumed run keeps the best checkpoint it had.
-func newEvaluator(ctx context.Context, o Options, ds *data.Dataset, runDir string) (*evaluator, error) {
+// on (ds when that is the run's own data), and the codes for g, all from the run's seed. It reads BestFile's
+// record, if any, so that a resumed run keeps the best checkpoint it had.
+func newEvaluator(ctx context.Context, o Options, ds *data.Dataset, runDir string, g model.Generator) (*evaluator, error) {
 	v, err := verify.Load(o.Verifier)
 	if err != nil {
 		return nil, fmt.Errorf("--verifier: %w", err)
@@ -91,7 +93,7 @@ func newEvaluator(ctx context.Context, o Options, ds *data.Dataset, runDir strin
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0xe7a1))
 	e := &evaluator{v: v, metric: o.BestMetric, higher: bestMetrics[o.BestMetric], best: math.NaN(),
-		codes: model.PairCodes(rng, o.Model, o.EvalPairs)}
+		codes: model.PairCodes(rng, g, o.Model, o.EvalPairs), seed: o.Seed, pairs: o.EvalPairs}
 	if e.realSame, e.realDiff, err = eval.RealPairs(ctx, rng, held.Sizes(), o.EvalPairs, held.Image); err != nil {
 		return nil, fmt.Errorf("--verifier %s: real pairs: %w", o.Verifier, err)
 	}
@@ -104,9 +106,18 @@ func newEvaluator(ctx context.Context, o Options, ds *data.Dataset, runDir strin
 	return e, nil
 }
 
+// codesFor returns the pair codes of an evaluation of g: the same every time. An AC-DCGAN's are its current table
+// rows for the same labels each time (drawn from the same seed), since the rows learn.
+func (e *evaluator) codesFor(g model.Generator, cfg model.Config) []float32 {
+	if _, ok := g.(model.Conditional); ok {
+		return model.PairCodes(rand.New(rand.NewPCG(e.seed, 0xe7a1)), g, cfg, e.pairs)
+	}
+	return e.codes
+}
+
 // evaluate measures g on the evaluator's codes and real pairs.
 func (e *evaluator) evaluate(ctx context.Context, g model.Generator, cfg model.Config) (*eval.Report, error) {
-	same, diff := eval.SplitPairs(model.Generate(g, cfg, e.codes))
+	same, diff := eval.SplitPairs(model.Generate(g, cfg, e.codesFor(g, cfg)))
 	r, err := eval.BuildReport(ctx, eval.ReportInput{Res: cfg.Res, Channels: cfg.Channels, GenSame: same, GenDiff: diff,
 		RealSame: e.realSame, RealDiff: e.realDiff, Embed: e.v.Net.Embed, Threshold: e.v.Threshold})
 	if err != nil {

@@ -41,6 +41,9 @@ func (a *statsSum) add(s stats) {
 	a.sum.KT += s.KT
 	a.sum.M += s.M
 	a.sum.AugmentP += s.AugmentP
+	a.sum.AC.CEReal += s.AC.CEReal
+	a.sum.AC.CEFake += s.AC.CEFake
+	a.sum.AC.AccReal += s.AC.AccReal
 	if s.RTSet {
 		a.sum.RT, a.sum.RTSet = s.RT, true // the latest r_t, not a mean
 	}
@@ -56,6 +59,7 @@ func (a *statsSum) mean() stats {
 	n, np := float64(max(a.n, 1)), float64(max(a.penalised, 1))
 	return stats{DLoss: a.sum.DLoss / n, GLoss: a.sum.GLoss / n, LReal: a.sum.LReal / n, LFake: a.sum.LFake / n,
 		KT: a.sum.KT / n, M: a.sum.M / n, AugmentP: a.sum.AugmentP / n, RT: a.sum.RT, RTSet: a.sum.RTSet,
+		AC:      acParts{CEReal: a.sum.AC.CEReal / n, CEFake: a.sum.AC.CEFake / n, AccReal: a.sum.AC.AccReal / n},
 		Penalty: a.sum.Penalty / np, GradNorm: a.sum.GradNorm / np, Penalised: a.penalised > 0}
 }
 
@@ -71,6 +75,7 @@ type logLine struct {
 	Penalty  *float64 `json:"penalty,omitempty"`
 	GradNorm *float64 `json:"grad_norm,omitempty"`
 	*BEGANLine
+	*ACGANLine
 	AugmentP *float64 `json:"augment_p,omitempty"` // mean augmentation probability (runs with --augment)
 	// The evaluation of EvalStep (runs with --verifier), generated and real figures by key, when one ran since the
 	// previous line.
@@ -90,6 +95,15 @@ type BEGANLine struct {
 	LFake float64 `json:"l_fake"` // L(G(z))
 	KT    float64 `json:"k_t"`    // k_t used by this step
 	M     float64 `json:"m"`      // convergence measure
+}
+
+// ACGANLine holds the AC-DCGAN figures of a stats.jsonl line (exported for encoding/json, as BEGANLine): the
+// identity cross-entropies the losses include, and how often the discriminator's class head names a real image's
+// identity (the chance level is 1/classes).
+type ACGANLine struct {
+	CEReal  float64 `json:"ce_real"`        // the discriminator's identity cross-entropy on real images
+	CEFake  float64 `json:"ce_fake"`        // on the generator's images, in the generator's update
+	AccReal float64 `json:"class_acc_real"` // fraction of real images whose top class logit is their identity
 }
 
 // ResumeOptions reads the options and checkpoint that the run in dir resumes from: its newest checkpoint that can
@@ -131,6 +145,12 @@ func Run(ctx context.Context, job Job) error {
 	}
 	if o.Model.Channels == 0 { // as the data
 		o.Model.Channels = ds.Channels
+	}
+	if o.Model.Arch == model.ACGAN && o.Model.Classes == 0 { // one identity label per identity of the data
+		o.Model.Classes = len(ds.Identities)
+		if err := o.Model.Validate(); err != nil {
+			return fmt.Errorf("--data %s: %d identities with at least k = %d images: %w", o.Data, len(ds.Identities), o.Model.K, err)
+		}
 	}
 	t, err := newTrainer(o, ds)
 	if err != nil {
@@ -186,7 +206,7 @@ func Run(ctx context.Context, job Job) error {
 
 	var ev *evaluator
 	if o.Verifier != "" {
-		if ev, err = newEvaluator(ctx, o, ds, job.Dir); err != nil {
+		if ev, err = newEvaluator(ctx, o, ds, job.Dir, t.previewGenerator()); err != nil {
 			return err
 		}
 	}
@@ -242,8 +262,11 @@ func Run(ctx context.Context, job Job) error {
 			line := logLine{Step: t.step, Seconds: now.Sub(start).Seconds(),
 				ImgPerSec: imagesPerStep * float64(t.step-lastLogStep) / now.Sub(lastLog).Seconds(),
 				DLoss:     m.DLoss, GLoss: m.GLoss, LRG: lrG, LRD: lrD}
-			if o.Model.Arch == model.BEGAN {
+			switch o.Model.Arch {
+			case model.BEGAN:
 				line.BEGANLine = &BEGANLine{LReal: m.LReal, LFake: m.LFake, KT: m.KT, M: m.M}
+			case model.ACGAN:
+				line.ACGANLine = &ACGANLine{CEReal: m.AC.CEReal, CEFake: m.AC.CEFake, AccReal: m.AC.AccReal}
 			}
 			if o.Augment != "" {
 				line.AugmentP = &m.AugmentP
@@ -265,8 +288,11 @@ func Run(ctx context.Context, job Job) error {
 				return fmt.Errorf("write stats.jsonl: %w", err)
 			}
 			fields := fmt.Sprintf("%.1f img/s  D %.3f  G %.3f", line.ImgPerSec, m.DLoss, m.GLoss)
-			if o.Model.Arch == model.BEGAN {
+			switch o.Model.Arch {
+			case model.BEGAN:
 				fields += fmt.Sprintf("  k %.4f  M %.3f", m.KT, m.M)
+			case model.ACGAN:
+				fields += fmt.Sprintf("  class acc %.2f", m.AC.AccReal)
 			}
 			if o.AugmentTarget > 0 {
 				fields += fmt.Sprintf("  p %.3f", m.AugmentP)
@@ -325,9 +351,13 @@ func describe(w io.Writer, job Job, t *trainer, ds *data.Dataset, rp *resumePoin
 		fmt.Fprintf(w, "; %d identities with fewer than k=%d images skipped", ds.Skipped, c.K)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "model     SD-%s %d×%d×%d, k=%d, d_I=%d, d_O=%d: G %s parameters, D %s parameters\n",
-		map[string]string{model.DCGAN: "DCGAN", model.BEGAN: "BEGAN"}[c.Arch], c.Res, c.Res, c.Channels, c.K, c.DI, c.DO,
+	fmt.Fprintf(w, "model     %s %d×%d×%d, k=%d, d_I=%d, d_O=%d: G %s parameters, D %s parameters\n",
+		model.ArchName(c.Arch), c.Res, c.Res, c.Channels, c.K, c.DI, c.DO,
 		thousands(model.Count(t.g.Params())), thousands(model.Count(t.d.Params())))
+	if c.Arch == model.ACGAN {
+		fmt.Fprintf(w, "          %d identity labels (the data's identities): z_I is a learned row per label, and the\n"+
+			"          discriminator judges single images, %d per step, with a real/fake and an identity output\n", c.Classes, o.Tuples*c.K)
+	}
 	lrG, lrD := o.learningRates(t.step)
 	loss := o.Loss
 	if o.GPLambda > 0 {
@@ -392,4 +422,12 @@ func (l logLine) began() BEGANLine {
 		return BEGANLine{}
 	}
 	return *l.BEGANLine
+}
+
+// acgan returns the line's AC-DCGAN figures, zero where it has none.
+func (l logLine) acgan() ACGANLine {
+	if l.ACGANLine == nil {
+		return ACGANLine{}
+	}
+	return *l.ACGANLine
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 
 	"sdgan/nn"
 )
@@ -116,6 +117,108 @@ func beganUpdate(k, lambdaK, gamma, lReal, lFake float64) (next, m float64) {
 		balance = -balance
 	}
 	return next, lReal + balance
+}
+
+// AC-GAN (Odena et al. 2017; SPEC: "D maximises L_S + L_C and G maximises L_C − L_S"), as the paper's AC-DCGAN
+// baseline trains: the discriminator has, per image, a real/fake logit and one logit per identity label
+// [n, 1 + classes]. L_S is the loss table's own GAN objective on the real/fake logits (so --loss still chooses it),
+// L_C the identity cross-entropy of the class logits against the labels — the real images' identities, and the
+// labels the fakes were generated for:
+//
+//	D: d(real, fake) + ½[CE(real) + CE(fake)]    (the ½ as in the table's ½[BCE(real) + BCE(fake)])
+//	G: g(fake) + CE(fake)
+//
+// Minimising CE is maximising L_C (the log-likelihood of the right label); the generator's g is the table's
+// non-saturating form of −L_S.
+
+// acParts are the figures of an AC-GAN loss besides its total: the cross-entropies it added, for the log.
+type acParts struct {
+	CEReal, CEFake float64 // mean identity cross-entropy on the real and the fake images (CEReal: D only)
+	AccReal        float64 // fraction of real images whose highest class logit is their label (D only)
+}
+
+// acSplit cuts AC-DCGAN discriminator outputs [n, 1 + classes] into the real/fake logits [n, 1] and the identity
+// logits [n, classes].
+func acSplit(out *nn.Tensor) (source, class *nn.Tensor) {
+	parts := nn.Split(out, 1, 1, out.Dim(1)-1)
+	return parts[0], parts[1]
+}
+
+// acD is the discriminator's AC-GAN loss from its outputs on real and fake images [n, 1 + classes] and their labels.
+func (l lossSpec) acD(real, fake *nn.Tensor, realLabels, fakeLabels []int) (*nn.Tensor, acParts) {
+	rs, rc := acSplit(real)
+	fs, fc := acSplit(fake)
+	ceReal, ceFake := classCE(rc, realLabels), classCE(fc, fakeLabels)
+	p := acParts{CEReal: float64(ceReal.Item()), CEFake: float64(ceFake.Item()), AccReal: classAccuracy(rc, realLabels)}
+	return nn.Add(l.d(rs, fs), half(ceReal, ceFake)), p
+}
+
+// acG is the generator's AC-GAN loss from the discriminator's outputs on its images [n, 1 + classes] and the labels
+// they were generated for.
+func (l lossSpec) acG(fake *nn.Tensor, labels []int) (*nn.Tensor, acParts) {
+	fs, fc := acSplit(fake)
+	ce := classCE(fc, labels)
+	return nn.Add(l.g(fs), ce), acParts{CEFake: float64(ce.Item())}
+}
+
+// classCE is the mean softmax cross-entropy of logits [n, classes] against labels (one per row):
+// mean_i [log Σ_j exp(logits_ij) − logits_i,label_i], computed in float64 with the maximum subtracted.
+//
+// nn has no softmax, and this package keeps to nn's public operations, so the op is built from them: its
+// gradient (softmax(logits) − onehot(labels))/n, computed here, is put on the tape as Σ logits·G (whose gradient
+// with respect to logits is G), and a constant brings that sum's value to the cross-entropy. The result's value
+// and gradient are both exact; TestClassCrossEntropy checks them against hand-computed numbers and finite
+// differences.
+func classCE(logits *nn.Tensor, labels []int) *nn.Tensor {
+	n, c := logits.Dim(0), logits.Dim(1)
+	if len(logits.Shape) != 2 || len(labels) != n {
+		panic(fmt.Sprintf("train: class cross-entropy of logits %v with %d labels", logits.Shape, len(labels)))
+	}
+	data := logits.ToHost()
+	grad := make([]float32, n*c)
+	var value float64
+	for i, label := range labels {
+		if label < 0 || label >= c {
+			panic(fmt.Sprintf("train: class cross-entropy: label %d of %d classes", label, c))
+		}
+		row := data[i*c : (i+1)*c]
+		m := float64(row[0])
+		for _, v := range row {
+			m = max(m, float64(v))
+		}
+		var sum float64
+		for _, v := range row {
+			sum += math.Exp(float64(v) - m)
+		}
+		lse := m + math.Log(sum)
+		value += lse - float64(row[label])
+		for j, v := range row {
+			grad[i*c+j] = float32(math.Exp(float64(v)-lse) / float64(n))
+		}
+		grad[i*c+label] -= float32(1 / float64(n))
+	}
+	value /= float64(n)
+	lin := nn.Sum(nn.Mul(logits, nn.FromData(grad, n, c)))
+	return nn.Add(lin, nn.Scalar(float32(value-float64(lin.Item()))))
+}
+
+// classAccuracy is the fraction of rows of logits [n, classes] whose largest value is at their label.
+func classAccuracy(logits *nn.Tensor, labels []int) float64 {
+	c, data := logits.Dim(1), logits.ToHost()
+	right := 0
+	for i, label := range labels {
+		row := data[i*c : (i+1)*c]
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		if best == label {
+			right++
+		}
+	}
+	return float64(right) / float64(max(len(labels), 1))
 }
 
 // Gradient penalties: both take the gradient of the discriminator's output with respect to its input images and

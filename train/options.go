@@ -24,8 +24,10 @@ type Options struct {
 
 	Model model.Config `json:"model"`
 
-	Loss   string  `json:"loss"`    // LossDCGAN, LossLSGAN, LossWGAN, LossWGANGP, LossHinge (dcgan arch) or LossBEGAN (began arch)
-	Tuples int     `json:"tuples"`  // k-tuples per batch (SPEC: 16, i.e. 32 images at k = 2)
+	// LossDCGAN, LossLSGAN, LossWGAN, LossHinge (dcgan and acgan archs; for acgan the identity cross-entropy is
+	// added), LossWGANGP (dcgan arch) or LossBEGAN (began arch)
+	Loss   string  `json:"loss"`
+	Tuples int     `json:"tuples"`  // k-tuples per batch (SPEC: 16, i.e. 32 images at k = 2); acgan: tuples × k single images
 	Steps  int64   `json:"steps"`   // generator updates in total
 	DPerG  int     `json:"d_per_g"` // discriminator updates per generator update (DCGAN losses)
 	LRG    float64 `json:"lr_g"`    // learning rates; 0 = the loss's default
@@ -113,6 +115,7 @@ var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--
 // natural channel count for builtin:fonts (0 → 1; a folder's stays 0 until Run opens it, as data.Open decides),
 // and for the gradient penalties λ = 10, R1 every 16 updates, and for WGAN-GP a discriminator without batch norm
 // (d_norm "" → none: the penalty needs each tuple's own gradient, and batch norm couples the tuples).
+// AC-DCGAN's number of identity labels stays 0 until Run opens the data: it is the data's number of identities.
 func (o Options) Resolve() Options {
 	if o.Loss == "" {
 		o.Loss = LossDCGAN
@@ -151,6 +154,9 @@ func (o Options) Validate() error {
 	if m.Channels == 0 { // as the data: 1 or 3, both valid; Run checks again once the data has decided
 		m.Channels = 1
 	}
+	if m.Arch == model.ACGAN && m.Classes == 0 { // as the data's identities; Run checks again once it has them
+		m.Classes = 2
+	}
 	if err := m.Validate(); err != nil {
 		var ce *model.ConfigError
 		if !errors.As(err, &ce) {
@@ -167,7 +173,7 @@ func (o Options) Validate() error {
 	arch := o.Model.Arch
 	rate := func(v float64) bool { return v >= 0 && v <= MaxLR }
 	switch {
-	case arch == model.DCGAN && (losses[o.Loss].d == nil):
+	case arch != model.BEGAN && (losses[o.Loss].d == nil):
 		return fmt.Errorf("--loss %q: want %s, %s, %s, %s or %s for --arch %s", o.Loss, LossDCGAN, LossLSGAN, LossWGAN,
 			LossWGANGP, LossHinge, arch)
 	case arch == model.BEGAN && o.Loss != LossBEGAN:
@@ -185,6 +191,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--lr-d %g: want a number in [0, %g] (0 = the loss's default)", o.LRD, MaxLR)
 	case o.Loss == LossWGAN && !(o.Clip > 0 && o.Clip <= 1):
 		return fmt.Errorf("--clip %g: want a bound in (0, 1]", o.Clip)
+	case o.Loss == LossWGANGP && arch != model.DCGAN:
+		return fmt.Errorf("--loss %s applies to --arch %s (its penalty is per tuple); --arch %s has no penalised step", o.Loss, model.DCGAN, arch)
+	case o.R1Gamma > 0 && arch != model.DCGAN:
+		return fmt.Errorf("--r1 applies to --arch %s (its penalty is per tuple); --arch %s has no penalised step", model.DCGAN, arch)
 	case o.Loss == LossWGANGP && o.Model.DNorm != model.NormNone:
 		return fmt.Errorf("--loss %s: want --d-norm none (the default with this loss): the gradient penalty is per tuple, and batch norm makes each tuple's output depend on the others", o.Loss)
 	case o.Loss == LossWGANGP && !(o.GPLambda > 0 && o.GPLambda <= MaxPenalty):
@@ -215,6 +225,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
 	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
 		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
+	case o.Mismatch && o.Model.Arch == model.ACGAN:
+		return fmt.Errorf("--mismatch: it shows the discriminator tuples of different identities; the AC-DCGAN discriminator judges single images (its class head judges identity)")
 	case o.Mismatch && o.Model.Arch != model.DCGAN:
 		return fmt.Errorf("--mismatch: it applies to the SD-DCGAN discriminator; --arch %s has none", o.Model.Arch)
 	case o.AdamBetas != nil && (len(o.AdamBetas) != 2 || !(o.AdamBetas[0] >= 0 && o.AdamBetas[0] < 1) || !(o.AdamBetas[1] > 0 && o.AdamBetas[1] < 1)):
@@ -243,8 +255,10 @@ func (o Options) validateAugment() error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("--augment: %w", err)
-	case !policy.Empty() && o.Model.Arch != model.DCGAN:
-		return fmt.Errorf("--augment %s: augmentation applies to the SD-DCGAN discriminator; --arch %s has none", o.Augment, o.Model.Arch)
+	case !policy.Empty() && o.Model.Arch == model.BEGAN:
+		return fmt.Errorf("--augment %s: augmentation applies to the SD-DCGAN and AC-DCGAN discriminators; --arch %s has none", o.Augment, o.Model.Arch)
+	case o.AugmentPerTuple && o.Model.Arch == model.ACGAN:
+		return fmt.Errorf("--augment-per tuple: the AC-DCGAN discriminator judges single images, so there are no tuples to augment alike")
 	case !(o.AugmentP >= 0 && o.AugmentP <= 1):
 		return fmt.Errorf("--augment-p %g: want a probability in [0, 1], or auto", o.AugmentP)
 	case !(o.AugmentTarget >= 0 && o.AugmentTarget < 1):

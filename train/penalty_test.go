@@ -146,4 +146,14 @@ func TestPenaltyOptions(t *testing.T) {
 	if err := o.Resolve().Validate(); err == nil {
 		t.Error("--gp-lambda with dcgan: no error")
 	}
+	o = Defaults() // AC-DCGAN judges single images: its step has no penalty
+	o.Model = model.DefaultConfig(model.ACGAN, 32, 1)
+	o.R1Gamma = 10
+	if err := o.Resolve().Validate(); err == nil {
+		t.Error("R1 with --arch acgan: no error")
+	}
+	o.R1Gamma, o.Loss, o.Model.DNorm = 0, LossWGANGP, model.NormNone
+	if err := o.Resolve().Validate(); err == nil {
+		t.Error("wgan-gp with --arch acgan: no error")
+	}
 }

@@ -11,11 +11,27 @@ import (
 	"sdgan/plot"
 )
 
-// previewLatents are the fixed codes of the preview grids: PreviewIDs identities × PreviewObs observations, drawn
-// from the seed alone, so that every preview of a run (resumed or not) shows the same codes.
-func previewLatents(o Options) (zi, zo [][]float32) {
+// previewLatents are the codes of the preview grids of generator g: PreviewIDs identities × PreviewObs
+// observations, drawn from the seed alone, so that every preview of a run (resumed or not) shows the same codes.
+// For AC-DCGAN the rows are the identities of real.png (realGridIdentities), row for row, so that each row can be
+// held against the real identity it is meant to be; their codes are g's current table rows for those labels.
+func previewLatents(o Options, g model.Generator) (zi, zo [][]float32) {
 	rng := rand.New(rand.NewPCG(o.Seed, 3))
-	return model.Uniform(rng, o.PreviewIDs, o.Model.DI), model.Uniform(rng, o.PreviewObs, o.Model.DO)
+	if o.Model.Arch == model.ACGAN {
+		return model.LabelCodes(g, realGridIdentities(o, o.Model.Classes)), model.Uniform(rng, o.PreviewObs, o.Model.DO)
+	}
+	zi, _ = model.IdentityCodes(rng, g, o.Model, o.PreviewIDs)
+	return zi, model.Uniform(rng, o.PreviewObs, o.Model.DO)
+}
+
+// realGridIdentities are the identities real.png shows, one a row: PreviewIDs of the data set's n identities,
+// spread over it.
+func realGridIdentities(o Options, n int) []int {
+	ids := make([]int, min(o.PreviewIDs, n))
+	for r := range ids {
+		ids[r] = r * n / len(ids)
+	}
+	return ids
 }
 
 // previewGenerator is the generator that previews show: the moving average when there is one.
@@ -28,7 +44,7 @@ func (t *trainer) previewGenerator() model.Generator {
 
 // writePreview writes the generator's grid for the fixed latents to previews/step-N.png and preview.png.
 func writePreview(runDir string, o Options, g model.Generator, step int64) error {
-	zi, zo := previewLatents(o)
+	zi, zo := previewLatents(o, g)
 	c := o.Model
 	img := picture.Grid(model.GenerateGrid(g, c, zi, zo), len(zi), len(zo), c.Res, c.Res, c.Channels, 2)
 	if err := picture.SavePNG(filepath.Join(runDir, previewDir, previewName(step)), img); err != nil {
@@ -41,12 +57,11 @@ func writePreview(runDir string, o Options, g model.Generator, step int64) error
 // images each, to compare the previews with. The grid has as many columns as the shown identity with the most
 // images fills (2 for a data set of pairs, not PreviewObs with most cells empty).
 func writeRealGrid(runDir string, o Options, ds *data.Dataset) error {
-	rows := min(o.PreviewIDs, len(ds.Identities))
-	ids := make([]int, rows)
+	ids := realGridIdentities(o, len(ds.Identities))
+	rows := len(ids)
 	cols := 1
-	for r := range rows {
-		ids[r] = r * len(ds.Identities) / rows
-		cols = max(cols, min(o.PreviewObs, len(ds.Identities[ids[r]].Images)))
+	for _, id := range ids {
+		cols = max(cols, min(o.PreviewObs, len(ds.Identities[id].Images)))
 	}
 	cells := make([][]float32, rows*cols)
 	for r, id := range ids {
@@ -81,10 +96,16 @@ func writePlot(runDir string, o Options, hist []logLine) error {
 	add("D loss", 0, func(l logLine) float64 { return l.DLoss })
 	add("G loss", 0, func(l logLine) float64 { return l.GLoss })
 	panels := []string{"loss"}
-	if o.Model.Arch == model.BEGAN {
+	switch o.Model.Arch {
+	case model.BEGAN:
 		add("k_t", 1, func(l logLine) float64 { return l.began().KT })
 		add("M (convergence)", 2, func(l logLine) float64 { return l.began().M })
 		panels = append(panels, "k_t", "M")
+	case model.ACGAN:
+		add("D identity CE, real", 1, func(l logLine) float64 { return l.acgan().CEReal })
+		add("G identity CE, fake", 1, func(l logLine) float64 { return l.acgan().CEFake })
+		add("D class accuracy, real", 2, func(l logLine) float64 { return l.acgan().AccReal })
+		panels = append(panels, "identity CE", "class acc")
 	}
 	if o.AugmentTarget > 0 {
 		valueOr0 := func(v *float64) float64 {

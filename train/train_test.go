@@ -87,6 +87,12 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 		o.Loss, o.Model.DNorm, o.Model.SpectralNorm, o.Mismatch = LossHinge, model.NormNone, true, true
 		return o
 	}
+	acQuality := func(o Options) Options { // AC-DCGAN with every option that applies to it
+		o.EMAKimg, o.EMARampUp = 0.01, 0.5
+		o.Augment, o.AugmentTarget, o.AugmentKimg = "translation,cutout,color", 0.5, 0.01
+		o.Loss, o.Model.DNorm, o.Model.SpectralNorm, o.DPerG = LossHinge, model.NormNone, true, 2
+		return o
+	}
 	perTuple := func(o Options) Options {
 		o.Augment, o.AugmentP, o.AugmentPerTuple = "translation", 0.7, true
 		return o
@@ -105,6 +111,8 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			o.Loss, o.R1Gamma, o.R1Every, o.DPerG, o.Augment, o.AugmentP = LossHinge, 1, 3, 2, "translation,color", 0.5
 			return o
 		}},
+		{"acgan", model.ACGAN, nil},
+		{"acgan+ema+ada+sn+hinge+2D", model.ACGAN, acQuality},
 	} {
 		arch := tc.arch
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,6 +144,13 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			c, err := model.ReadCheckpoint(filepath.Join(straight, name))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if arch == model.ACGAN {
+				var names []string
+				if err := json.Unmarshal([]byte(c.Meta[model.MetaIdentities]), &names); err != nil || c.Config.Classes != 5 ||
+					!slices.Equal(names, []string{"a", "b", "c", "d", "e"}) {
+					t.Errorf("AC-DCGAN checkpoint: %d classes, identities %q (%v); want the data's 5", c.Config.Classes, c.Meta[model.MetaIdentities], err)
+				}
 			}
 			if arch == model.BEGAN && c.Meta[metaKT] == "0" {
 				t.Error("k_t never moved: the resume test does not cover it")
@@ -179,6 +194,11 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 				for _, key := range []string{"l_real", "l_fake", "k_t", "m"} {
 					if _, ok := fields[key]; ok != (arch == model.BEGAN) {
 						t.Errorf("stats.jsonl line %d: has %s = %v, want it exactly in SD-BEGAN logs", i+1, key, ok)
+					}
+				}
+				for _, key := range []string{"ce_real", "ce_fake", "class_acc_real"} {
+					if _, ok := fields[key]; ok != (arch == model.ACGAN) {
+						t.Errorf("stats.jsonl line %d: has %s = %v, want it exactly in AC-DCGAN logs", i+1, key, ok)
 					}
 				}
 				if arch == model.BEGAN && i == 0 && fields["k_t"] != 0 {

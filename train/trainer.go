@@ -31,6 +31,12 @@ type trainer struct {
 	real, z    []float32 // batch buffers
 	mismatch   []float32 // --mismatch's tuples
 	imageShape []int
+
+	// AC-DCGAN: the identity names of the labels (the data set's identities, in order), the labels of the real
+	// images and of the fakes, the fakes' one-hot labels and observation codes.
+	identities           []string
+	realLabels, fakeLabs []int
+	onehot, zo           []float32
 }
 
 // stats are one step's figures.
@@ -38,6 +44,7 @@ type stats struct {
 	DLoss, GLoss float64
 	LReal, LFake float64 // BEGAN
 	KT, M        float64 // BEGAN
+	AC           acParts // AC-DCGAN: the identity cross-entropies (of the last discriminator update, and G's on fakes)
 	AugmentP     float64 // the augmentation probability used by this step
 	RT           float64 // ADA's r_t when this step adjusted p (RTSet)
 	RTSet        bool
@@ -58,7 +65,11 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sampler, err := data.NewSampler(ds, o.Model.K, o.Seed^0x5eed_da7a)
+	perDraw := o.Model.K // images per sampler draw: a k-tuple, or for AC-DCGAN one labelled image
+	if o.Model.Arch == model.ACGAN {
+		perDraw = 1
+	}
+	sampler, err := data.NewSampler(ds, perDraw, o.Seed^0x5eed_da7a)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +90,7 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.aug = augment.New(policy, o.AugmentP, o.Model.K, o.AugmentPerTuple, o.Seed)
+	t.aug = augment.New(policy, o.AugmentP, perDraw, o.AugmentPerTuple, o.Seed)
 	if o.AugmentTarget > 0 {
 		t.aug.Target, t.aug.SpeedImages, t.aug.AdjustEvery = o.AugmentTarget, o.AugmentKimg*1000, 4
 	}
@@ -87,6 +98,16 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 	t.real = make([]float32, n*o.Model.ImageSize())
 	t.z = make([]float32, n*o.Model.Z())
 	t.imageShape = []int{n, o.Model.Res, o.Model.Res, o.Model.Channels}
+	if o.Model.Arch == model.ACGAN {
+		if len(ds.Identities) != o.Model.Classes {
+			return nil, fmt.Errorf("--data %s has %d identities but the model has %d identity labels", o.Data, len(ds.Identities), o.Model.Classes)
+		}
+		for _, id := range ds.Identities {
+			t.identities = append(t.identities, id.Name)
+		}
+		t.realLabels, t.fakeLabs = make([]int, n), make([]int, n)
+		t.onehot, t.zo = make([]float32, n*o.Model.Classes), make([]float32, n*o.Model.DO)
+	}
 	return t, nil
 }
 
@@ -99,9 +120,12 @@ func (t *trainer) trainStep() (stats, error) {
 		s   stats
 		err error
 	)
-	if t.opt.Model.Arch == model.BEGAN {
+	switch t.opt.Model.Arch {
+	case model.BEGAN:
 		s, err = t.beganStep()
-	} else {
+	case model.ACGAN:
+		s, err = t.acganStep()
+	default:
 		s, err = t.dcganStep()
 	}
 	if err != nil {
@@ -181,6 +205,68 @@ func (t *trainer) dcganStep() (stats, error) {
 	t.optG.Step()
 	s.GLoss = float64(lg.Item())
 	s.RT, s.RTSet = t.aug.EndStep(t.opt.Tuples * t.opt.Model.K * t.opt.DPerG)
+	t.tape.Reset()
+	return s, nil
+}
+
+// acganBatch draws the next real images with their identity labels, and the fakes' labels (uniform over the
+// identities, as the real ones are drawn) and observation codes, onto the tape.
+func (t *trainer) acganBatch() (real, onehot, zo *nn.Tensor, err error) {
+	if err := t.sampler.SampleIdentities(len(t.realLabels), t.real, t.realLabels); err != nil {
+		return nil, nil, nil, err
+	}
+	c := t.opt.Model
+	for i := range t.fakeLabs {
+		t.fakeLabs[i] = t.rng.IntN(c.Classes)
+		for j := range c.DO {
+			t.zo[i*c.DO+j] = float32(2*t.rng.Float64() - 1)
+		}
+	}
+	model.OneHot(t.fakeLabs, c.Classes, t.onehot)
+	n := len(t.fakeLabs)
+	return t.tape.Input(t.real, t.imageShape...), t.tape.Input(t.onehot, n, c.Classes), t.tape.Input(t.zo, n, c.DO), nil
+}
+
+// acganStep is dcganStep for AC-DCGAN: single labelled images (as many per step as SD-DCGAN's tuples hold), the
+// generator given the fakes' labels through its label table, and the loss table's GAN objective plus the
+// identity cross-entropy (lossSpec.acD, acG). Augmentation, when asked for, applies per image as for SD-DCGAN.
+func (t *trainer) acganStep() (stats, error) {
+	spec := losses[t.opt.Loss]
+	s := stats{AugmentP: t.aug.P}
+	g := t.g.(model.Conditional)
+	var fake *nn.Tensor
+	for i := range t.opt.DPerG {
+		if i > 0 {
+			t.tape.Reset()
+		}
+		real, onehot, zo, err := t.acganBatch()
+		if err != nil {
+			return s, err
+		}
+		fake = g.ForwardLabels(onehot, zo, true)
+		mark := t.tape.Mark()
+		dReal := t.d.Forward(t.aug.Apply(real), true)
+		dFake := t.d.Forward(t.aug.Apply(fake.Detach()), true)
+		ld, parts := spec.acD(dReal, dFake, t.realLabels, t.fakeLabs)
+		if t.aug.Target > 0 { // ADA watches the real/fake logits
+			src, _ := acSplit(dReal.Detach())
+			t.observeReal(src, spec.boundary)
+		}
+		t.tape.Backward(ld)
+		t.optD.Step()
+		if spec.clip {
+			nn.ClipWeights(float32(t.opt.Clip), t.d.Params()...)
+		}
+		s.DLoss, s.AC.CEReal, s.AC.AccReal = float64(ld.Item()), parts.CEReal, parts.AccReal
+		t.tape.Release(mark)
+	}
+	setRequiresGrad(t.d.Params(), false)
+	lg, parts := spec.acG(t.d.Forward(t.aug.Apply(fake), true), t.fakeLabs)
+	t.tape.Backward(lg)
+	setRequiresGrad(t.d.Params(), true)
+	t.optG.Step()
+	s.GLoss, s.AC.CEFake = float64(lg.Item()), parts.CEFake
+	s.RT, s.RTSet = t.aug.EndStep(len(t.fakeLabs) * t.opt.DPerG)
 	t.tape.Reset()
 	return s, nil
 }

@@ -55,7 +55,8 @@ func evalReportFlagSet(o *evalReportOptions, stderr io.Writer) *flag.FlagSet {
 	fs := newFlagSet("eval", "--model M [--verifier V] [--data D] --out REPORT_DIR [--pairs N] [--seed S]\n"+
 		"       sdgan eval <verb> [flags] [args]\n\n"+
 		"Measures a generator as the SD-GAN paper did: identity coherence (a verifier on same-z_I and different-z_I\n"+
-		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html.\n\n"+
+		"pairs, against real pairs) and diversity (MS-SSIM), and writes report.json and report.html. It warns when the\n"+
+		"figures mislead: a collapsed generator has different-z_I pairs accepted, and alike, far beyond the real data's.\n\n"+
 		"Verbs:\n"+strings.TrimSuffix(evalVerbList(), "\n"), stderr)
 	o.addFlags(fs)
 	return fs
@@ -173,7 +174,11 @@ func runEvalReport(ctx context.Context, o evalReportOptions, stdout, stderr io.W
 	ri := eval.ReportInput{Res: cfg.Res, Channels: cfg.Channels, GenSame: genSame, GenDiff: genDiff,
 		NoReal: in.noReal, NoEmbed: in.noVerifier}
 	if in.real != nil {
-		if ri.RealSame, ri.RealDiff, err = realPairs(ctx, in.real, rng, o.pairs); err != nil {
+		// Their own stream: the real pairs depend on the seed, data and --pairs only, not on how many random
+		// values the model's codes took, so that the reports of different models (an AC-DCGAN's labels, other
+		// latent sizes) measure the same real pairs and compare exactly (eval compare checks that they do).
+		realRNG := rand.New(rand.NewPCG(o.seed, 0x7ea1))
+		if ri.RealSame, ri.RealDiff, err = realPairs(ctx, in.real, realRNG, o.pairs); err != nil {
 			if ctx.Err() != nil {
 				return interrupted("while reading the real pairs; nothing written")
 			}
@@ -200,6 +205,9 @@ func runEvalReport(ctx context.Context, o evalReportOptions, stdout, stderr io.W
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(stdout, "skipped: %s\n", s)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(stdout, "WARNING: %s\n", w)
 	}
 	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(o.out, "report.html"))
 	return nil
@@ -239,7 +247,7 @@ func writeEvalReport(made *outputs, o evalReportOptions, in *evalInputs, r *eval
 // on stderr. It stops with ctx's error when ctx is cancelled.
 func generatePairs(ctx context.Context, g model.Generator, cfg model.Config, rng *rand.Rand, n int, stderr io.Writer) (same, diff [][2][]float32, err error) {
 	bar := progress.New(stderr, 4*n, "eval: generate", progress.Unit("img"))
-	imgs, err := generateImages(ctx, g, cfg, model.PairCodes(rng, cfg, n), bar)
+	imgs, err := generateImages(ctx, g, cfg, model.PairCodes(rng, g, cfg, n), bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, err
@@ -264,10 +272,15 @@ const gridPairs = 8
 // writeEvalArtifacts draws the ROC chart and the sample grids into o.out, recording them in made, and returns the
 // HTML page description.
 func writeEvalArtifacts(made *outputs, o evalReportOptions, in *evalInputs, r *eval.Report, ri eval.ReportInput) (eval.HTMLPage, error) {
+	c := in.ckpt.Config
 	page := eval.HTMLPage{Title: "SD-GAN evaluation: " + in.ckpt.Path, Inputs: [][2]string{
-		{"model", in.ckpt.Path}, {"step", strconv.FormatInt(in.ckpt.Step, 10)}, {"generator weights", string(in.ckpt.Generator)},
-		{"model config", fmt.Sprintf("%s %d×%d×%d, d_I %d, d_O %d", in.ckpt.Config.Arch, in.ckpt.Config.Res, in.ckpt.Config.Res, in.ckpt.Config.Channels, in.ckpt.Config.DI, in.ckpt.Config.DO)},
+		{"model", in.ckpt.Path}, {"arch", c.Arch}, {"step", strconv.FormatInt(in.ckpt.Step, 10)}, {"generator weights", string(in.ckpt.Generator)},
+		{"model config", fmt.Sprintf("%s %d×%d×%d, d_I %d, d_O %d", c.Arch, c.Res, c.Res, c.Channels, c.DI, c.DO)},
 		{"pairs", fmt.Sprintf("%d of each kind", o.pairs)}, {"seed", strconv.FormatUint(o.seed, 10)}}}
+	if c.Arch == model.ACGAN {
+		page.Inputs = append(page.Inputs, [2]string{"identity codes", fmt.Sprintf("AC-DCGAN: rows of its label table for random labels of its %d training identities "+
+			"(same-z_I pairs share a label, different-z_I pairs have two different labels); an AC-GAN cannot sample new identities", c.Classes)})
+	}
 	if in.v != nil {
 		page.Inputs = append(page.Inputs, [2]string{"verifier", o.verifier},
 			[2]string{"verifier threshold", fmt.Sprintf("cosine ≥ %.4f (held-out AUC %.4f when trained)", in.v.Threshold, in.v.Facts.AUC)})
@@ -296,7 +309,6 @@ func writeEvalArtifacts(made *outputs, o evalReportOptions, in *evalInputs, r *e
 		{"real_same.png", "real same-identity pairs", ri.RealSame},
 		{"real_different.png", "real different-identity pairs", ri.RealDiff},
 	}
-	c := in.ckpt.Config
 	for _, g := range grids {
 		if len(g.pairs) == 0 {
 			continue

@@ -31,6 +31,10 @@ type latentsFile struct {
 	Padding int         `json:"padding"`
 	ZI      [][]float32 `json:"zi"`
 	ZO      [][]float32 `json:"zo"`
+	// An AC-DCGAN's rows are identity labels: Labels[i] is row i's label and Identities[i] its identity's name
+	// (with --interpolate, the two ends'). Informational: the codes are what is drawn.
+	Labels     []int    `json:"labels,omitempty"`
+	Identities []string `json:"identities,omitempty"`
 }
 
 type generateOptions struct {
@@ -62,7 +66,10 @@ func generateCmd() *command {
 				"Draws a grid whose rows are identities (z_I) and columns observations (z_O), from random codes (--seed),\n"+
 				"an earlier run's latents (--latents) or the authors' raw codes (--zi-file, --zo-file). With --latents or\n"+
 				"the code files, --identities and --observations take the first rows and columns, and --padding replaces\n"+
-				"the file's.", stderr)
+				"the file's.\n\n"+
+				"An AC-DCGAN (train --arch acgan) has no prior over identities: its rows are identities of its training data\n"+
+				"(rows of its label table, drawn without repeats) and it cannot draw new ones; --interpolate blends two\n"+
+				"identities' learned codes, which the model never saw between them.", stderr)
 			fs.StringVar(&o.model, "model", "", "a run folder (its latest checkpoint) or a checkpoint file")
 			fs.Var(&o.weights, "weights", weightsUsage)
 			fs.StringVar(&o.out, "out", "grid.png", "output PNG (with --same-identity: an output folder)")
@@ -175,19 +182,28 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		}
 	case o.interpolate:
 		lf.Mode = "interpolate"
-		ab := model.Uniform(rng, 2, cfg.Z())
+		var ab [][]float32
+		ab, lf.Labels = model.RandomCodes(rng, g, cfg, 2)
 		lf.ZI, lf.ZO = model.Interpolation(cfg, ab[0], ab[1], o.ids, o.obs)
 	case o.same > 0:
 		lf.Mode = "same-identity"
-		lf.ZI, lf.ZO = model.Uniform(rng, 1, cfg.DI), model.Uniform(rng, o.same, cfg.DO)
+		lf.ZI, lf.Labels = model.IdentityCodes(rng, g, cfg, 1)
+		lf.ZO = model.Uniform(rng, o.same, cfg.DO)
 	default:
 		lf.Mode = "grid"
-		lf.ZI, lf.ZO = model.Uniform(rng, o.ids, cfg.DI), model.Uniform(rng, o.obs, cfg.DO)
+		lf.ZI, lf.Labels = model.IdentityCodes(rng, g, cfg, o.ids)
+		lf.ZO = model.Uniform(rng, o.obs, cfg.DO)
+	}
+	for _, l := range lf.Labels {
+		lf.Identities = append(lf.Identities, ckpt.LabelName(l))
 	}
 	if o.latents != "" || o.ziFile != "" {
 		// Explicit --identities and --observations take the first rows and columns of the given codes.
 		if lf.ZI, err = firstCodes(lf.ZI, o.ids, o.set["identities"], "--identities", "identity"); err != nil {
 			return err
+		}
+		if len(lf.Labels) > len(lf.ZI) && lf.Mode == "grid" { // the labels of the rows kept
+			lf.Labels, lf.Identities = lf.Labels[:len(lf.ZI)], lf.Identities[:min(len(lf.ZI), len(lf.Identities))]
 		}
 		if lf.ZO, err = firstCodes(lf.ZO, o.obs, o.set["observations"], "--observations", "observation"); err != nil {
 			return err
@@ -229,7 +245,22 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		made.removeAll()
 		return err
 	}
+	describeLabels(stdout, lf)
 	return nil
+}
+
+// describeLabels says, for an AC-DCGAN's codes, which identities the rows are, and what an interpolation is.
+func describeLabels(w io.Writer, lf latentsFile) {
+	if len(lf.Identities) == 0 {
+		return
+	}
+	switch lf.Mode {
+	case "interpolate":
+		fmt.Fprintf(w, "AC-DCGAN: the rows go from %s's learned code to %s's; the rows between are blends of two codes, not identities\n"+
+			"the model was trained to draw (an AC-GAN cannot sample new identities)\n", lf.Identities[0], lf.Identities[len(lf.Identities)-1])
+	default:
+		fmt.Fprintf(w, "AC-DCGAN rows (identities of its training data; it cannot sample new ones): %s\n", strings.Join(lf.Identities, ", "))
+	}
 }
 
 // loadedGenerator is what model.LoadGenerator returns, as one value for interrupt.Wait.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -143,7 +144,10 @@ func serveCmd() *command {
 			opts := serveOptions{load: loadServeModel}
 			fs := newFlagSet("serve", "--model FILE [flags]\n\n"+
 				"Serves the SD-GAN latent explorer at / and the API of serve/API.md. JSON access logs go to stderr.\n"+
-				"SIGINT or SIGTERM stops it gracefully.", stderr)
+				"SIGINT or SIGTERM stops it gracefully.\n\n"+
+				"For an AC-DCGAN (train --arch acgan) every sampled row is one of its training identities (a row of its\n"+
+				"label table; /api/info lists them): it cannot sample new identities, and interpolating between two rows\n"+
+				"blends two learned codes.", stderr)
 			opts.addFlags(fs)
 			if err := parseFlags(fs, args); err != nil {
 				return err
@@ -170,21 +174,35 @@ func loadServeModel(path string, w model.Weights) (serve.Model, error) {
 	if src := c.Meta["sdgan.source"]; src != "" {
 		facts["source"] = src
 	}
-	return servedGenerator{g: g, cfg: c.Config, step: c.Step, facts: facts}, nil
+	sg := servedGenerator{g: g, cfg: c.Config, step: c.Step, facts: facts}
+	if c.Config.Arch == model.ACGAN {
+		for l := range c.Config.Classes {
+			sg.identities = append(sg.identities, c.LabelName(l))
+		}
+		facts["identities"] = fmt.Sprintf("%d identity labels of its training data (AC-DCGAN): it cannot sample new identities", c.Config.Classes)
+	}
+	return sg, nil
 }
 
 // servedGenerator adapts a model.Generator to serve.Model. Inference records nothing and shares no mutable state,
 // so concurrent Generate calls are safe.
 type servedGenerator struct {
-	g     model.Generator
-	cfg   model.Config
-	step  int64
-	facts map[string]string
+	g          model.Generator
+	cfg        model.Config
+	step       int64
+	facts      map[string]string
+	identities []string // an AC-DCGAN's, by label
 }
 
 func (s servedGenerator) Info() serve.Info {
 	return serve.Info{Arch: s.cfg.Arch, Res: s.cfg.Res, Channels: s.cfg.Channels, K: s.cfg.K, DI: s.cfg.DI, DO: s.cfg.DO,
-		Step: s.step, Facts: s.facts}
+		Step: s.step, Facts: s.facts, IdentityCodes: s.identityCodes, Identities: s.identities}
+}
+
+// identityCodes draws identity codes as every command does (model.IdentityCodes): for an AC-DCGAN, rows of its
+// label table. The table is only read, so concurrent calls are safe.
+func (s servedGenerator) identityCodes(rng *rand.Rand, n int) ([][]float32, []int) {
+	return model.IdentityCodes(rng, s.g, s.cfg, n)
 }
 
 func (s servedGenerator) Generate(zi, zo [][]float32) ([][]float32, error) {

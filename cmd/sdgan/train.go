@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&f.o.MemoryMiB, "memory-budget", 0, "MiB of decoded images kept in memory (0 = 4096); a larger folder is decoded on the fly")
 	fs.StringVar(&f.out, "out", "", "run folder (default runs/<date-time>)")
 	fs.StringVar(&f.resume, "resume", "", "continue the run in this folder from its latest checkpoint (only --steps may change)")
-	fs.StringVar(&f.arch, "arch", model.DCGAN, "architecture: dcgan (SD-DCGAN) or began (SD-BEGAN)")
+	fs.StringVar(&f.arch, "arch", model.DCGAN, "architecture: dcgan (SD-DCGAN), began (SD-BEGAN), or acgan (AC-DCGAN, the paper's conditional baseline: a label per\nidentity of the data, a learned z_I per label, a discriminator with an identity head; it cannot draw new identities)")
 	fs.IntVar(&f.res, "res", 32, "image resolution: 32 or 64")
 	fs.IntVar(&f.o.Model.Channels, "channels", 0, "1 (grey) or 3 (RGB); 0 = as the data: 1 for builtin:fonts, for a folder 1 when every image is greyscale, else 3")
 	fs.IntVar(&f.o.Model.K, "k", 2, "images per tuple (≥ 2)")
@@ -56,13 +57,13 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
 	fs.BoolVar(&f.noSiam, "non-siamese", false, "dcgan: stack the k images on the channel axis instead of a shared tower")
 	fs.IntVar(&f.filters, "filters", 128, "began: convolution width n")
-	fs.StringVar(&f.o.Loss, "loss", "", "dcgan: dcgan (default), lsgan, wgan, wgan-gp or hinge; began: began")
-	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan: the discriminator's normalisation: batch or none")
-	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan: spectral normalisation of every discriminator weight")
+	fs.StringVar(&f.o.Loss, "loss", "", "dcgan, acgan: dcgan (default), lsgan, wgan, wgan-gp or hinge (acgan adds the identity cross-entropy; wgan-gp: dcgan only); began: began")
+	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan, acgan: the discriminator's normalisation: batch or none")
+	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")
 	fs.BoolVar(&f.o.Mismatch, "mismatch", false, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator)")
 	fs.Float64Var(&f.o.EMAKimg, "ema-kimg", d.EMAKimg, "half-life of the generator's moving average (G_ema), in thousands of images; 0 = none")
 	fs.Float64Var(&f.o.EMARampUp, "ema-rampup", d.EMARampUp, "the moving average's half-life is at most this fraction of the images seen so far (0 = no ramp-up)")
-	fs.StringVar(&f.o.Augment, "augment", d.Augment, "dcgan: differentiable augmentation of every image D sees: a comma-separated policy of translation, cutout, color, or none")
+	fs.StringVar(&f.o.Augment, "augment", d.Augment, "dcgan, acgan: differentiable augmentation of every image D sees: a comma-separated policy of translation, cutout, color, or none")
 	fs.StringVar(&f.augP, "augment-p", "1", "probability of each augmentation per image, or auto (ADA: adapt it to keep --augment-target)")
 	fs.Float64Var(&f.o.AugmentTarget, "augment-target", 0.6, "with --augment-p auto: the target of r_t = E[sign D(real)]")
 	fs.Float64Var(&f.o.AugmentKimg, "augment-kimg", 100, "with --augment-p auto: thousands of images over which p can go from 0 to 1")
@@ -71,9 +72,9 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&f.o.EvalEvery, "eval-every", 0, "with --verifier: steps between evaluations")
 	fs.IntVar(&f.o.EvalPairs, "eval-pairs", d.EvalPairs, "with --verifier: pairs of each kind per evaluation")
 	fs.StringVar(&f.o.BestMetric, "best-metric", d.BestMetric, "with --verifier: the figure that picks best.safetensors: frechet_embedding (lower is better), verifier_auc, verifier_accept_same, verifier_accept_different or verifier_accuracy")
-	fs.IntVar(&f.o.Tuples, "batch", d.Tuples, "tuples per batch (images per batch = batch·k)")
+	fs.IntVar(&f.o.Tuples, "batch", d.Tuples, "tuples per batch (images per batch = batch·k; acgan: batch·k single images, as many as SD-DCGAN's)")
 	fs.Int64Var(&f.o.Steps, "steps", d.Steps, "total generator updates")
-	fs.IntVar(&f.o.DPerG, "d-per-g", d.DPerG, "discriminator updates per generator update (dcgan)")
+	fs.IntVar(&f.o.DPerG, "d-per-g", d.DPerG, "discriminator updates per generator update (dcgan, acgan)")
 	fs.Float64Var(&f.o.LRG, "lr-g", 0, "generator learning rate (0 = the loss's default)")
 	fs.Float64Var(&f.o.LRD, "lr-d", 0, "discriminator learning rate (0 = the loss's default)")
 	fs.StringVar(&f.betas, "adam-betas", "", "Adam's β1,β2 for both networks (default: the loss's, 0.5,0.999; SAGAN's TTUR: 0,0.9)")
@@ -92,26 +93,36 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	addDeviceFlag(fs, &f.device)
 }
 
-// archFlags lists the flags that apply to one architecture only, with what they are for.
-var archFlags = map[string]struct{ arch, what string }{
-	"non-siamese":    {model.DCGAN, "SD-DCGAN's discriminator layout"},
-	"d-per-g":        {model.DCGAN, "SD-DCGAN's discriminator updates"},
-	"clip":           {model.DCGAN, "--loss wgan's weight clipping"},
-	"gp-lambda":      {model.DCGAN, "--loss wgan-gp's gradient penalty"},
-	"r1":             {model.DCGAN, "the R1 penalty of SD-DCGAN's discriminator"},
-	"r1-every":       {model.DCGAN, "the R1 penalty of SD-DCGAN's discriminator"},
-	"filters":        {model.BEGAN, "SD-BEGAN's convolution width"},
-	"gamma":          {model.BEGAN, "SD-BEGAN's diversity ratio"},
-	"lambda-k":       {model.BEGAN, "SD-BEGAN's k_t learning rate"},
-	"d-norm":         {model.DCGAN, "SD-DCGAN's discriminator normalisation"},
-	"spectral-norm":  {model.DCGAN, "SD-DCGAN's discriminator normalisation"},
-	"mismatch":       {model.DCGAN, "SD-DCGAN's discriminator inputs"},
-	"augment":        {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
-	"augment-p":      {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
-	"augment-target": {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
-	"augment-kimg":   {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
-	"augment-per":    {model.DCGAN, "the augmentation of SD-DCGAN's discriminator inputs"},
+// archFlags lists the flags that apply to some architectures only, with what they are for.
+var archFlags = map[string]struct {
+	archs []string
+	what  string
+}{
+	"non-siamese":    {dcgan, "SD-DCGAN's discriminator layout (the AC-DCGAN discriminator judges one image)"},
+	"d-per-g":        {dcgans, "the DCGAN discriminator's updates"},
+	"clip":           {dcgans, "--loss wgan's weight clipping"},
+	"gp-lambda":      {dcgan, "--loss wgan-gp's gradient penalty on SD-DCGAN's tuples"},
+	"r1":             {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
+	"r1-every":       {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
+	"filters":        {began, "SD-BEGAN's convolution width"},
+	"gamma":          {began, "SD-BEGAN's diversity ratio"},
+	"lambda-k":       {began, "SD-BEGAN's k_t learning rate"},
+	"d-norm":         {dcgans, "the DCGAN discriminator's normalisation"},
+	"spectral-norm":  {dcgans, "the DCGAN discriminator's normalisation"},
+	"mismatch":       {dcgan, "SD-DCGAN's discriminator inputs (tuples; the AC-DCGAN discriminator judges single images)"},
+	"augment":        {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-p":      {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-target": {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-kimg":   {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-per":    {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 }
+
+// The architectures a flag of archFlags applies to.
+var (
+	dcgan  = []string{model.DCGAN}
+	began  = []string{model.BEGAN}
+	dcgans = []string{model.DCGAN, model.ACGAN} // SD-DCGAN's discriminator, and AC-DCGAN's built on it
+)
 
 // options resolves the flags into train options; for --resume, those of the run, with --steps applied. Flags that
 // do not apply to the chosen architecture or loss are usage errors; the values are checked by Options.Validate.
@@ -134,8 +145,8 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		}
 		return o, nil
 	}
-	if f.arch != model.DCGAN && f.arch != model.BEGAN {
-		return f.o, usagef("--arch %q: want %s or %s", f.arch, model.DCGAN, model.BEGAN)
+	if f.arch != model.DCGAN && f.arch != model.BEGAN && f.arch != model.ACGAN {
+		return f.o, usagef("--arch %q: want %s, %s or %s", f.arch, model.DCGAN, model.BEGAN, model.ACGAN)
 	}
 	names := make([]string, 0, len(set))
 	for name := range set {
@@ -143,7 +154,7 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	}
 	sort.Strings(names) // the same error every time
 	for _, name := range names {
-		if a, ok := archFlags[name]; ok && a.arch != f.arch {
+		if a, ok := archFlags[name]; ok && !slices.Contains(a.archs, f.arch) {
 			return f.o, usagef("--%s does not apply to --arch %s: it sets %s", name, f.arch, a.what)
 		}
 	}
@@ -249,7 +260,7 @@ func (f *trainFlags) augmentOptions(set map[string]bool) error {
 func trainCmd() *command {
 	return &command{
 		name:    "train",
-		summary: "train SD-DCGAN or SD-BEGAN (default: 32×32 SD-DCGAN on builtin:fonts)",
+		summary: "train SD-DCGAN, SD-BEGAN or the AC-DCGAN baseline (default: 32×32 SD-DCGAN on builtin:fonts)",
 		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fs := newFlagSet("train", "[flags]", stderr)
 			var f trainFlags
@@ -281,6 +292,9 @@ func trainCmd() *command {
 				fmt.Fprintf(stdout, "run folder: %s\n%s\n", dir, js)
 				if o.Model.Channels == 0 {
 					fmt.Fprintf(stdout, "channels 0: as the data, decided when %s loads (1 when every image is greyscale, else 3)\n", o.Data)
+				}
+				if o.Model.Arch == model.ACGAN && o.Model.Classes == 0 {
+					fmt.Fprintf(stdout, "classes 0: one identity label per identity of %s with at least k = %d images, counted when it loads\n", o.Data, o.Model.K)
 				}
 				return nil
 			}

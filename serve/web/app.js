@@ -349,6 +349,7 @@ function showInfo() {
     ["Training steps", Number(info.step).toLocaleString("en")],
     ...Object.keys(info.facts).sort().map((k) => [k, info.facts[k]]),
   ];
+  if (info.identities) rows.splice(1, 0, ["Identities", `${info.identities.count}: ${info.identities.note}`]);
   for (const [k, v] of rows) dl.append(el("dt", { textContent: k }), el("dd", {}, breakable(String(v))));
   if (info.res < 64) document.body.classList.add("pixelated");
 }
