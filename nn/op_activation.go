@@ -10,8 +10,29 @@ func unary(name string, op UnaryOp, x *Tensor, alpha float32) *Tensor {
 	be.Unary(op, out.data, x.data, alpha)
 	if record {
 		out.backward = func() { be.UnaryGrad(op, x.gradBuf(), out.grad, x.data, out.data, alpha) }
+		out.vjp = func(g *Tensor, c *gradCtx) {
+			if c.wants(x) {
+				c.add(x, unaryVJP(op, g, x, out, alpha))
+			}
+		}
 	}
 	return out
+}
+
+// unaryVJP is the backward of y = op(x) as ops: g·op′, with op′ written in y where it is smooth.
+func unaryVJP(op UnaryOp, g, x, y *Tensor, alpha float32) *Tensor {
+	switch op {
+	case kernels.OpSigmoid: // y·(1 − y)
+		return Mul(g, Mul(y, Sub(filled(y, nil, 1), y)))
+	case kernels.OpSqrt: // 0.5/y
+		return Scale(Div(g, y), 0.5)
+	case kernels.OpRsqrt: // −0.5·y³
+		return Mul(g, Scale(Mul(Mul(y, y), y), -0.5))
+	}
+	// Leaky ReLU and abs are linear by pieces: op′ is a constant (the kernel's, with its convention at 0).
+	d, ones := filled(x, x.Shape, 0), filled(x, x.Shape, 1)
+	x.dev.UnaryGrad(op, d.data, ones.data, x.data, y.data, alpha)
+	return Mul(g, d)
 }
 
 // ReLU returns max(x, 0) (a negative x gives −0, which equals 0). The derivative at 0 is taken as 0.

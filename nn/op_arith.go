@@ -47,8 +47,36 @@ func binary(name string, op BinaryOp, a, b *Tensor) *Tensor {
 			}
 			be.BinaryGrad(op, ga, gb, out.grad, a.data, b.data, shape, a.Shape, b.Shape)
 		}
+		out.vjp = func(g *Tensor, c *gradCtx) { binaryVJP(op, g, out, a, b, c) }
 	}
 	return out
+}
+
+// binaryVJP is the backward of out = a op b as ops: a's gradient g·∂out/∂a summed over the axes along which a was
+// broadcast, and b's likewise.
+func binaryVJP(op BinaryOp, g, out, a, b *Tensor, c *gradCtx) {
+	if c.wants(a) {
+		switch op {
+		case kernels.OpAdd, kernels.OpSub:
+			c.add(a, sumTo(g, a.Shape))
+		case kernels.OpMul:
+			c.add(a, sumTo(Mul(g, b), a.Shape))
+		case kernels.OpDiv:
+			c.add(a, sumTo(Div(g, b), a.Shape))
+		}
+	}
+	if c.wants(b) {
+		switch op {
+		case kernels.OpAdd:
+			c.add(b, sumTo(g, b.Shape))
+		case kernels.OpSub:
+			c.add(b, sumTo(Scale(g, -1), b.Shape))
+		case kernels.OpMul:
+			c.add(b, sumTo(Mul(g, a), b.Shape))
+		case kernels.OpDiv: // ∂(a/b)/∂b = −a/b² = −out/b
+			c.add(b, sumTo(Scale(Mul(g, Div(out, b)), -1), b.Shape))
+		}
+	}
 }
 
 // Add returns a + b with NumPy broadcasting.
@@ -67,6 +95,7 @@ func Scale(x *Tensor, c float32) *Tensor {
 	be.Scale(out.data, x.data, c)
 	if record {
 		out.backward = func() { be.Axpy(x.gradBuf(), c, out.grad) }
+		out.vjp = func(g *Tensor, gc *gradCtx) { gc.add(x, Scale(g, c)) }
 	}
 	return out
 }
@@ -120,6 +149,7 @@ func reduce(op string, x *Tensor, axes []int, scale float64) *Tensor {
 	be.SumAxes(out.data, x.data, x.Shape, keep, scale)
 	if record {
 		out.backward = func() { be.SumAxesGrad(x.gradBuf(), out.grad, x.Shape, keep, float32(scale)) }
+		out.vjp = func(g *Tensor, c *gradCtx) { c.add(x, broadcastTo(g, x.Shape, keep, float32(scale))) }
 	}
 	return out
 }

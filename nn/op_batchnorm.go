@@ -75,6 +75,45 @@ func BatchNormGroups(x, gamma, beta *Tensor, st *BNStats, training bool, act Act
 			}
 			be.BatchNormGrad(gx, gg, gb, dz, x.data, gamma.data, mean, invStd, p, !inPlace)
 		}
+		out.vjp = func(g *Tensor, c *gradCtx) { batchNormVJP(g, out, x, gamma, beta, mean, invStd, p, act, c) }
 	}
 	return out
+}
+
+// batchNormVJP is the backward of BatchNormGroups as ops. With gz the gradient before the activation and
+// x̂ = (x − μ)·s the normalised values (s = 1/√(σ² + ε)), per group and channel over the group's m rows:
+//
+//	∂γ = Σ gz·x̂    ∂β = Σ gz    ∂x = γ·s·(gz − mean(gz) − x̂·mean(gz·x̂))   (training: μ, σ² the batch's)
+//	                            ∂x = γ·s·gz                              (inference: the running averages)
+//
+// In training mode μ and σ² are functions of x, so they are recomputed here with ops from x: the second
+// derivative then includes how the batch statistics move with every input. In inference mode they are the
+// constants the forward pass used (the kernel left them in mean and invStd).
+func batchNormVJP(g, out, x, gamma, beta *Tensor, mean, invStd Buffer, p BatchNormParams, act Activation, c *gradCtx) {
+	groups, ch := p.Groups, p.C
+	stat := []int{groups, 1, ch} // per group and channel, broadcasting over the rows
+	gz := Reshape(actGrad(g, out, act), groups, -1, ch)
+	x3 := Reshape(x, groups, -1, ch)
+	var xhat, s *Tensor
+	if p.Training {
+		xc := Sub(x3, Reshape(Mean(x3, 1), stat...))
+		s = Rsqrt(Add(Reshape(Mean(Mul(xc, xc), 1), stat...), filled(out, nil, p.Eps)))
+		xhat = Mul(xc, s)
+	} else {
+		s = constant(out, invStd, stat)
+		xhat = Mul(Sub(x3, constant(out, mean, stat)), s)
+	}
+	if c.wants(x) {
+		d := gz
+		if p.Training {
+			d = Sub(Sub(gz, Reshape(Mean(gz, 1), stat...)), Mul(xhat, Reshape(Mean(Mul(gz, xhat), 1), stat...)))
+		}
+		c.add(x, Reshape(Mul(d, Mul(s, gamma)), x.Shape...))
+	}
+	if c.wants(gamma) {
+		c.add(gamma, Sum(Mul(gz, xhat), 0, 1))
+	}
+	if c.wants(beta) {
+		c.add(beta, Sum(gz, 0, 1))
+	}
 }

@@ -76,6 +76,13 @@ func Conv2DAct(x, w, b *Tensor, stride int, pad Padding, act Activation) *Tensor
 	}
 	p := convParams("conv2d", x.Shape, w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], stride, pad)
 	checkBias("conv2d", b, p.F)
+	return conv2d(x, w, b, p, act)
+}
+
+// conv2d is Conv2DAct with the kernel parameters p: y [N,OH,OW,F] from x [N,H,W,C] and w [KH,KW,C,F]. Its
+// backward as ops uses the convolution's two gradients as ops, convTranspose2d and convFilter; the three are
+// closed under differentiation (each one's gradients are the other two), so gradients of any order exist.
+func conv2d(x, w, b *Tensor, p ConvParams, act Activation) *Tensor {
 	out, record := result("conv2d", []int{p.N, p.OH, p.OW, p.F}, x, w, b)
 	be := out.dev
 	be.Conv2D(out.data, x.data, w.data, p, false)
@@ -88,6 +95,18 @@ func Conv2DAct(x, w, b *Tensor, stride int, pad Padding, act Activation) *Tensor
 			}
 			if w.requiresGrad {
 				be.Conv2DBackwardFilter(w.gradBuf(), x.data, g, p, true)
+			}
+		}
+		out.vjp = func(g *Tensor, c *gradCtx) {
+			gz := actGrad(g, out, act)
+			if c.wants(b) {
+				c.add(b, biasSum(gz))
+			}
+			if c.wants(x) {
+				c.add(x, convTranspose2d(gz, w, nil, p, Identity))
+			}
+			if c.wants(w) {
+				c.add(w, convFilter(x, gz, p))
 			}
 		}
 	}
@@ -117,7 +136,13 @@ func ConvTranspose2DAct(x, w, b *Tensor, stride int, pad Padding, outH, outW int
 			outH, outW, p.OH, p.OW, x.Shape[1], x.Shape[2]))
 	}
 	checkBias("conv2d_transpose", b, p.C)
-	out, record := result("conv2d_transpose", []int{p.N, outH, outW, p.C}, x, w, b)
+	return convTranspose2d(x, w, b, p, act)
+}
+
+// convTranspose2d is ConvTranspose2DAct with the parameters p of the convolution it transposes: [N,H,W,C] from x
+// [N,OH,OW,F] and w [KH,KW,C,F]; without bias and activation it is also that convolution's input gradient.
+func convTranspose2d(x, w, b *Tensor, p ConvParams, act Activation) *Tensor {
+	out, record := result("conv2d_transpose", []int{p.N, p.H, p.W, p.C}, x, w, b)
 	be := out.dev
 	// Off a tape the result comes zeroed from the backend: adding into it gives the same bits as overwriting and
 	// saves the kernel's clearing pass.
@@ -133,9 +158,52 @@ func ConvTranspose2DAct(x, w, b *Tensor, stride int, pad Padding, outH, outW int
 				be.Conv2DBackwardFilter(w.gradBuf(), g, x.data, p, true)
 			}
 		}
+		out.vjp = func(g *Tensor, c *gradCtx) {
+			gz := actGrad(g, out, act)
+			if c.wants(b) {
+				c.add(b, biasSum(gz))
+			}
+			if c.wants(x) {
+				c.add(x, conv2d(gz, w, nil, p, Identity))
+			}
+			if c.wants(w) {
+				c.add(w, convFilter(gz, x, p))
+			}
+		}
 	}
 	return out
 }
+
+// convFilter is the gradient of the filter of the convolution p from its input x [N,H,W,C] and its output's
+// gradient dy [N,OH,OW,F], as an op ([KH,KW,C,F]). It is bilinear: ⟨u, convFilter(x, dy)⟩ = ⟨dy, conv2d(x, u)⟩,
+// so x's gradient is a transposed convolution of dy by the output's gradient, and dy's a convolution of x by it.
+func convFilter(x, dy *Tensor, p ConvParams) *Tensor {
+	out, record := result("conv2d filter gradient", []int{p.KH, p.KW, p.C, p.F}, x, dy)
+	be := out.dev
+	be.Conv2DBackwardFilter(out.data, x.data, dy.data, p, false)
+	if record {
+		out.backward = func() {
+			if x.requiresGrad {
+				be.Conv2DBackwardData(x.gradBuf(), dy.data, out.grad, p, true)
+			}
+			if dy.requiresGrad {
+				be.Conv2D(dy.gradBuf(), x.data, out.grad, p, true)
+			}
+		}
+		out.vjp = func(g *Tensor, c *gradCtx) {
+			if c.wants(x) {
+				c.add(x, convTranspose2d(dy, g, nil, p, Identity))
+			}
+			if c.wants(dy) {
+				c.add(dy, conv2d(x, g, nil, p, Identity))
+			}
+		}
+	}
+	return out
+}
+
+// biasSum is the gradient of a bias added to every row of g's last axis: g summed over all other axes.
+func biasSum(g *Tensor) *Tensor { return Sum(Reshape(g, -1, g.Dim(-1)), 0) }
 
 // checkBias panics unless b is nil or a vector of c values.
 func checkBias(op string, b *Tensor, c int) {

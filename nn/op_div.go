@@ -20,6 +20,14 @@ func Div(a, b *Tensor) *Tensor {
 				}
 				be.DivScalarGrad(ga, gb, out.grad, a.data, b.data)
 			}
+			out.vjp = func(g *Tensor, c *gradCtx) {
+				if c.wants(a) {
+					c.add(a, Div(g, b))
+				}
+				if c.wants(b) { // −Σ g·a / b² = −Σ g·out / b
+					c.add(b, Reshape(Div(Scale(Sum(Mul(g, out)), -1), b), b.Shape...))
+				}
+			}
 		}
 		return out
 	}

@@ -19,6 +19,10 @@ func SigmoidBCE(logits, targets *Tensor) *Tensor {
 	be.SigmoidBCE(out.data, logits.data, targets.data)
 	if record {
 		out.backward = func() { be.SigmoidBCEGrad(logits.gradBuf(), out.grad, logits.data, targets.data) }
+		out.vjp = func(g *Tensor, c *gradCtx) { // g·(sigmoid(x) − t)/n
+			n := float32(logits.Size())
+			c.add(logits, Mul(broadcastTo(g, logits.Shape, ones(len(logits.Shape)), 1/n), Sub(Sigmoid(logits), targets)))
+		}
 	}
 	return out
 }
@@ -55,6 +59,31 @@ func pairLoss(name string, op LossOp, a, b *Tensor) *Tensor {
 			}
 			be.PairLossGrad(op, ga, gb, out.grad, a.data, b.data)
 		}
+		out.vjp = func(g *Tensor, c *gradCtx) { // a's gradient g·f′(a − b)/n, b's its opposite
+			n := float32(a.Size())
+			var ga *Tensor
+			if op == kernels.LossMSE { // f′ = 2(a − b)
+				ga = Mul(broadcastTo(g, a.Shape, ones(len(a.Shape)), 2/n), Sub(a, b))
+			} else { // L1: f′ = sign(a − b), a constant (0 where a = b, as the kernel)
+				diff, sign, one := filled(out, a.Shape, 0), filled(out, a.Shape, 0), filled(out, a.Shape, 1)
+				be.Binary(kernels.OpSub, diff.data, a.data, b.data, a.Shape, a.Shape, a.Shape)
+				be.UnaryGrad(kernels.OpAbs, sign.data, one.data, diff.data, diff.data, 0)
+				ga = Mul(broadcastTo(g, a.Shape, ones(len(a.Shape)), 1/n), sign)
+			}
+			c.add(a, ga)
+			if c.wants(b) {
+				c.add(b, Scale(ga, -1))
+			}
+		}
 	}
 	return out
+}
+
+// ones is a shape of rank n with every dimension 1: the keep shape of a full reduction.
+func ones(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
 }

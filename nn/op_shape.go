@@ -36,6 +36,7 @@ func Reshape(x *Tensor, shape ...int) *Tensor {
 			}
 			be.Axpy(x.gradBuf(), 1, out.grad)
 		}
+		out.vjp = func(g *Tensor, c *gradCtx) { c.add(x, Reshape(g, x.Shape...)) }
 	}
 	return out
 }
@@ -87,6 +88,15 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 				off += w
 			}
 		}
+		out.vjp = func(g *Tensor, c *gradCtx) {
+			sizes := make([]int, len(xs))
+			for i, x := range xs {
+				sizes[i] = x.Shape[axis]
+			}
+			for i, piece := range Split(g, axis, sizes...) {
+				c.add(xs[i], piece)
+			}
+		}
 	}
 	return out
 }
@@ -110,7 +120,7 @@ func Split(x *Tensor, axis int, sizes ...int) []*Tensor {
 	inner := numel("split", x.Shape[axis+1:])
 	row := x.Shape[axis] * inner
 	outs := make([]*Tensor, len(sizes))
-	off := 0
+	off, before := 0, 0 // before: the pieces' sizes so far
 	for k, s := range sizes {
 		shape := slices.Clone(x.Shape)
 		shape[axis] = s
@@ -120,9 +130,24 @@ func Split(x *Tensor, axis int, sizes ...int) []*Tensor {
 		be.Copy2D(out.data, 0, w, x.data, o0, row, outer, w, false)
 		if record {
 			out.backward = func() { be.Copy2D(x.gradBuf(), o0, row, out.grad, 0, w, outer, w, true) }
+			b0, after := before, x.Shape[axis]-before-s
+			out.vjp = func(g *Tensor, c *gradCtx) { // g between zeros: the rest of x gets no gradient from here
+				if !c.wants(x) {
+					return
+				}
+				parts := []*Tensor{g}
+				if b0 > 0 {
+					parts = slices.Insert(parts, 0, filled(g, withAxis(x.Shape, axis, b0), 0))
+				}
+				if after > 0 {
+					parts = append(parts, filled(g, withAxis(x.Shape, axis, after), 0))
+				}
+				c.add(x, Concat(axis, parts...))
+			}
 		}
 		outs[k] = out
 		off += w
+		before += s
 	}
 	return outs
 }
@@ -150,6 +175,7 @@ func Transpose(x *Tensor, perm ...int) *Tensor {
 			inv[p] = i
 		}
 		out.backward = func() { be.Transpose(x.gradBuf(), out.grad, shape, inv, true) }
+		out.vjp = func(g *Tensor, c *gradCtx) { c.add(x, Transpose(g, inv...)) }
 	}
 	return out
 }
@@ -165,6 +191,34 @@ func Upsample2x(x *Tensor) *Tensor {
 	be.Upsample2x(out.data, x.data, n, h, w, c)
 	if record {
 		out.backward = func() { be.Upsample2xGrad(x.gradBuf(), out.grad, n, h, w, c) }
+		out.vjp = func(g *Tensor, gc *gradCtx) { gc.add(x, downsampleSum(g)) }
 	}
 	return out
+}
+
+// downsampleSum adds up the 2×2 blocks of NHWC g [n,2h,2w,c], giving [n,h,w,c]: Upsample2x's backward as an op,
+// whose own backward is Upsample2x.
+func downsampleSum(g *Tensor) *Tensor {
+	n, h, w, c := g.Shape[0], g.Shape[1]/2, g.Shape[2]/2, g.Shape[3]
+	out, record := result("upsample2x gradient", []int{n, h, w, c}, g)
+	be := out.dev
+	be.Fill(out.data, 0) // a tape's buffer is not zeroed, and Upsample2xGrad adds
+	be.Upsample2xGrad(out.data, g.data, n, h, w, c)
+	if record {
+		out.backward = func() {
+			tmp := scratch(out, g.Size(), false)
+			be.Upsample2x(tmp, out.grad, n, h, w, c)
+			be.Axpy(g.gradBuf(), 1, tmp)
+			out.freeScratch(tmp)
+		}
+		out.vjp = func(gg *Tensor, gc *gradCtx) { gc.add(g, Upsample2x(gg)) }
+	}
+	return out
+}
+
+// withAxis returns shape with axis set to d.
+func withAxis(shape []int, axis, d int) []int {
+	s := slices.Clone(shape)
+	s[axis] = d
+	return s
 }

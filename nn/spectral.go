@@ -55,7 +55,7 @@ func spectralScale(w, u, v, like *Tensor) *Tensor {
 	var res *Tensor
 	record := false
 	if tp := tapeOf(like); tp != nil {
-		res, record = recordOn(tp.newTensor(w.Shape, false), []*Tensor{w})
+		res, record = recordOn("spectral norm", tp.newTensor(w.Shape, false), []*Tensor{w})
 	} else {
 		res = newOn(be, w.Shape)
 	}
@@ -66,6 +66,18 @@ func spectralScale(w, u, v, like *Tensor) *Tensor {
 		be.Copy(uc, u.data)
 		be.Copy(vc, v.data)
 		res.backward = func() { be.SpectralNormGrad(w.gradBuf(), res.grad, res.data, uc, vc, inv) }
+		res.vjp = func(g *Tensor, c *gradCtx) {
+			if !c.wants(w) {
+				return
+			}
+			// M = v·uᵀ in w's layout is ∂σ/∂w, and σ = Σ w·M: written with ops, σ is a function of w, so the
+			// gradient (G − ⟨G, w/σ⟩·M)/σ can be differentiated again.
+			out := w.Shape[len(w.Shape)-1]
+			m := filled(res, w.Shape, 0)
+			be.Gemm(m.data, out, false, false, w.Size()/out, out, 1, 1, vc, 1, uc, out, 0)
+			sigma := Sum(Mul(w, m))
+			c.add(w, Div(Sub(g, Mul(Sum(Mul(g, res)), m)), sigma))
+		}
 	}
 	return res
 }

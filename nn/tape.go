@@ -51,7 +51,7 @@ func (tp *Tape) Zeros(shape ...int) *Tensor { return tp.newTensor(shape, true) }
 // loudly. Copy out (Clone, ToHost) anything that must outlive the step.
 func (tp *Tape) Reset() {
 	for _, t := range tp.made {
-		t.data, t.grad, t.parents, t.backward = nil, nil, nil, nil
+		t.data, t.grad, t.parents, t.backward, t.vjp = nil, nil, nil, nil, nil
 	}
 	clear(tp.made)
 	tp.made = tp.made[:0]
@@ -79,7 +79,7 @@ func (tp *Tape) Release(mark int) {
 		if !t.view && t.data != nil {
 			tp.release(t.data)
 		}
-		t.data, t.grad, t.parents, t.backward = nil, nil, nil, nil
+		t.data, t.grad, t.parents, t.backward, t.vjp = nil, nil, nil, nil, nil
 	}
 	clear(tp.made[mark:])
 	tp.made = tp.made[:mark]
@@ -123,7 +123,7 @@ func (tp *Tape) newTensor(shape []int, zero bool) *Tensor {
 // gradient and that loss depends on, adding it to their gradients. Each recorded op runs its backward function
 // once: afterwards that part of the graph is spent (like PyTorch without retain_graph). Only tensors without
 // history (parameters, inputs) keep their gradient: an op result's gradient goes back to the tape once its op has
-// used it.
+// used it. A spent op can no longer be differentiated by Grad either.
 func (tp *Tape) Backward(loss *Tensor) {
 	if loss.Size() != 1 {
 		panic(fmt.Sprintf("nn: backward from a tensor of shape %v; want one element", loss.Shape))
@@ -147,7 +147,7 @@ func (tp *Tape) Backward(loss *Tensor) {
 				t.grad = nil
 			}
 		}
-		t.backward = nil
+		t.backward, t.vjp = nil, nil
 	}
 }
 
@@ -218,7 +218,7 @@ func result(op string, shape []int, inputs ...*Tensor) (out *Tensor, record bool
 	if tp == nil {
 		return &Tensor{Shape: slices.Clone(shape), dev: be, data: be.Alloc(numel(op, shape), true)}, false
 	}
-	return recordOn(tp.newTensor(shape, false), inputs)
+	return recordOn(op, tp.newTensor(shape, false), inputs)
 }
 
 // scratch returns a buffer of n values for an op's saved state (batch statistics, vectors its backward needs),
@@ -240,19 +240,19 @@ func viewResult(op string, shape []int, data Buffer, inputs ...*Tensor) (out *Te
 	}
 	out.tape = tp
 	tp.made = append(tp.made, out)
-	return recordOn(out, inputs)
+	return recordOn(op, out, inputs)
 }
 
-// recordOn marks out, made on a tape from inputs, as needing a gradient and records its parents when some input
-// needs one.
-func recordOn(out *Tensor, inputs []*Tensor) (_ *Tensor, record bool) {
+// recordOn marks out, made on a tape from inputs by op, as needing a gradient and records its parents (and the
+// op's name) when some input needs one.
+func recordOn(op string, out *Tensor, inputs []*Tensor) (_ *Tensor, record bool) {
 	for _, in := range inputs {
 		if in != nil && in.requiresGrad {
 			record = true
 		}
 	}
 	if record {
-		out.requiresGrad = true
+		out.requiresGrad, out.op = true, op
 		for _, in := range inputs {
 			if in != nil && in.requiresGrad {
 				out.parents = append(out.parents, in)

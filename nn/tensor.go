@@ -9,7 +9,8 @@
 // tensor on a device is never read by accident. Backend, Buffer and docs/backend.md say how a backend plugs in.
 //
 // A Tensor records how it was made: an op's result keeps its inputs and a backward function, and Backward walks
-// that graph from a loss in reverse topological order. Recording happens only when an input lives on a Tape
+// that graph from a loss in reverse topological order. Each op also records its backward built from ops, which
+// Grad uses to return gradients as recorded tensors (double backward; see Grad). Recording happens only when an input lives on a Tape
 // (see Tape) and some input requires a gradient; without a tape, ops just compute (inference). The tape also owns
 // the memory of a step's intermediate tensors and recycles it on Reset, so a training step allocates almost
 // nothing once warmed up.
@@ -40,6 +41,11 @@ type Tensor struct {
 	view         bool      // data belongs to another tensor (a Reshape view)
 	parents      []*Tensor // inputs of the op that made this tensor
 	backward     func()    // propagates grad to the parents; nil for leaves or once run
+	// op names the op that made this tensor (for errors); vjp is its backward built from ops, for Grad: given
+	// the gradient g of this tensor as a tensor, it adds the parents' gradients, computed by recorded ops, to c.
+	// nil for leaves, and for ops that do not support double backward (Grad then fails naming op).
+	op  string
+	vjp func(g *Tensor, c *gradCtx)
 }
 
 // New returns a zero tensor of the given shape on the default backend, not on any tape, requiring no gradient.

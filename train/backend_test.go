@@ -24,6 +24,10 @@ func TestTrainingThroughTheSeam(t *testing.T) {
 	aug.Model.SpectralNorm, aug.Model.DNorm = true, model.NormNone
 	wgan := smallOptions(data, model.DCGAN)
 	wgan.Loss = LossWGAN
+	gp := smallOptions(data, model.DCGAN)
+	gp.Loss = LossWGANGP
+	r1 := smallOptions(data, model.DCGAN) // batch norm in D: its double backward
+	r1.R1Gamma, r1.R1Every = 10, 1
 	for _, tc := range []struct {
 		name string
 		o    Options
@@ -32,6 +36,8 @@ func TestTrainingThroughTheSeam(t *testing.T) {
 		{"began", smallOptions(data, model.BEGAN)},
 		{"augment, spectral norm, G_ema, hinge", aug},
 		{"wgan", wgan},
+		{"wgan-gp", gp},
+		{"dcgan+r1", r1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.o

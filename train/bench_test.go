@@ -25,12 +25,18 @@ func cpuTime(b *testing.B) time.Duration {
 
 // benchStep times one training step with the reference PyTorch step's shapes: 32 tuples of k = 2 (64 images per
 // pass), RGB, at the given resolution. It reports allocations and CPU seconds per step (cpu-s/op).
-func benchStep(b *testing.B, arch string, res int) {
+func benchStep(b *testing.B, arch string, res int) { benchStepWith(b, arch, res, nil) }
+
+// benchStepWith is benchStep with options changed by opt (nil: none).
+func benchStepWith(b *testing.B, arch string, res int, opt func(*Options)) {
 	o := Defaults()
 	o.Model = model.DefaultConfig(arch, res, 3)
 	o.Tuples = 32
 	if arch == model.BEGAN {
 		o.Loss = LossBEGAN
+	}
+	if opt != nil {
+		opt(&o)
 	}
 	s, err := NewStepper(o, data.Random(res, 3, 8, 4, 1))
 	if err != nil {
@@ -53,6 +59,22 @@ func benchStep(b *testing.B, arch string, res int) {
 func BenchmarkTrainStepDCGAN64(b *testing.B) { benchStep(b, model.DCGAN, 64) }
 func BenchmarkTrainStepDCGAN32(b *testing.B) { benchStep(b, model.DCGAN, 32) }
 func BenchmarkTrainStepBEGAN32(b *testing.B) { benchStep(b, model.BEGAN, 32) }
+
+// The gradient penalties' cost. WGAN-GP against the same network and loss without the penalty (WGAN with clipping
+// and no batch norm); R1 against BenchmarkTrainStepDCGAN32, every update and lazily (every 16: run a multiple of
+// 16 steps, -benchtime=32x, for a fair average).
+func BenchmarkTrainStepWGANGP32(b *testing.B) {
+	benchStepWith(b, model.DCGAN, 32, func(o *Options) { o.Loss = LossWGANGP })
+}
+func BenchmarkTrainStepWGANNoNorm32(b *testing.B) {
+	benchStepWith(b, model.DCGAN, 32, func(o *Options) { o.Loss, o.Model.DNorm = LossWGAN, model.NormNone })
+}
+func BenchmarkTrainStepR1Every32(b *testing.B) {
+	benchStepWith(b, model.DCGAN, 32, func(o *Options) { o.R1Gamma, o.R1Every = 10, 1 })
+}
+func BenchmarkTrainStepR1Lazy32(b *testing.B) {
+	benchStepWith(b, model.DCGAN, 32, func(o *Options) { o.R1Gamma, o.R1Every = 10, 16 })
+}
 
 func BenchmarkGenerateDCGAN64(b *testing.B) {
 	cfg := model.DefaultConfig(model.DCGAN, 64, 3)

@@ -28,8 +28,9 @@ type Job struct {
 
 // statsSum adds up steps' figures to log their means.
 type statsSum struct {
-	sum stats
-	n   int
+	sum       stats
+	n         int
+	penalised int // steps with a gradient penalty: its figures are means over these
 }
 
 func (a *statsSum) add(s stats) {
@@ -46,14 +47,20 @@ func (a *statsSum) add(s stats) {
 	if s.RTSet {
 		a.sum.RT, a.sum.RTSet = s.RT, true // the latest r_t, not a mean
 	}
+	if s.Penalised {
+		a.sum.Penalty += s.Penalty
+		a.sum.GradNorm += s.GradNorm
+		a.penalised++
+	}
 	a.n++
 }
 
 func (a *statsSum) mean() stats {
-	n := float64(max(a.n, 1))
+	n, np := float64(max(a.n, 1)), float64(max(a.penalised, 1))
 	return stats{DLoss: a.sum.DLoss / n, GLoss: a.sum.GLoss / n, LReal: a.sum.LReal / n, LFake: a.sum.LFake / n,
 		KT: a.sum.KT / n, M: a.sum.M / n, AugmentP: a.sum.AugmentP / n, RT: a.sum.RT, RTSet: a.sum.RTSet,
-		AC: acParts{CEReal: a.sum.AC.CEReal / n, CEFake: a.sum.AC.CEFake / n, AccReal: a.sum.AC.AccReal / n}}
+		AC:      acParts{CEReal: a.sum.AC.CEReal / n, CEFake: a.sum.AC.CEFake / n, AccReal: a.sum.AC.AccReal / n},
+		Penalty: a.sum.Penalty / np, GradNorm: a.sum.GradNorm / np, Penalised: a.penalised > 0}
 }
 
 // logLine is one line of stats.jsonl: the means of the steps since the previous line.
@@ -61,8 +68,12 @@ type logLine struct {
 	Step      int64   `json:"step"`
 	Seconds   float64 `json:"seconds"`   // wall-clock seconds since this process started training
 	ImgPerSec float64 `json:"img_per_s"` // fake images generated per second over the last log interval
-	DLoss     float64 `json:"d_loss"`    //
+	DLoss     float64 `json:"d_loss"`    // the adversarial loss, without the gradient penalty
 	GLoss     float64 `json:"g_loss"`    //
+	// The gradient penalty (WGAN-GP's λ·(‖∇‖ − 1)², or R1's (γ/2)·‖∇‖² before lazy scaling) and the gradient
+	// norm ‖∇D‖ per tuple, means over the steps since the previous line that had one (none: absent).
+	Penalty  *float64 `json:"penalty,omitempty"`
+	GradNorm *float64 `json:"grad_norm,omitempty"`
 	*BEGANLine
 	*ACGANLine
 	AugmentP *float64 `json:"augment_p,omitempty"` // mean augmentation probability (runs with --augment)
@@ -263,6 +274,9 @@ func Run(ctx context.Context, job Job) error {
 			if m.RTSet {
 				line.RT = &m.RT
 			}
+			if m.Penalised {
+				line.Penalty, line.GradNorm = &m.Penalty, &m.GradNorm
+			}
 			if pending != nil {
 				line.EvalStep, line.Eval, line.EvalReal = pending.step, pending.gen, pending.real
 				pending = nil
@@ -282,6 +296,9 @@ func Run(ctx context.Context, job Job) error {
 			}
 			if o.AugmentTarget > 0 {
 				fields += fmt.Sprintf("  p %.3f", m.AugmentP)
+			}
+			if m.Penalised {
+				fields += fmt.Sprintf("  pen %.3g  |∇D| %.3g", m.Penalty, m.GradNorm)
 			}
 			bar.Set(int(t.step), fields)
 		}
@@ -342,8 +359,15 @@ func describe(w io.Writer, job Job, t *trainer, ds *data.Dataset, rp *resumePoin
 			"          discriminator judges single images, %d per step, with a real/fake and an identity output\n", c.Classes, o.Tuples*c.K)
 	}
 	lrG, lrD := o.learningRates(t.step)
+	loss := o.Loss
+	if o.GPLambda > 0 {
+		loss += fmt.Sprintf(" (gradient penalty λ %g)", o.GPLambda)
+	}
+	if o.R1Gamma > 0 {
+		loss += fmt.Sprintf(" + R1 γ %g every %d updates", o.R1Gamma, o.R1Every)
+	}
 	fmt.Fprintf(w, "training  loss %s, %d tuples (%d images) per batch, lr G %g D %g, seed %d, steps %d → %d\n",
-		o.Loss, o.Tuples, o.Tuples*c.K, lrG, lrD, o.Seed, t.step, o.Steps)
+		loss, o.Tuples, o.Tuples*c.K, lrG, lrD, o.Seed, t.step, o.Steps)
 	fmt.Fprintf(w, "outputs   %s: preview.png and previews/ every %d steps, real.png, losses.png, stats.jsonl, checkpoints/ every %d steps\n",
 		job.Dir, o.PreviewEvery, o.CheckpointEvery)
 }

@@ -25,7 +25,7 @@ type Options struct {
 	Model model.Config `json:"model"`
 
 	// LossDCGAN, LossLSGAN, LossWGAN, LossHinge (dcgan and acgan archs; for acgan the identity cross-entropy is
-	// added) or LossBEGAN (began arch)
+	// added), LossWGANGP (dcgan arch) or LossBEGAN (began arch)
 	Loss   string  `json:"loss"`
 	Tuples int     `json:"tuples"`  // k-tuples per batch (SPEC: 16, i.e. 32 images at k = 2); acgan: tuples × k single images
 	Steps  int64   `json:"steps"`   // generator updates in total
@@ -46,6 +46,13 @@ type Options struct {
 	Seed       uint64    `json:"seed"`        // everything random derives from it
 	PreviewIDs int       `json:"preview_ids"` // preview grid rows (identities), SPEC: 6
 	PreviewObs int       `json:"preview_obs"` // preview grid columns (observations), SPEC: 8
+
+	// Gradient penalties (loss.go): WGAN-GP's λ (--loss wgan-gp only; 0 = 10, the paper's), and R1's γ on the
+	// real tuples (0 = none; --loss dcgan and hinge) added every R1Every discriminator updates, multiplied by
+	// R1Every (StyleGAN2's lazy regularisation; 0 = 16).
+	GPLambda float64 `json:"gp_lambda,omitempty"`
+	R1Gamma  float64 `json:"r1_gamma,omitempty"`
+	R1Every  int     `json:"r1_every,omitempty"`
 
 	// The generator's exponential moving average (see ema): its half-life in thousands of images (0 = none),
 	// and its ramp-up (the half-life is at most EMARampUp × the images seen; 0 = none).
@@ -95,6 +102,8 @@ const (
 	MaxMemoryMiB   = 1 << 30       // --memory-budget (a PiB; the budget in bytes fits an int64)
 	MaxKimg        = 1e6           // --ema-kimg and --augment-kimg: a billion images
 	MaxEvalPairs   = 10000         // --eval-pairs: pairs of each kind per evaluation
+	MaxPenalty     = 1e4           // --gp-lambda and --r1: the weights of the gradient penalties
+	MaxR1Every     = 1_000_000     // --r1-every: discriminator updates between R1 penalties
 )
 
 // flagOf names the flag of each model.Config field that one sets (fields that no flag sets keep their JSON name).
@@ -102,8 +111,10 @@ var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--
 	"d_o": "--d-o", "filters": "--filters"}
 
 // Resolve fills in what the options leave to a default, so that config.json and --dry-run show what the run uses:
-// the architecture's loss ("" → dcgan or began), the loss's learning rates (0 → its default), and the data's
-// natural channel count for builtin:fonts (0 → 1; a folder's stays 0 until Run opens it, as data.Open decides).
+// the architecture's loss ("" → dcgan or began), the loss's learning rates (0 → its default), the data's
+// natural channel count for builtin:fonts (0 → 1; a folder's stays 0 until Run opens it, as data.Open decides),
+// and for the gradient penalties λ = 10, R1 every 16 updates, and for WGAN-GP a discriminator without batch norm
+// (d_norm "" → none: the penalty needs each tuple's own gradient, and batch norm couples the tuples).
 // AC-DCGAN's number of identity labels stays 0 until Run opens the data: it is the data's number of identities.
 func (o Options) Resolve() Options {
 	if o.Loss == "" {
@@ -120,6 +131,17 @@ func (o Options) Resolve() Options {
 	}
 	if o.Model.Channels == 0 && o.Data == data.BuiltinFonts {
 		o.Model.Channels = 1 // a folder's stays 0 until Run opens it: 1 when every image is grey, else 3
+	}
+	if o.Loss == LossWGANGP {
+		if o.GPLambda == 0 {
+			o.GPLambda = 10
+		}
+		if o.Model.Arch == model.DCGAN && o.Model.DNorm == "" {
+			o.Model.DNorm = model.NormNone
+		}
+	}
+	if o.R1Gamma > 0 && o.R1Every == 0 {
+		o.R1Every = 16
 	}
 	return o
 }
@@ -152,7 +174,8 @@ func (o Options) Validate() error {
 	rate := func(v float64) bool { return v >= 0 && v <= MaxLR }
 	switch {
 	case arch != model.BEGAN && (losses[o.Loss].d == nil):
-		return fmt.Errorf("--loss %q: want %s, %s, %s or %s for --arch %s", o.Loss, LossDCGAN, LossLSGAN, LossWGAN, LossHinge, arch)
+		return fmt.Errorf("--loss %q: want %s, %s, %s, %s or %s for --arch %s", o.Loss, LossDCGAN, LossLSGAN, LossWGAN,
+			LossWGANGP, LossHinge, arch)
 	case arch == model.BEGAN && o.Loss != LossBEGAN:
 		return fmt.Errorf("--loss %q: --arch began trains with its own loss %q", o.Loss, LossBEGAN)
 	case o.Tuples < 2 || int64(o.Tuples)*int64(o.Model.K) > MaxBatchImages:
@@ -168,6 +191,24 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--lr-d %g: want a number in [0, %g] (0 = the loss's default)", o.LRD, MaxLR)
 	case o.Loss == LossWGAN && !(o.Clip > 0 && o.Clip <= 1):
 		return fmt.Errorf("--clip %g: want a bound in (0, 1]", o.Clip)
+	case o.Loss == LossWGANGP && arch != model.DCGAN:
+		return fmt.Errorf("--loss %s applies to --arch %s (its penalty is per tuple); --arch %s has no penalised step", o.Loss, model.DCGAN, arch)
+	case o.R1Gamma > 0 && arch != model.DCGAN:
+		return fmt.Errorf("--r1 applies to --arch %s (its penalty is per tuple); --arch %s has no penalised step", model.DCGAN, arch)
+	case o.Loss == LossWGANGP && o.Model.DNorm != model.NormNone:
+		return fmt.Errorf("--loss %s: want --d-norm none (the default with this loss): the gradient penalty is per tuple, and batch norm makes each tuple's output depend on the others", o.Loss)
+	case o.Loss == LossWGANGP && !(o.GPLambda > 0 && o.GPLambda <= MaxPenalty):
+		return fmt.Errorf("--gp-lambda %g: want a number in (0, %g]", o.GPLambda, float64(MaxPenalty))
+	case o.Loss != LossWGANGP && o.GPLambda != 0:
+		return fmt.Errorf("--gp-lambda applies only to --loss %s (the loss is %s)", LossWGANGP, o.Loss)
+	case !(o.R1Gamma >= 0 && o.R1Gamma <= MaxPenalty):
+		return fmt.Errorf("--r1 %g: want γ in [0, %g] (0 = none)", o.R1Gamma, float64(MaxPenalty))
+	case o.R1Gamma > 0 && o.Loss != LossDCGAN && o.Loss != LossHinge:
+		return fmt.Errorf("--r1 applies to --loss %s and %s (the loss is %s)", LossDCGAN, LossHinge, o.Loss)
+	case o.R1Gamma > 0 && (o.R1Every < 1 || o.R1Every > MaxR1Every):
+		return fmt.Errorf("--r1-every %d: want 1 to %d discriminator updates", o.R1Every, MaxR1Every)
+	case o.R1Gamma == 0 && o.R1Every != 0:
+		return fmt.Errorf("--r1-every %d applies only with --r1", o.R1Every)
 	case !(o.Gamma > 0 && o.Gamma <= 1):
 		return fmt.Errorf("--gamma %g: want a number in (0, 1]", o.Gamma)
 	case !rate(o.LambdaK):

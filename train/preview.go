@@ -118,6 +118,18 @@ func writePlot(runDir string, o Options, hist []logLine) error {
 		add("r_t (target "+fmt.Sprint(o.AugmentTarget)+")", len(panels), func(l logLine) float64 { return valueOr0(l.RT) })
 		panels = append(panels, "ADA")
 	}
+	if o.GPLambda > 0 || o.R1Gamma > 0 { // over the lines that have one (lazy R1 leaves some without)
+		var xs, pen, norm []float64
+		for _, l := range hist {
+			if l.Penalty != nil && l.GradNorm != nil {
+				xs, pen, norm = append(xs, float64(l.Step)), append(pen, *l.Penalty), append(norm, *l.GradNorm)
+			}
+		}
+		p := len(panels)
+		series = append(series, plot.Series{Name: "penalty", X: xs, Y: pen, Panel: p},
+			plot.Series{Name: "|grad D| per tuple", X: xs, Y: norm, Panel: p})
+		panels = append(panels, "gradient penalty")
+	}
 	title := fmt.Sprintf("sdgan %s %d×%d k=%d, loss %s", o.Model.Arch, o.Model.Res, o.Model.Res, o.Model.K, o.Loss)
 	return plot.Lines(filepath.Join(runDir, "losses.png"), title, series, plot.Options{XLabel: "step", Panels: panels})
 }

@@ -6,8 +6,9 @@ import "sdgan/data"
 // exactly the work of a step.
 type Stepper struct{ t *trainer }
 
-// NewStepper builds freshly initialised networks for o on ds.
+// NewStepper builds freshly initialised networks for o (resolved, as Run does) on ds.
 func NewStepper(o Options, ds *data.Dataset) (*Stepper, error) {
+	o = o.Resolve()
 	if o.Model.Channels == 0 {
 		o.Model.Channels = ds.Channels
 	}

@@ -105,6 +105,12 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 		{"began", model.BEGAN, nil},
 		{"dcgan+ema+ada+sn+hinge+mismatch", model.DCGAN, quality},
 		{"dcgan+augment per tuple", model.DCGAN, perTuple},
+		{"wgan-gp", model.DCGAN, func(o Options) Options { o.Loss = LossWGANGP; return o }},
+		{"dcgan+lazy r1", model.DCGAN, func(o Options) Options { o.R1Gamma, o.R1Every = 1, 3; return o }},
+		{"hinge+r1+augment+d-per-g 2", model.DCGAN, func(o Options) Options {
+			o.Loss, o.R1Gamma, o.R1Every, o.DPerG, o.Augment, o.AugmentP = LossHinge, 1, 3, 2, "translation,color", 0.5
+			return o
+		}},
 		{"acgan", model.ACGAN, nil},
 		{"acgan+ema+ada+sn+hinge+2D", model.ACGAN, acQuality},
 	} {
@@ -165,6 +171,20 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			log := string(readFile(t, filepath.Join(split, "stats.jsonl")))
 			if n := strings.Count(log, "\n"); n != 4 {
 				t.Errorf("stats.jsonl of the resumed run has %d lines, want 4", n)
+			}
+			// Penalised steps log the penalty and the gradient norm: every step of WGAN-GP, R1's every third
+			// discriminator update.
+			penalised := 0
+			for step := range 4 {
+				for i := range o.DPerG {
+					if o.Loss == LossWGANGP || o.R1Gamma > 0 && (step*o.DPerG+i)%o.R1Every == 0 {
+						penalised++
+						break
+					}
+				}
+			}
+			if n := strings.Count(log, `"penalty"`); n != penalised || strings.Count(log, `"grad_norm"`) != n {
+				t.Errorf("stats.jsonl logs the penalty on %d lines, want %d", n, penalised)
 			}
 			for i, line := range strings.Split(strings.TrimSpace(log), "\n") {
 				var fields map[string]float64

@@ -48,6 +48,10 @@ type stats struct {
 	AugmentP     float64 // the augmentation probability used by this step
 	RT           float64 // ADA's r_t when this step adjusted p (RTSet)
 	RTSet        bool
+	// A gradient penalty's value (WGAN-GP's, or R1's before lazy scaling) and the mean gradient norm of its
+	// tuples, when one of this step's discriminator updates added one (Penalised; the last one's figures).
+	Penalty, GradNorm float64
+	Penalised         bool
 }
 
 // newTrainer builds freshly initialised networks and optimisers for o on ds.
@@ -135,7 +139,7 @@ func (t *trainer) trainStep() (stats, error) {
 	for _, l := range [...]struct {
 		name string
 		v    float64
-	}{{"discriminator loss", s.DLoss}, {"generator loss", s.GLoss}} {
+	}{{"discriminator loss", s.DLoss}, {"generator loss", s.GLoss}, {"gradient penalty", s.Penalty}} {
 		if math.IsNaN(l.v) || math.IsInf(l.v, 0) {
 			return s, fmt.Errorf("step %d: the %s is %g: training diverged", t.step, l.name, l.v)
 		}
@@ -171,6 +175,10 @@ func (t *trainer) dcganStep() (stats, error) {
 		}
 		fake = t.g.Forward(z, true)
 		mark := t.tape.Mark()
+		r1 := t.r1Due(i)
+		if r1 {
+			real.SetRequiresGrad(true) // R1 differentiates the discriminator's outputs on them
+		}
 		dReal := t.d.Forward(t.aug.Apply(real), true)
 		dFake := t.d.Forward(t.aug.Apply(fake.Detach()), true)
 		if t.opt.Mismatch { // real images of different identities are fakes too: half of the fake side
@@ -178,7 +186,11 @@ func (t *trainer) dcganStep() (stats, error) {
 		}
 		ld := spec.d(dReal, dFake)
 		t.observeReal(dReal, spec.boundary)
-		t.tape.Backward(ld)
+		total, err := t.penalise(ld, real, fake, dReal, r1, &s) // the gradient penalties, if any
+		if err != nil {
+			return s, err
+		}
+		t.tape.Backward(total)
 		t.optD.Step()
 		if spec.clip {
 			nn.ClipWeights(float32(t.opt.Clip), t.d.Params()...)

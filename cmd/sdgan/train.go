@@ -57,7 +57,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
 	fs.BoolVar(&f.noSiam, "non-siamese", false, "dcgan: stack the k images on the channel axis instead of a shared tower")
 	fs.IntVar(&f.filters, "filters", 128, "began: convolution width n")
-	fs.StringVar(&f.o.Loss, "loss", "", "dcgan, acgan: dcgan (default), lsgan, wgan or hinge (acgan adds the identity cross-entropy); began: began")
+	fs.StringVar(&f.o.Loss, "loss", "", "dcgan, acgan: dcgan (default), lsgan, wgan, wgan-gp or hinge (acgan adds the identity cross-entropy; wgan-gp: dcgan only); began: began")
 	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan, acgan: the discriminator's normalisation: batch or none")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")
 	fs.BoolVar(&f.o.Mismatch, "mismatch", false, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator)")
@@ -79,6 +79,9 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&f.o.LRD, "lr-d", 0, "discriminator learning rate (0 = the loss's default)")
 	fs.StringVar(&f.betas, "adam-betas", "", "Adam's β1,β2 for both networks (default: the loss's, 0.5,0.999; SAGAN's TTUR: 0,0.9)")
 	fs.Float64Var(&f.o.Clip, "clip", d.Clip, "wgan: weight clipping bound")
+	fs.Float64Var(&f.o.GPLambda, "gp-lambda", 10, "wgan-gp: weight λ of the gradient penalty λ·(‖∇D(x̂)‖ − 1)², the norm over each tuple's pixels")
+	fs.Float64Var(&f.o.R1Gamma, "r1", 0, "dcgan, hinge: weight γ of the R1 penalty (γ/2)·‖∇D(x)‖² on real tuples (0 = none; StyleGAN2 uses 0.01 to 10)")
+	fs.IntVar(&f.o.R1Every, "r1-every", 16, "with --r1: add it every N discriminator updates, multiplied by N (lazy regularisation; 1 = every update)")
 	fs.Float64Var(&f.o.Gamma, "gamma", d.Gamma, "began: diversity ratio γ")
 	fs.Float64Var(&f.o.LambdaK, "lambda-k", d.LambdaK, "began: k_t learning rate λ_k")
 	fs.Uint64Var(&f.o.Seed, "seed", 0, "random seed: same seed, data and flags give the same checkpoints")
@@ -98,6 +101,9 @@ var archFlags = map[string]struct {
 	"non-siamese":    {dcgan, "SD-DCGAN's discriminator layout (the AC-DCGAN discriminator judges one image)"},
 	"d-per-g":        {dcgans, "the DCGAN discriminator's updates"},
 	"clip":           {dcgans, "--loss wgan's weight clipping"},
+	"gp-lambda":      {dcgan, "--loss wgan-gp's gradient penalty on SD-DCGAN's tuples"},
+	"r1":             {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
+	"r1-every":       {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
 	"filters":        {began, "SD-BEGAN's convolution width"},
 	"gamma":          {began, "SD-BEGAN's diversity ratio"},
 	"lambda-k":       {began, "SD-BEGAN's k_t learning rate"},
@@ -155,6 +161,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	if set["clip"] && f.o.Loss != train.LossWGAN {
 		return f.o, usagef("--clip applies only to --loss wgan (the loss is %s)", cmp.Or(f.o.Loss, train.LossDCGAN))
 	}
+	if err := f.penaltyOptions(set); err != nil {
+		return f.o, err
+	}
 	if err := f.augmentOptions(set); err != nil {
 		return f.o, err
 	}
@@ -185,6 +194,30 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		return o, usagef("%v", err)
 	}
 	return o, nil
+}
+
+// penaltyOptions clears the gradient penalties' flags that do not apply, refusing them when given: --gp-lambda
+// without --loss wgan-gp, --r1-every without --r1, and --d-norm batch with wgan-gp (whose discriminator has none).
+func (f *trainFlags) penaltyOptions(set map[string]bool) error {
+	if f.o.Loss != train.LossWGANGP {
+		if set["gp-lambda"] {
+			return usagef("--gp-lambda applies only to --loss %s (the loss is %s)", train.LossWGANGP, cmp.Or(f.o.Loss, train.LossDCGAN))
+		}
+		f.o.GPLambda = 0
+	} else if set["gp-lambda"] && !(f.o.GPLambda > 0) { // 0 would resolve to the default
+		return usagef("--gp-lambda %g: want a number in (0, %g]", f.o.GPLambda, float64(train.MaxPenalty))
+	} else if set["d-norm"] && f.dNorm == model.NormBatch {
+		return usagef("--loss %s needs --d-norm none (its default): the gradient penalty is per tuple, and batch norm makes each tuple's output depend on the others", train.LossWGANGP)
+	}
+	switch {
+	case f.o.R1Gamma == 0 && set["r1-every"]:
+		return usagef("--r1-every needs --r1 (the R1 penalty's weight γ)")
+	case f.o.R1Gamma == 0:
+		f.o.R1Every = 0
+	case f.o.R1Every < 1: // 0 would resolve to the default
+		return usagef("--r1-every %d: want 1 to %d discriminator updates", f.o.R1Every, train.MaxR1Every)
+	}
+	return nil
 }
 
 // augmentOptions reads --augment-p (a probability or auto) and --augment-per into f.o. Without --augment, the

@@ -266,12 +266,24 @@ func TestTrainFlagChecks(t *testing.T) {
 		{[]string{"--k", "1000"}, "--k 1000: want 2 to 64"},
 		{[]string{"--steps", "10000000000"}, "--steps 10000000000: want 1 to 1000000000"},
 		{[]string{"--arch", "began", "--filters", "1000000"}, "--filters 1000000: want 1 to 1024"},
+		{[]string{"--gp-lambda", "5"}, "--gp-lambda applies only to --loss wgan-gp (the loss is dcgan)"},
+		{[]string{"--loss", "wgan-gp", "--d-norm", "batch"}, "--loss wgan-gp needs --d-norm none"},
+		{[]string{"--loss", "wgan-gp", "--gp-lambda", "-1"}, "--gp-lambda -1: want a number in (0, 10000]"},
+		{[]string{"--loss", "wgan-gp", "--gp-lambda", "0"}, "--gp-lambda 0: want a number in (0, 10000]"},
+		{[]string{"--loss", "wgan-gp", "--gp-lambda", "1e5"}, "--gp-lambda 100000: want a number in (0, 10000]"},
+		{[]string{"--r1-every", "4"}, "--r1-every needs --r1"},
+		{[]string{"--r1", "10", "--r1-every", "0"}, "--r1-every 0: want 1 to 1000000"},
+		{[]string{"--r1", "NaN"}, "--r1 NaN"},
+		{[]string{"--loss", "lsgan", "--r1", "10"}, "--r1 applies to --loss dcgan and hinge (the loss is lsgan)"},
+		{[]string{"--arch", "began", "--r1", "10"}, "--r1 does not apply to --arch began"},
 		{[]string{"--arch", "acgan", "--non-siamese"}, "--non-siamese does not apply to --arch acgan"},
 		{[]string{"--arch", "acgan", "--mismatch"}, "--mismatch does not apply to --arch acgan"},
 		{[]string{"--arch", "acgan", "--gamma", "0.7"}, "--gamma does not apply to --arch acgan"},
 		{[]string{"--arch", "acgan", "--augment", "translation", "--augment-per", "tuple"}, "--augment-per tuple: the AC-DCGAN discriminator judges single images"},
 		{[]string{"--arch", "acgan", "--loss", "began"}, "--loss \"began\""},
 		{[]string{"--arch", "vae"}, "--arch \"vae\": want dcgan, began or acgan"},
+		{[]string{"--arch", "acgan", "--r1", "10"}, "--r1 does not apply to --arch acgan"},
+		{[]string{"--arch", "acgan", "--loss", "wgan-gp"}, "--loss wgan-gp applies to --arch dcgan"},
 	} {
 		args := append([]string{"train", "--out", out}, tc.args...)
 		code, _, stderr := sdgan(args...)
@@ -284,6 +296,7 @@ func TestTrainFlagChecks(t *testing.T) {
 	}
 	// What applies is accepted.
 	for _, args := range [][]string{{"--loss", "wgan", "--clip", "0.05"}, {"--arch", "began", "--gamma", "0.7", "--filters", "32"}, {"--d-per-g", "2"},
+		{"--loss", "wgan-gp", "--gp-lambda", "5"}, {"--loss", "hinge", "--r1", "1", "--r1-every", "1"},
 		{"--arch", "acgan", "--d-per-g", "2", "--augment", "translation", "--spectral-norm", "--loss", "hinge", "--ema-kimg", "1"}} {
 		args = append([]string{"train", "--dry-run", "--out", out}, args...)
 		if code, _, stderr := sdgan(args...); code != 0 {
@@ -301,6 +314,8 @@ func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 	}{
 		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`}},
 		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`}},
+		{[]string{"--loss", "wgan-gp"}, []string{`"lr_g": 0.0001`, `"gp_lambda": 10`, `"d_norm": "none"`}},
+		{[]string{"--r1", "10"}, []string{`"r1_gamma": 10`, `"r1_every": 16`}},
 		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts"}},
 	} {
 		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)

@@ -113,6 +113,16 @@ func everyOp() [][]float32 {
 		r := tp.Input(rnd(y.Shape...), y.Shape...)
 		total = nn.Add(total, nn.Sum(nn.Mul(y, r)))
 	}
+	// Double backward: the gradients as recorded tensors (every op's vjp), and a penalty on them differentiated
+	// with the rest.
+	leaves := []*nn.Tensor{a, b, bias, per, col, s, pa, img, w, wt, mat, dense, gamma, beta, conv.W, conv.B}
+	grads, err := nn.Grad(total, leaves...)
+	if err != nil {
+		panic(err)
+	}
+	for _, g := range grads {
+		total = nn.Add(total, nn.Scale(nn.Sum(nn.Mul(g, g)), 0.1))
+	}
 	mark := tp.Mark()
 	nn.Tanh(a)
 	tp.Release(mark)
@@ -128,6 +138,7 @@ func everyOp() [][]float32 {
 		}
 	}
 	keep(ys...)
+	keep(grads...)
 	keep(a, b, bias, per, col, s, pa, img, w, wt, mat, dense, gamma, beta, st.Mean, st.Var, conv.W, conv.B, conv.SN.U)
 	tp.Reset()
 
