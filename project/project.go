@@ -552,15 +552,18 @@ func to32(v []float64) []float32 {
 
 // Quality measures how well image b reconstructs image a (both cfg-sized, in [−1, 1]; values beyond are
 // clipped, as a picture shows them): their MS-SSIM (1 = identical) and their PSNR in dB for the range 2
-// (+Inf for identical images).
+// (at most MaxPSNR, which identical images get).
 func Quality(a, b []float32, cfg model.Config) (msssim, psnr float64, err error) {
 	ca, cb := clip(a), clip(b)
 	msssim, err = eval.MSSSIM(ca, cb, cfg.Res, cfg.Res, cfg.Channels, eval.MSSSIMOptions{SSIMOptions: eval.SSIMOptions{DataRange: 2}})
 	if err != nil {
 		return 0, 0, err
 	}
-	return msssim, 20 * math.Log10(2/eval.RMSDistance(ca, cb)), nil
+	return msssim, min(20*math.Log10(2/eval.RMSDistance(ca, cb)), MaxPSNR), nil
 }
+
+// MaxPSNR caps Quality's PSNR: float32 images that agree to rounding are identical for any purpose.
+const MaxPSNR = 100.0
 
 // clip returns a copy of x with every value in [−1, 1].
 func clip(x []float32) []float32 {
