@@ -99,9 +99,12 @@ func CheckVerifier(v *verify.Verifier, cfg model.Config) error {
 	return nil
 }
 
-// freeze stops ts from requiring gradients.
+// freeze stops ts from requiring gradients. It writes only to those that still do, so that projections running
+// at once on a network frozen before (as sdgan serve freezes its generator when it loads it) only read it.
 func freeze(ts []*nn.Tensor) {
 	for _, t := range ts {
-		t.SetRequiresGrad(false)
+		if t.RequiresGrad() {
+			t.SetRequiresGrad(false)
+		}
 	}
 }

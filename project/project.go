@@ -145,9 +145,7 @@ func Project(ctx context.Context, g model.Generator, cfg model.Config, targets [
 	if (loss.Pixel == "" || loss.PixelWeight == 0) && (loss.Features == nil || loss.FeatureWeight == 0) {
 		return nil, errors.New("project: the loss has neither a pixel nor a feature term")
 	}
-	for _, p := range g.Params() {
-		p.SetRequiresGrad(false)
-	}
+	freeze(g.Params())
 	p := &projector{g: g, cfg: cfg, loss: loss, o: o, n: len(targets), rng: rand.New(rand.NewPCG(o.Seed, 0x9e0c))}
 	if err := p.setTargets(targets); err != nil {
 		return nil, err

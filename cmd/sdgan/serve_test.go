@@ -120,7 +120,7 @@ func TestServeLoadsTrainedModel(t *testing.T) {
 	if code, _, stderr := sdgan("train", "--data", trainFixture(t), "--out", run, "--steps", "1", "--batch", "2"); code != 0 {
 		t.Fatalf("train: %s", stderr)
 	}
-	m, err := loadServeModel(run, model.WeightsAuto)
+	m, err := loadServeModel(run, model.WeightsAuto, serveProjection{1, 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestServeRun(t *testing.T) {
 	started := make(chan struct{}, 1)
 	opts := serveOptions{model: "fake", addr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
 		limits: serve.Options{MaxConcurrent: 1},
-		load: func(string, model.Weights) (serve.Model, error) {
+		load: func(string, model.Weights, serveProjection) (serve.Model, error) {
 			return serveTestModel{delay: 100 * time.Millisecond, started: started}, nil
 		},
 		ready: func(a net.Addr) { addrc <- a }}
@@ -271,7 +271,7 @@ func TestServeStopsQuickly(t *testing.T) {
 	defer close(m.block)
 	opts := serveOptions{model: "fake", shutdownTimeout: 300 * time.Millisecond,
 		limits: serve.Options{MaxConcurrent: 1, QueueWait: time.Minute, Timeout: time.Minute},
-		load:   func(string, model.Weights) (serve.Model, error) { return m, nil }}
+		load:   func(string, model.Weights, serveProjection) (serve.Model, error) { return m, nil }}
 	base, done := startServe(t, ctx, opts)
 	m.stuck.Store(true) // the model's memory is measured: from now on, generations never end
 	first := postGrid(base)
@@ -303,7 +303,7 @@ func TestServeHosts(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts := serveOptions{model: "fake", shutdownTimeout: time.Second, allowHosts: hostList{"explorer.lan"},
-		load: func(string, model.Weights) (serve.Model, error) { return serveTestModel{}, nil }}
+		load: func(string, model.Weights, serveProjection) (serve.Model, error) { return serveTestModel{}, nil }}
 	base, done := startServe(t, ctx, opts)
 	for host, want := range map[string]int{"explorer.lan:80": 200, "localhost": 200, "127.0.0.1:1": 200,
 		"evil.example": 403, "explorer.lan.evil.example": 403} {
