@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"image/png"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -329,5 +333,67 @@ func TestServeHosts(t *testing.T) {
 	}
 	if got := listenHosts(&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 8080}); !slices.Equal(got, []string{"192.0.2.7"}) {
 		t.Errorf("listening on 192.0.2.7: hosts %q", got)
+	}
+}
+
+// The served checkpoint projects uploads through sdgan project's optimiser, with the server's steps and starts,
+// and serve --identity lists a zi.json for the page.
+func TestServeProjects(t *testing.T) {
+	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
+	ckpt := testCheckpoint(t, cfg)
+	m, err := loadServeModel(ckpt, model.WeightsAuto, serveProjection{steps: 4, starts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := m.(serve.Projector)
+	if !ok || p.ProjectInfo() == nil || p.ProjectInfo().MaxImages != 8 || p.ProjectInfo().Steps != 4 {
+		t.Fatalf("the served model does not project as asked: %v", p)
+	}
+	var steps []int
+	r, err := p.Project(context.Background(), [][]float32{make([]float32, cfg.ImageSize())}, func(step, _ int) { steps = append(steps, step) })
+	if err != nil || len(r.ZI) != cfg.DI || len(r.Images) != 1 || len(steps) != 4 {
+		t.Fatalf("project: %v, %d progress calls", err, len(steps))
+	}
+	ac := model.DefaultConfig(model.ACGAN, 32, 1)
+	ac.Classes = 3
+	acm, err := loadServeModel(testCheckpoint(t, ac), model.WeightsAuto, serveProjection{steps: 4, starts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acm.(serve.Projector).ProjectInfo() != nil {
+		t.Error("an AC-DCGAN offers to project")
+	}
+
+	zi := filepath.Join(t.TempDir(), "zi.json")
+	js, _ := json.Marshal(identityFile{Name: "me", ZI: r.ZI})
+	if err := os.WriteFile(zi, js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := serveOptions{load: loadServeModel}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	opts.addFlags(fs)
+	if err := fs.Parse([]string{"--model", ckpt, "--identity", zi, "--project-steps", "4", "--project-starts", "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := opts.check(); err != nil {
+		t.Fatal(err)
+	}
+	base, done := startServe(t, ctx, opts)
+	res, err := http.Get(base + "/api/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"projected":[{"name":"me","zi":[`) || !strings.Contains(string(body), `"project":{"max_images":8,"steps":4`) {
+		t.Errorf("/api/info: %s", body)
+	}
+	cancel()
+	<-done
+	opts.identities = identityFilesFlag{filepath.Join(t.TempDir(), "missing.json")}
+	if err := runServe(context.Background(), opts, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--identity") {
+		t.Errorf("a missing --identity file: error %v", err)
 	}
 }
