@@ -42,7 +42,7 @@ type Options struct {
 	// MaxPixels is the most pixels (width × height) an uploaded image may declare: larger ones are refused from
 	// their header, undecoded. Default data.DefaultMaxPixels.
 	MaxPixels int64
-	// ProjectTimeout bounds one projection (POST /api/project), queueing included; default 2 minutes.
+	// ProjectTimeout bounds one projection (POST /api/project), queueing included; default 5 minutes.
 	ProjectTimeout time.Duration
 	// Identities are projected identities (sdgan project's zi.json) that /api/info lists and the page shows as
 	// rows from the start.
@@ -88,7 +88,7 @@ func (opt Options) withDefaults() Options {
 		opt.MaxPixels = data.DefaultMaxPixels
 	}
 	if opt.ProjectTimeout <= 0 {
-		opt.ProjectTimeout = 2 * time.Minute
+		opt.ProjectTimeout = 5 * time.Minute
 	}
 	if opt.MaxRequestMemory <= 0 {
 		opt.MaxRequestMemory = DefaultMaxRequestMemory
