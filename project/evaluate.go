@@ -48,7 +48,17 @@ type EvalRow struct {
 	MSSSIM float64 `json:"recon_msssim,omitempty"`
 	PSNR   float64 `json:"recon_psnr_db,omitempty"`
 
+	// PerIdentity breaks the acceptance rates down by identity (the reference rows have none).
+	PerIdentity []IdentityRow `json:"per_identity,omitempty"`
+
 	Examples []EvalExample `json:"-"`
+}
+
+// IdentityRow is one identity's acceptance rates for one K.
+type IdentityRow struct {
+	Identity   string  `json:"identity"`
+	SameAccept float64 `json:"accept_same"`
+	DiffAccept float64 `json:"accept_different"`
 }
 
 // EvalExample is one identity's pictures for one K.
@@ -194,6 +204,7 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 	for _, k := range job.Ks {
 		var s scores
 		var examples []EvalExample
+		var per []IdentityRow
 		for n := range idents {
 			o := job.Options
 			o.Seed = job.Seed ^ uint64(ids[n])<<16 ^ uint64(k)<<48
@@ -218,7 +229,11 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 			}
 			rng := rand.New(rand.NewPCG(job.Seed^0x9e0d, uint64(ids[n])<<8|uint64(k)))
 			views := model.GenerateGrid(job.G, job.Cfg, [][]float32{r.ZI}, model.Uniform(rng, job.Views, job.Cfg.DO))
-			score(&s, n, views)
+			var mine scores
+			score(&mine, n, views)
+			s.same, s.diff = append(s.same, mine.same...), append(s.diff, mine.diff...)
+			per = append(per, IdentityRow{Identity: job.Data.Identities[ids[n]].Name,
+				SameAccept: acceptRate(mine.same, rep.Threshold), DiffAccept: acceptRate(mine.diff, rep.Threshold)})
 			if n < job.Examples {
 				examples = append(examples, EvalExample{Identity: job.Data.Identities[ids[n]].Name, Inputs: inputs,
 					Projections: r.Images, NewViews: views, Others: idents[n].others[:min(job.Views, len(idents[n].others))]})
@@ -228,7 +243,7 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		row.Examples = examples
+		row.Examples, row.PerIdentity = examples, per
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, nil
