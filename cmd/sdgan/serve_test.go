@@ -397,3 +397,44 @@ func TestServeProjects(t *testing.T) {
 		t.Errorf("a missing --identity file: error %v", err)
 	}
 }
+
+// Projections running at once, beside generations, give the codes one alone gives: they share the generator
+// only to read it.
+func TestServeProjectsConcurrently(t *testing.T) {
+	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
+	m, err := loadServeModel(testCheckpoint(t, cfg), model.WeightsAuto, serveProjection{steps: 3, starts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.(serve.Projector)
+	img := make([]float32, cfg.ImageSize())
+	for i := range img {
+		img[i] = float32(i%7)/7 - 0.5
+	}
+	alone, err := p.Project(context.Background(), [][]float32{img}, func(int, int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	codes := make([][]float32, 3)
+	for k := range codes {
+		wg.Go(func() {
+			r, err := p.Project(context.Background(), [][]float32{img}, func(int, int) {})
+			if err == nil {
+				codes[k] = r.ZI
+			}
+		})
+	}
+	wg.Go(func() {
+		zi, zo := serve.SampleGrid(1, 4, 4, cfg.DI, cfg.DO)
+		if _, err := m.Generate(zi, zo); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Wait()
+	for k, c := range codes {
+		if !slices.Equal(c, alone.ZI) {
+			t.Errorf("concurrent projection %d found other codes than one alone", k)
+		}
+	}
+}
