@@ -133,6 +133,9 @@ func (c *Checkpoint) holds(prefix, what string, want int64) error {
 			have += int64(len(t.Data))
 		}
 	}
+	if have == 0 && want > 0 {
+		return fmt.Errorf("read checkpoint %s: it holds no %s (no tensor under %q)", c.Path, what, prefix)
+	}
 	if want > have {
 		return fmt.Errorf("read checkpoint %s: its config (%s %s %d×%d×%d, k=%d, d_i=%d, d_o=%d, filters %d, hidden %d) implies a %s of %d values, but the file holds %d under %q: the config and the tensor shapes disagree (an edited or damaged file)",
 			c.Path, metaConfig, c.Config.Arch, c.Config.Res, c.Config.Res, c.Config.Channels, c.Config.K, c.Config.DI, c.Config.DO,

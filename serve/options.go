@@ -3,6 +3,8 @@ package serve
 import (
 	"log/slog"
 	"time"
+
+	"sdgan/data"
 )
 
 // Fixed bounds on requests, independent of Options.
@@ -36,6 +38,15 @@ type Options struct {
 	// ModelMemory is what the model's Generate needs beyond its arguments; MeasureModelMemory measures it.
 	// The zero value counts the model's working memory as nothing.
 	ModelMemory ModelMemory
+
+	// MaxPixels is the most pixels (width × height) an uploaded image may declare: larger ones are refused from
+	// their header, undecoded. Default data.DefaultMaxPixels.
+	MaxPixels int64
+	// ProjectTimeout bounds one projection (POST /api/project), queueing included; default 5 minutes.
+	ProjectTimeout time.Duration
+	// Identities are projected identities (sdgan project's zi.json) that /api/info lists and the page shows as
+	// rows from the start.
+	Identities []NamedIdentity
 
 	// AllowHosts lists the host names (or IP addresses) a request's Host header may name besides the loopback
 	// ones, localhost, 127.0.0.1 and ::1, which are always accepted. Any other Host gets a 403, so that a web
@@ -72,6 +83,12 @@ func (opt Options) withDefaults() Options {
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 30 * time.Second
+	}
+	if opt.MaxPixels <= 0 {
+		opt.MaxPixels = data.DefaultMaxPixels
+	}
+	if opt.ProjectTimeout <= 0 {
+		opt.ProjectTimeout = 5 * time.Minute
 	}
 	if opt.MaxRequestMemory <= 0 {
 		opt.MaxRequestMemory = DefaultMaxRequestMemory

@@ -53,6 +53,7 @@ func New(m Model, opt Options) http.Handler {
 	s.route("/api/grid", "grid", http.MethodPost, s.handleGrid)
 	s.route("/api/sample", "sample", http.MethodPost, s.handleSample)
 	s.route("/api/interpolate", "interpolate", http.MethodPost, s.handleInterpolate)
+	s.route("/api/project", "project", http.MethodPost, s.handleProject)
 	s.route("/metrics", "metrics", http.MethodGet, s.handleMetrics)
 	s.route("/{$}", "page", http.MethodGet, s.handlePage)
 	s.route("/static/", "static", http.MethodGet, s.handleStatic)
@@ -172,7 +173,7 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, &apiError{status: http.StatusNotFound, kind: "not_found",
-		msg: "path " + r.URL.Path + ": no such route; expected one of /, /api/info, /api/grid, /api/sample, /api/interpolate, /healthz, /metrics"})
+		msg: "path " + r.URL.Path + ": no such route; expected one of /, /api/info, /api/grid, /api/sample, /api/interpolate, /api/project, /healthz, /metrics"})
 }
 
 func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) {
@@ -207,6 +208,10 @@ type infoResponse struct {
 	Limits   limits            `json:"limits"`
 	// Identities is there only for a model whose identities are labels of its training data (an AC-GAN).
 	Identities *identitiesInfo `json:"identities,omitempty"`
+	// Project says how POST /api/project projects images; absent when the model cannot.
+	Project *ProjectInfo `json:"project,omitempty"`
+	// Projected lists the projected identities the server was started with (serve --identity).
+	Projected []NamedIdentity `json:"projected"`
 }
 
 // identitiesInfo describes a model that knows a fixed set of identities.
@@ -229,6 +234,7 @@ type limits struct {
 	MaxAbsLatent     int   `json:"max_abs_latent"`
 	MaxBody          int64 `json:"max_body_bytes"`
 	MaxRequestMemory int64 `json:"max_request_memory_bytes"`
+	MaxPixels        int64 `json:"max_image_pixels"`
 }
 
 func (s *server) handleInfo(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +251,14 @@ func (s *server) handleInfo(w http.ResponseWriter, r *http.Request) {
 		Arch: info.Arch, Res: info.Res, Channels: info.Channels, K: info.K, DI: info.DI, DO: info.DO,
 		Step: info.Step, Facts: facts,
 		Limits: limits{MaxImages: s.opt.MaxImages, MaxSide: MaxSide, MaxPadding: MaxPadding,
-			MaxAbsLatent: MaxAbsLatent, MaxBody: s.opt.MaxBody, MaxRequestMemory: s.opt.MaxRequestMemory},
+			MaxAbsLatent: MaxAbsLatent, MaxBody: s.opt.MaxBody, MaxRequestMemory: s.opt.MaxRequestMemory, MaxPixels: s.opt.MaxPixels},
+		Projected: s.opt.Identities,
+	}
+	if resp.Projected == nil {
+		resp.Projected = []NamedIdentity{}
+	}
+	if p, ok := s.model.(Projector); ok {
+		resp.Project = p.ProjectInfo()
 	}
 	if info.Identities != nil {
 		resp.Identities = &identitiesInfo{Count: len(info.Identities), Names: info.Identities, Note: conditionalNote}

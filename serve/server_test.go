@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"sdgan/data"
 )
 
 // startServer serves m with opt on a test server that is closed when the test ends.
@@ -100,7 +102,8 @@ func TestHealthzAndInfo(t *testing.T) {
 	want := infoResponse{Arch: "fake-stripes", Res: 13, Channels: 3, K: 2, DI: 5, DO: 7, Step: 12345,
 		Facts: map[string]string{"dataset": "synthetic stripes", "note": "test model"},
 		Limits: limits{MaxImages: 100, MaxSide: MaxSide, MaxPadding: MaxPadding, MaxAbsLatent: MaxAbsLatent, MaxBody: 1 << 20,
-			MaxRequestMemory: DefaultMaxRequestMemory}}
+			MaxRequestMemory: DefaultMaxRequestMemory, MaxPixels: data.DefaultMaxPixels},
+		Projected: []NamedIdentity{}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("info = %+v, want %+v", got, want)
 	}

@@ -143,6 +143,12 @@ func Run(ctx context.Context, job Job) error {
 	if err != nil {
 		return err
 	}
+	if o, err = resolveHoldOut(o, ds); err != nil {
+		return err
+	}
+	if ds, err = holdOut(o, ds, job.Stderr); err != nil {
+		return err
+	}
 	if o.Model.Channels == 0 { // as the data
 		o.Model.Channels = ds.Channels
 	}
@@ -351,6 +357,9 @@ func describe(w io.Writer, job Job, t *trainer, ds *data.Dataset, rp *resumePoin
 		fmt.Fprintf(w, "; %d identities with fewer than k=%d images skipped", ds.Skipped, c.K)
 	}
 	fmt.Fprintln(w)
+	if len(o.HoldOut) > 0 {
+		fmt.Fprintf(w, "held out  %d identities, never trained on (%s); eval project measures projection on them\n", len(o.HoldOut), holdOutSource(o))
+	}
 	fmt.Fprintf(w, "model     %s %d×%d×%d, k=%d, d_I=%d, d_O=%d: G %s parameters, D %s parameters\n",
 		model.ArchName(c.Arch), c.Res, c.Res, c.Channels, c.K, c.DI, c.DO,
 		thousands(model.Count(t.g.Params())), thousands(model.Count(t.d.Params())))

@@ -22,6 +22,13 @@ type Options struct {
 	MemoryMiB int64 `json:"memory_mib,omitempty"`
 	MaxPixels int64 `json:"max_pixels,omitempty"` // image files declaring more pixels are refused undecoded (0 = data.DefaultMaxPixels)
 
+	// Identities kept out of training (see holdout.go): the held-out identities of the verifier HoldOutFrom, or
+	// HoldOutCount identities drawn with the run's seed; HoldOut is their names, resolved when the run starts and
+	// stored, so that a resumed run holds out the same ones. All empty: every identity is trained on.
+	HoldOutFrom  string   `json:"hold_out_from,omitempty"`
+	HoldOutCount int      `json:"hold_out_count,omitempty"`
+	HoldOut      []string `json:"hold_out,omitempty"`
+
 	Model model.Config `json:"model"`
 
 	// LossDCGAN, LossLSGAN, LossWGAN, LossHinge (dcgan and acgan archs; for acgan the identity cross-entropy is
@@ -237,6 +244,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--ema-kimg %g: want 0 (none) to %g thousand images", o.EMAKimg, float64(MaxKimg))
 	case !(o.EMARampUp >= 0 && o.EMARampUp <= 1):
 		return fmt.Errorf("--ema-rampup %g: want a fraction in [0, 1] (0 = none)", o.EMARampUp)
+	case o.HoldOutFrom != "" && o.HoldOutCount != 0:
+		return fmt.Errorf("--hold-out-from %s and --hold-out %d: give one way of holding identities out", o.HoldOutFrom, o.HoldOutCount)
+	case o.HoldOutCount < 0:
+		return fmt.Errorf("--hold-out %d: want a number of identities ≥ 1 (0 = none)", o.HoldOutCount)
 	case (o.Verifier == "") != (o.EvalEvery == 0):
 		return fmt.Errorf("--verifier %q and --eval-every %d: give both (evaluation during training) or neither", o.Verifier, o.EvalEvery)
 	case o.EvalEvery < 0:

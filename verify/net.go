@@ -59,6 +59,22 @@ func (n *Net) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 	return L2Normalize(n.dense.Forward(nn.Reshape(h, x.Dim(0), -1)))
 }
 
+// Features returns, for x [n, Res, Res, Channels] in inference mode (batch-norm running averages), the activation
+// after each convolution block and, last, the unit embedding [n, Embed]: the verifier as a perceptual distance
+// (sdgan project). Gradients flow to x when x is on a tape and needs them.
+func (n *Net) Features(x *nn.Tensor) []*nn.Tensor {
+	if len(x.Shape) != 4 || x.Shape[1] != n.cfg.Res || x.Shape[2] != n.cfg.Res || x.Shape[3] != n.cfg.Channels {
+		panic(fmt.Sprintf("verify: input %v, want [n %d %d %d]", x.Shape, n.cfg.Res, n.cfg.Res, n.cfg.Channels))
+	}
+	var feats []*nn.Tensor
+	h := x
+	for i, c := range n.convs {
+		h = nn.LeakyReLU(n.bns[i].Forward(c.Forward(h), false), 0.2)
+		feats = append(feats, h)
+	}
+	return append(feats, L2Normalize(n.dense.Forward(nn.Reshape(h, x.Dim(0), -1))))
+}
+
 // Params lists the trainable tensors, named "V/…".
 func (n *Net) Params() []*nn.Tensor {
 	var ps []*nn.Tensor

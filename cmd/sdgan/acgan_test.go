@@ -80,7 +80,7 @@ func TestACGANCommands(t *testing.T) {
 	})
 
 	t.Run("serve", func(t *testing.T) {
-		m, err := loadServeModel(runDir, model.WeightsAuto)
+		m, err := loadServeModel(runDir, model.WeightsAuto, serveProjection{1, 1})
 		if err != nil {
 			t.Fatal(err)
 		}

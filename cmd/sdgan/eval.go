@@ -27,6 +27,7 @@ func evalVerbs() []evalVerb {
 	return []evalVerb{
 		{"msssim", "print the MS-SSIM of two same-size images (1 = identical; lower = more different)", evalPairCmd("msssim", "MS-SSIM")},
 		{"ssim", "print the single-scale SSIM of two same-size images", evalPairCmd("ssim", "SSIM")},
+		{"project", "project unseen identities' images and score their new views with a verifier (K = 1, 3, 5)", evalProjectCmd},
 		{"compare", "one table, the paper's layout, from several report folders (markdown, JSON, HTML with grids)", evalCompareCmd},
 	}
 }

@@ -40,6 +40,7 @@ type latentsFile struct {
 type generateOptions struct {
 	weights                             weightsFlag
 	model, out, latents, ziFile, zoFile string
+	identityFiles                       identityFilesFlag // --identity: projected identities (zi.json) as rows
 	ids, obs, same, padding             int
 	seed                                uint64
 	interpolate                         bool
@@ -82,6 +83,8 @@ func generateCmd() *command {
 			fs.StringVar(&o.latents, "latents", "", "regenerate from a latents JSON written by an earlier generate")
 			fs.StringVar(&o.ziFile, "zi-file", "", "identity codes as raw little-endian float32 [n, d_I] (the authors' format); needs --zo-file")
 			fs.StringVar(&o.zoFile, "zo-file", "", "observation codes as raw little-endian float32 [m, d_O]; needs --zi-file")
+			fs.Var(&o.identityFiles, "identity", "an identity found by sdgan project (its zi.json) as a row (repeatable): the rows are these\n"+
+				"identities, then --identities random ones if that flag is given too; with --same-identity, one file")
 			addDeviceFlag(fs, &o.device)
 			if err := parseFlags(fs, args); err != nil {
 				return err
@@ -126,11 +129,13 @@ func (o generateOptions) check() error {
 	var err error
 	switch {
 	case o.latents != "":
-		err = conflict("--latents (the file holds the codes)", "seed", "interpolate", "same-identity", "zi-file", "zo-file")
+		err = conflict("--latents (the file holds the codes)", "seed", "interpolate", "same-identity", "zi-file", "zo-file", "identity")
 	case o.ziFile != "":
-		err = conflict("--zi-file and --zo-file (the files hold the codes)", "seed", "interpolate", "same-identity")
+		err = conflict("--zi-file and --zo-file (the files hold the codes)", "seed", "interpolate", "same-identity", "identity")
 	case o.interpolate:
-		err = conflict("--interpolate (a grid)", "same-identity")
+		err = conflict("--interpolate (a grid)", "same-identity", "identity")
+	case len(o.identityFiles) > 1 && o.set["same-identity"]:
+		return usagef("--same-identity draws one identity; got %d --identity files", len(o.identityFiles))
 	case o.set["same-identity"]:
 		err = conflict("--same-identity (separate images of one identity; give their number to --same-identity)", "identities", "observations", "padding")
 	}
@@ -185,6 +190,27 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		var ab [][]float32
 		ab, lf.Labels = model.RandomCodes(rng, g, cfg, 2)
 		lf.ZI, lf.ZO = model.Interpolation(cfg, ab[0], ab[1], o.ids, o.obs)
+	case len(o.identityFiles) > 0:
+		if cfg.Arch == model.ACGAN {
+			return usagef("--identity: an AC-DCGAN's rows are its training identities' labels; a projected identity is for SD-GAN models")
+		}
+		for _, path := range o.identityFiles {
+			f, err := readIdentityFile(path, "--identity", cfg)
+			if err != nil {
+				return err
+			}
+			lf.ZI = append(lf.ZI, f.ZI)
+		}
+		lf.Mode = "grid"
+		if o.same > 0 {
+			lf.Mode = "same-identity"
+			lf.ZO = model.Uniform(rng, o.same, cfg.DO)
+			break
+		}
+		if o.set["identities"] {
+			lf.ZI = append(lf.ZI, model.Uniform(rng, o.ids, cfg.DI)...)
+		}
+		lf.ZO = model.Uniform(rng, o.obs, cfg.DO)
 	case o.same > 0:
 		lf.Mode = "same-identity"
 		lf.ZI, lf.Labels = model.IdentityCodes(rng, g, cfg, 1)

@@ -53,6 +53,7 @@ func commands() []*command {
 		importCmd(),
 		serveCmd(),
 		verifierCmd(),
+		projectCmd(),
 	}
 }
 

@@ -12,29 +12,35 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"sdgan/model"
+	"sdgan/project"
 	"sdgan/serve"
 )
 
 // serveOptions are the inputs of `sdgan serve`.
 type serveOptions struct {
-	model           string        // model file to serve
-	weights         weightsFlag   // which of its generators
-	addr            string        // listen address, host:port
-	limits          serve.Options // per-request limits (runServe sets the logger, hosts, model memory and stop)
-	allowHosts      hostList      // Host header names accepted besides loopback and the listen address
-	maxRequestMem   byteSize      // memory one request may need
-	device          deviceFlag    // where the generator runs
-	shutdownTimeout time.Duration // how long SIGINT/SIGTERM waits for requests in flight
-	dryRun          bool          // check the options, print them and exit
+	model           string            // model file to serve
+	weights         weightsFlag       // which of its generators
+	addr            string            // listen address, host:port
+	limits          serve.Options     // per-request limits (runServe sets the logger, hosts, model memory and stop)
+	allowHosts      hostList          // Host header names accepted besides loopback and the listen address
+	maxRequestMem   byteSize          // memory one request may need
+	device          deviceFlag        // where the generator runs
+	shutdownTimeout time.Duration     // how long SIGINT/SIGTERM waits for requests in flight
+	dryRun          bool              // check the options, print them and exit
+	identities      identityFilesFlag // projected identities (zi.json) the page starts with
+	projectSteps    int               // steps of one projection (POST /api/project)
+	projectStarts   int               // its random starts
+	maxPixels       int64             // the most pixels an uploaded image may declare
 
-	load  func(path string, w model.Weights) (serve.Model, error) // loads the model; loadServeModel unless a test swaps it
-	ready func(addr net.Addr)                                     // when non-nil, called once the server listens (tests)
+	load  func(path string, w model.Weights, p serveProjection) (serve.Model, error) // loads the model; loadServeModel unless a test swaps it
+	ready func(addr net.Addr)                                                        // when non-nil, called once the server listens (tests)
 }
 
 // addFlags declares the command's flags on fs, with their defaults.
@@ -54,6 +60,11 @@ func (o *serveOptions) addFlags(fs *flag.FlagSet) {
 		"localhost, 127.0.0.1, [::1] and the listen address (or, listening on all interfaces, this machine's addresses)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Second, "on SIGINT/SIGTERM, how long to let requests finish;\n"+
 		"requests still queued or generating then get 503")
+	fs.Var(&o.identities, "identity", "a projected identity (zi.json from sdgan project) the page shows as a row from the start (repeatable)")
+	fs.IntVar(&o.projectSteps, "project-steps", 300, fmt.Sprintf("steps of one projection of dropped images (POST /api/project), 1 to %d", project.MaxSteps))
+	fs.IntVar(&o.projectStarts, "project-starts", 1, fmt.Sprintf("random starts of one projection, 1 to %d", project.MaxStarts))
+	fs.DurationVar(&o.limits.ProjectTimeout, "project-timeout", 5*time.Minute, "longest time one projection may take, queueing included")
+	addMaxPixelsFlag(fs, &o.maxPixels)
 	addDeviceFlag(fs, &o.device)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "check the flags, print the configuration and exit without loading or listening")
 }
@@ -79,7 +90,14 @@ func (o *serveOptions) check() error {
 		return usagef("--max-request-memory %s: expected at least 16MiB", &o.maxRequestMem)
 	case o.shutdownTimeout <= 0:
 		return usagef("--shutdown-timeout %v: expected a positive duration", o.shutdownTimeout)
+	case o.projectSteps < 1 || o.projectSteps > project.MaxSteps:
+		return usagef("--project-steps %d: expected 1 to %d", o.projectSteps, project.MaxSteps)
+	case o.projectStarts < 1 || o.projectStarts > project.MaxStarts:
+		return usagef("--project-starts %d: expected 1 to %d", o.projectStarts, project.MaxStarts)
+	case o.limits.ProjectTimeout <= 0:
+		return usagef("--project-timeout %v: expected a positive duration", o.limits.ProjectTimeout)
 	}
+	o.limits.MaxPixels = o.maxPixels
 	if _, _, err := net.SplitHostPort(o.addr); err != nil {
 		return usagef("--addr %q: expected host:port such as 127.0.0.1:8080 (%v)", o.addr, err)
 	}
@@ -163,18 +181,25 @@ func serveCmd() *command {
 	}
 }
 
+// serveProjection is how the served model projects dropped images.
+type serveProjection struct{ steps, starts int }
+
 // loadServeModel loads the generator that `sdgan serve` serves: a run folder (its latest checkpoint) or a
-// checkpoint file, trained or imported.
-func loadServeModel(path string, w model.Weights) (serve.Model, error) {
+// checkpoint file, trained or imported. Its parameters are frozen (they never need gradients when serving), so
+// that projections, which run gradients through it, only read it.
+func loadServeModel(path string, w model.Weights, p serveProjection) (serve.Model, error) {
 	g, c, err := model.LoadGenerator(path, w)
 	if err != nil {
 		return nil, err
+	}
+	for _, t := range g.Params() {
+		t.SetRequiresGrad(false)
 	}
 	facts := map[string]string{"checkpoint": c.Path, "weights": string(c.Generator)}
 	if src := c.Meta["sdgan.source"]; src != "" {
 		facts["source"] = src
 	}
-	sg := servedGenerator{g: g, cfg: c.Config, step: c.Step, facts: facts}
+	sg := servedGenerator{g: g, cfg: c.Config, step: c.Step, facts: facts, proj: p}
 	if c.Config.Arch == model.ACGAN {
 		for l := range c.Config.Classes {
 			sg.identities = append(sg.identities, c.LabelName(l))
@@ -192,6 +217,32 @@ type servedGenerator struct {
 	step       int64
 	facts      map[string]string
 	identities []string // an AC-DCGAN's, by label
+	proj       serveProjection
+}
+
+// ProjectInfo says how the model projects dropped images: at most k·4 images (and 8), with a pixel loss. An
+// AC-DCGAN cannot (nil).
+func (s servedGenerator) ProjectInfo() *serve.ProjectInfo {
+	if s.cfg.Arch == model.ACGAN {
+		return nil
+	}
+	return &serve.ProjectInfo{MaxImages: min(8, projectPerTupleK*s.cfg.K), Steps: s.proj.steps, Starts: s.proj.starts, Loss: serveProjectLoss}
+}
+
+// serveProjectLoss is the loss of the server's projections: a pixel loss, which needs neither the discriminator
+// (an imported model has none) nor a verifier.
+const serveProjectLoss = project.PixelL2
+
+// Project projects images as sdgan project does, with the server's steps and starts.
+func (s servedGenerator) Project(ctx context.Context, images [][]float32, progress func(step, steps int)) (*serve.Projection, error) {
+	o := project.Defaults()
+	o.Steps, o.Starts = s.proj.steps, s.proj.starts
+	o.Progress = func(step, steps int, _ float64) { progress(step, steps) }
+	r, err := project.Project(ctx, s.g, s.cfg, images, project.Loss{Name: serveProjectLoss, Pixel: serveProjectLoss, PixelWeight: 1}, o)
+	if err != nil {
+		return nil, err
+	}
+	return &serve.Projection{ZI: r.ZI, ZO: r.ZO, Images: r.Images, Loss: r.Loss}, nil
 }
 
 func (s servedGenerator) Info() serve.Info {
@@ -234,13 +285,25 @@ func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) 
 	if err := opts.device.use(); err != nil {
 		return err
 	}
-	m, err := opts.load(opts.model, opts.weights.w)
+	m, err := opts.load(opts.model, opts.weights.w, serveProjection{opts.projectSteps, opts.projectStarts})
 	if err != nil {
 		return err
 	}
 	info := m.Info()
 	if err := info.Validate(); err != nil {
 		return fmt.Errorf("model %s: %w", opts.model, err)
+	}
+	cfg := model.Config{DI: info.DI}
+	for _, path := range opts.identities {
+		f, err := readIdentityFile(path, "--identity", cfg)
+		if err != nil {
+			return err
+		}
+		name := f.Name
+		if name == "" {
+			name = filepath.Base(path)
+		}
+		opts.limits.Identities = append(opts.limits.Identities, serve.NamedIdentity{Name: name, ZI: f.ZI})
 	}
 	mem, err := serve.MeasureModelMemory(m)
 	if err != nil {
@@ -262,8 +325,8 @@ func runServe(ctx context.Context, opts serveOptions, stdout, stderr io.Writer) 
 	srv := &http.Server{
 		Handler:           serve.New(m, limits),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,                     // a whole request, body included
-		WriteTimeout:      limits.Timeout + 30*time.Second, // generation plus sending the answer
+		ReadTimeout:       time.Minute,                                                 // a whole request, body included
+		WriteTimeout:      max(limits.Timeout, limits.ProjectTimeout) + 30*time.Second, // generation plus sending the answer
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

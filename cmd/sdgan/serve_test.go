@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"image/png"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -120,7 +124,7 @@ func TestServeLoadsTrainedModel(t *testing.T) {
 	if code, _, stderr := sdgan("train", "--data", trainFixture(t), "--out", run, "--steps", "1", "--batch", "2"); code != 0 {
 		t.Fatalf("train: %s", stderr)
 	}
-	m, err := loadServeModel(run, model.WeightsAuto)
+	m, err := loadServeModel(run, model.WeightsAuto, serveProjection{1, 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +151,7 @@ func TestServeRun(t *testing.T) {
 	started := make(chan struct{}, 1)
 	opts := serveOptions{model: "fake", addr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second,
 		limits: serve.Options{MaxConcurrent: 1},
-		load: func(string, model.Weights) (serve.Model, error) {
+		load: func(string, model.Weights, serveProjection) (serve.Model, error) {
 			return serveTestModel{delay: 100 * time.Millisecond, started: started}, nil
 		},
 		ready: func(a net.Addr) { addrc <- a }}
@@ -271,7 +275,7 @@ func TestServeStopsQuickly(t *testing.T) {
 	defer close(m.block)
 	opts := serveOptions{model: "fake", shutdownTimeout: 300 * time.Millisecond,
 		limits: serve.Options{MaxConcurrent: 1, QueueWait: time.Minute, Timeout: time.Minute},
-		load:   func(string, model.Weights) (serve.Model, error) { return m, nil }}
+		load:   func(string, model.Weights, serveProjection) (serve.Model, error) { return m, nil }}
 	base, done := startServe(t, ctx, opts)
 	m.stuck.Store(true) // the model's memory is measured: from now on, generations never end
 	first := postGrid(base)
@@ -303,7 +307,7 @@ func TestServeHosts(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts := serveOptions{model: "fake", shutdownTimeout: time.Second, allowHosts: hostList{"explorer.lan"},
-		load: func(string, model.Weights) (serve.Model, error) { return serveTestModel{}, nil }}
+		load: func(string, model.Weights, serveProjection) (serve.Model, error) { return serveTestModel{}, nil }}
 	base, done := startServe(t, ctx, opts)
 	for host, want := range map[string]int{"explorer.lan:80": 200, "localhost": 200, "127.0.0.1:1": 200,
 		"evil.example": 403, "explorer.lan.evil.example": 403} {
@@ -329,5 +333,108 @@ func TestServeHosts(t *testing.T) {
 	}
 	if got := listenHosts(&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 8080}); !slices.Equal(got, []string{"192.0.2.7"}) {
 		t.Errorf("listening on 192.0.2.7: hosts %q", got)
+	}
+}
+
+// The served checkpoint projects uploads through sdgan project's optimiser, with the server's steps and starts,
+// and serve --identity lists a zi.json for the page.
+func TestServeProjects(t *testing.T) {
+	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
+	ckpt := testCheckpoint(t, cfg)
+	m, err := loadServeModel(ckpt, model.WeightsAuto, serveProjection{steps: 4, starts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := m.(serve.Projector)
+	if !ok || p.ProjectInfo() == nil || p.ProjectInfo().MaxImages != 8 || p.ProjectInfo().Steps != 4 {
+		t.Fatalf("the served model does not project as asked: %v", p)
+	}
+	var steps []int
+	r, err := p.Project(context.Background(), [][]float32{make([]float32, cfg.ImageSize())}, func(step, _ int) { steps = append(steps, step) })
+	if err != nil || len(r.ZI) != cfg.DI || len(r.Images) != 1 || len(steps) != 4 {
+		t.Fatalf("project: %v, %d progress calls", err, len(steps))
+	}
+	ac := model.DefaultConfig(model.ACGAN, 32, 1)
+	ac.Classes = 3
+	acm, err := loadServeModel(testCheckpoint(t, ac), model.WeightsAuto, serveProjection{steps: 4, starts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acm.(serve.Projector).ProjectInfo() != nil {
+		t.Error("an AC-DCGAN offers to project")
+	}
+
+	zi := filepath.Join(t.TempDir(), "zi.json")
+	js, _ := json.Marshal(identityFile{Name: "me", ZI: r.ZI})
+	if err := os.WriteFile(zi, js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := serveOptions{load: loadServeModel}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	opts.addFlags(fs)
+	if err := fs.Parse([]string{"--model", ckpt, "--identity", zi, "--project-steps", "4", "--project-starts", "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := opts.check(); err != nil {
+		t.Fatal(err)
+	}
+	base, done := startServe(t, ctx, opts)
+	res, err := http.Get(base + "/api/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"projected":[{"name":"me","zi":[`) || !strings.Contains(string(body), `"project":{"max_images":8,"steps":4`) {
+		t.Errorf("/api/info: %s", body)
+	}
+	cancel()
+	<-done
+	opts.identities = identityFilesFlag{filepath.Join(t.TempDir(), "missing.json")}
+	if err := runServe(context.Background(), opts, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--identity") {
+		t.Errorf("a missing --identity file: error %v", err)
+	}
+}
+
+// Projections running at once, beside generations, give the codes one alone gives: they share the generator
+// only to read it.
+func TestServeProjectsConcurrently(t *testing.T) {
+	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
+	m, err := loadServeModel(testCheckpoint(t, cfg), model.WeightsAuto, serveProjection{steps: 3, starts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.(serve.Projector)
+	img := make([]float32, cfg.ImageSize())
+	for i := range img {
+		img[i] = float32(i%7)/7 - 0.5
+	}
+	alone, err := p.Project(context.Background(), [][]float32{img}, func(int, int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	codes := make([][]float32, 3)
+	for k := range codes {
+		wg.Go(func() {
+			r, err := p.Project(context.Background(), [][]float32{img}, func(int, int) {})
+			if err == nil {
+				codes[k] = r.ZI
+			}
+		})
+	}
+	wg.Go(func() {
+		zi, zo := serve.SampleGrid(1, 4, 4, cfg.DI, cfg.DO)
+		if _, err := m.Generate(zi, zo); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Wait()
+	for k, c := range codes {
+		if !slices.Equal(c, alone.ZI) {
+			t.Errorf("concurrent projection %d found other codes than one alone", k)
+		}
 	}
 }

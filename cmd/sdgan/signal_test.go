@@ -142,7 +142,7 @@ func (s *signalOutput) String() string {
 
 // TestSignalStopsEveryCommand starts each long-running command of the real binary, signals it once it is at work,
 // and wants it gone within signalDeadline with exit status 130, without "context canceled" in its output, and
-// (for generate, eval, verifier train and import-official) without partial outputs.
+// (for generate, eval, project, verifier train and import-official) without partial outputs.
 func TestSignalStopsEveryCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs every command")
@@ -181,6 +181,9 @@ func TestSignalStopsEveryCommand(t *testing.T) {
 		{name: "verifier train", sig: syscall.SIGTERM, args: []string{"verifier", "train", "--data", data, "--held-out", "2",
 			"--ids", "4", "--per-id", "2", "--steps", "1000000", "--out", out("verifier")},
 			ready: func(s string) bool { return strings.Contains(s, "training ") }},
+		{name: "project", sig: syscall.SIGINT, args: []string{"project", "--model", ckpt, "--steps", "100000", "--out", out("projection"),
+			filepath.Join(data, "a", "1.png"), filepath.Join(data, "a", "2.png")},
+			ready: func(s string) bool { return strings.Contains(s, "/100000") }, gone: []string{out("projection")}},
 		{name: "data check", sig: syscall.SIGINT, args: []string{"data", "check", signalBigData(t)}},
 		{name: "data export", sig: syscall.SIGTERM, args: []string{"data", "export", "builtin:fonts", out("export")}},
 		{name: "serve", sig: syscall.SIGINT, args: []string{"serve", "--model", ckpt, "--addr", "127.0.0.1:0"},

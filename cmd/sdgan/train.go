@@ -68,6 +68,8 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&f.o.AugmentTarget, "augment-target", 0.6, "with --augment-p auto: the target of r_t = E[sign D(real)]")
 	fs.Float64Var(&f.o.AugmentKimg, "augment-kimg", 100, "with --augment-p auto: thousands of images over which p can go from 0 to 1")
 	fs.StringVar(&f.augPer, "augment-per", "image", "draw augmentations per image, or per tuple (a tuple's images move together)")
+	fs.StringVar(&f.o.HoldOutFrom, "hold-out-from", "", "keep the held-out identities of this verifier (from sdgan verifier train) out of training, so that\nneither network saw them: sdgan eval project measures projection on them")
+	fs.IntVar(&f.o.HoldOutCount, "hold-out", 0, "keep this many identities, drawn with --seed as the verifier draws its own, out of training")
 	fs.StringVar(&f.o.Verifier, "verifier", "", "evaluate during training with this verifier (from 'sdgan verifier train'): figures in stats.jsonl and metrics.png, the best checkpoint in best.safetensors")
 	fs.Int64Var(&f.o.EvalEvery, "eval-every", 0, "with --verifier: steps between evaluations")
 	fs.IntVar(&f.o.EvalPairs, "eval-pairs", d.EvalPairs, "with --verifier: pairs of each kind per evaluation")

@@ -1,9 +1,12 @@
 // SD-GAN latent explorer: a grid of identities (rows) × observations (columns) drawn by the server.
 // The view is kept as one seed per row and per column (base 36 in the URL hash), so a link reproduces it
 // exactly: the server turns each seed into a code (POST /api/grid with identity_seeds/observation_seeds).
+// Projected identities (images dropped on the page, projected by POST /api/project, or given to serve
+// --identity) are extra rows below the seeded ones, kept in the hash as their codes.
 "use strict";
 
 const MAX_SIDE = 8; // largest grid the page offers
+const MAX_PROJECTED = 8; // projected rows kept
 const STEP_CHOICES = [2, 3, 4, 5, 6, 7, 8];
 
 const $ = (id) => document.getElementById(id);
@@ -28,24 +31,67 @@ function freshState(rows, cols) {
     colSeeds: Array.from({ length: cols }, newSeed),
     lockRows: new Set(), lockCols: new Set(),
     a: null, b: null, steps: 4,
+    proj: [], // projected rows: {name, zi}
   };
 }
 
-// ---- URL hash: #g=4x4&r=seed.seed…&c=…&lr=0.2&lc=1&a=rs.cs&b=rs.cs&s=4 (seeds in base 36) ----
+// ---- rows: state.rows seeded ones, then the projected ones ----
+
+const nRows = () => state.rows + state.proj.length;
+const isProjected = (i) => i >= state.rows;
+
+// rowEnd names row i for an interpolation end: {rs: seed} or {pr: index among the projected rows}.
+function rowEnd(i) {
+  return isProjected(i) ? { pr: i - state.rows } : { rs: state.rowSeeds[i] };
+}
+
+// isEnd reports whether e (an end or the pending pick) is cell (i, j).
+function isEnd(e, i, j) {
+  if (!e || e.cs !== state.colSeeds[j]) return false;
+  return e.pr !== undefined ? isProjected(i) && e.pr === i - state.rows : !isProjected(i) && e.rs === state.rowSeeds[i];
+}
+
+// A projected code travels in the hash as its float32 values, little-endian, in base64url.
+function codeToB64(zi) {
+  const bytes = new Uint8Array(new Float32Array(zi).buffer);
+  return bytesToB64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function b64ToCode(s) {
+  try {
+    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+    if (bin.length !== 4 * info.d_i) return null;
+    const code = Array.from(new Float32Array(Uint8Array.from(bin, (c) => c.charCodeAt(0)).buffer));
+    return code.every((v) => Number.isFinite(v) && Math.abs(v) <= 10) ? code : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+function bytesToB64(bytes) {
+  let bin = "";
+  for (let k = 0; k < bytes.length; k += 0x8000) bin += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
+  return btoa(bin);
+}
+
+// ---- URL hash: #g=4x4&r=seed.seed…&c=…&lr=0.2&lc=1&a=rs.cs&b=rs.cs&s=4&p=code.code (seeds in base 36; an end
+// on a projected row is _k.cs; projected codes in base64url) ----
 
 function encodeHash(st) {
   const p = new URLSearchParams();
   const b36 = (s) => s.toString(36);
+  const end = (e) => `${e.pr !== undefined ? "_" + e.pr : b36(e.rs)}.${b36(e.cs)}`;
   p.set("g", `${st.rows}x${st.cols}`);
   p.set("r", st.rowSeeds.map(b36).join("."));
   p.set("c", st.colSeeds.map(b36).join("."));
   if (st.lockRows.size) p.set("lr", [...st.lockRows].sort((x, y) => x - y).join("."));
   if (st.lockCols.size) p.set("lc", [...st.lockCols].sort((x, y) => x - y).join("."));
   if (st.a && st.b) {
-    p.set("a", `${b36(st.a.rs)}.${b36(st.a.cs)}`);
-    p.set("b", `${b36(st.b.rs)}.${b36(st.b.cs)}`);
+    p.set("a", end(st.a));
+    p.set("b", end(st.b));
     p.set("s", String(st.steps));
   }
+  if (st.proj.length) p.set("p", st.proj.map((r) => codeToB64(r.zi)).join("."));
   return "#" + p.toString();
 }
 
@@ -61,11 +107,23 @@ function decodeHash(hash) {
   if (rows < 1 || cols < 1 || rows > MAX_SIDE || cols > MAX_SIDE) return null;
   if (rowSeeds.length !== rows || colSeeds.length !== cols || ![...rowSeeds, ...colSeeds].every(okSeed)) return null;
   const idx = (s, n) => new Set((s ? s.split(".") : []).map(Number).filter((i) => Number.isInteger(i) && i >= 0 && i < n));
-  const st = { rows, cols, rowSeeds, colSeeds, lockRows: idx(p.get("lr"), rows), lockCols: idx(p.get("lc"), cols), a: null, b: null, steps: 4 };
-  const ends = [p.get("a"), p.get("b")].map((s) => seeds(s));
-  if (ends.every((e) => e.length === 2 && e.every(okSeed))) {
-    st.a = { rs: ends[0][0], cs: ends[0][1] };
-    st.b = { rs: ends[1][0], cs: ends[1][1] };
+  const proj = p.get("p") ? p.get("p").split(".").map(b64ToCode) : [];
+  if (proj.length > MAX_PROJECTED || proj.some((c) => c === null)) return null;
+  const st = { rows, cols, rowSeeds, colSeeds, lockRows: idx(p.get("lr"), rows), lockCols: idx(p.get("lc"), cols), a: null, b: null, steps: 4,
+    proj: proj.map((zi, k) => ({ name: `projected identity ${k + 1}`, zi })) };
+  // end reads "seed.seed" or "_k.seed" (projected row k).
+  const end = (s) => {
+    const [r, c] = (s || "").split(".");
+    const cs = seeds(c)[0];
+    const pr = /^_\d$/.test(r || "") ? +r.slice(1) : NaN;
+    if (!okSeed(cs)) return null;
+    if (pr < proj.length) return { pr, cs };
+    const rs = seeds(r)[0];
+    return r !== undefined && okSeed(rs) ? { rs, cs } : null;
+  };
+  const ends = [end(p.get("a")), end(p.get("b"))];
+  if (ends.every((e) => e !== null)) {
+    [st.a, st.b] = ends;
     const steps = +p.get("s");
     st.steps = STEP_CHOICES.includes(steps) ? steps : 4;
   }
@@ -147,12 +205,20 @@ function buildGrid() {
       lockButton("observation", j, state.lockCols),
     ]));
   }
-  for (let i = 0; i < state.rows; i++) {
-    grid.append(el("div", { className: "head row" }, [
-      el("button", { type: "button", textContent: `ID ${i + 1}`, title: `Change identity ${i + 1}`,
-        dataset: { testid: `change-identity-${i}` }, onclick: () => changeIdentity(i) }),
-      lockButton("identity", i, state.lockRows),
-    ]));
+  for (let i = 0; i < nRows(); i++) {
+    if (isProjected(i)) {
+      const k = i - state.rows;
+      grid.append(el("div", { className: "head row projected" }, [
+        el("button", { type: "button", textContent: `P${k + 1} ✕`, title: `Remove ${state.proj[k].name}`,
+          dataset: { testid: `remove-projected-${k}` }, onclick: () => removeProjected(k) }),
+      ]));
+    } else {
+      grid.append(el("div", { className: "head row" }, [
+        el("button", { type: "button", textContent: `ID ${i + 1}`, title: `Change identity ${i + 1}`,
+          dataset: { testid: `change-identity-${i}` }, onclick: () => changeIdentity(i) }),
+        lockButton("identity", i, state.lockRows),
+      ]));
+    }
     for (let j = 0; j < state.cols; j++) {
       const img = el("img", { alt: `identity ${i + 1}, observation ${j + 1}`, dataset: { testid: `cell-${i}-${j}`, row: i, col: j } });
       grid.append(el("button", { type: "button", className: "cell", onclick: () => clickCell(i, j) }, [img]));
@@ -177,25 +243,37 @@ function lockButton(kind, index, set) {
 
 // markCells outlines A, B, the pending pick and locked rows/columns.
 function markCells() {
-  const same = (p, i, j) => p && p.rs === state.rowSeeds[i] && p.cs === state.colSeeds[j];
   document.querySelectorAll("#grid img").forEach((img) => {
     const i = +img.dataset.row, j = +img.dataset.col, cell = img.parentElement;
-    cell.classList.toggle("is-a", same(state.a, i, j));
-    cell.classList.toggle("is-b", same(state.b, i, j));
-    cell.classList.toggle("is-pick", same(pick, i, j));
+    cell.classList.toggle("is-a", isEnd(state.a, i, j));
+    cell.classList.toggle("is-b", isEnd(state.b, i, j));
+    cell.classList.toggle("is-pick", isEnd(pick, i, j));
     cell.classList.toggle("locked", state.lockRows.has(i) || state.lockCols.has(j));
   });
 }
 
-// fillGrid draws the cells at rows × cols (index lists) with one request.
+// fillGrid draws the cells at rows × cols (index lists): the seeded rows with one request, the projected ones
+// with another, from their codes and the columns' codes.
 async function fillGrid(rows, cols) {
-  const resp = await api("/api/grid", {
-    identity_seeds: rows.map((i) => state.rowSeeds[i]),
-    observation_seeds: cols.map((j) => state.colSeeds[j]),
-  });
   const done = [];
-  rows.forEach((i, a) => cols.forEach((j, b) => done.push(setImage(cellImage(i, j), resp.images[a * cols.length + b]))));
+  const show = (list, resp) => list.forEach((i, a) => cols.forEach((j, b) => done.push(setImage(cellImage(i, j), resp.images[a * cols.length + b]))));
+  const seeded = rows.filter((i) => !isProjected(i)), projected = rows.filter(isProjected);
+  if (seeded.length) {
+    show(seeded, await api("/api/grid", {
+      identity_seeds: seeded.map((i) => state.rowSeeds[i]),
+      observation_seeds: cols.map((j) => state.colSeeds[j]),
+    }));
+  }
+  if (projected.length) {
+    const zo = await columnCodes(cols.map((j) => state.colSeeds[j]));
+    show(projected, await api("/api/grid", { zi: projected.map((i) => state.proj[i - state.rows].zi), zo }));
+  }
   await Promise.all(done);
+}
+
+// columnCodes returns the observation codes of column seeds.
+async function columnCodes(colSeeds) {
+  return (await api("/api/sample", { identity_seeds: [0], observation_seeds: colSeeds })).zo;
 }
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
@@ -215,7 +293,7 @@ function changeObservation(j) {
     state.colSeeds[j] = newSeed();
     saveHash();
     markCells();
-    await fillGrid(range(state.rows), [j]);
+    await fillGrid(range(nRows()), [j]);
     setStatus(`Observation ${j + 1} changed.`);
   });
 }
@@ -226,7 +304,7 @@ function changeAll() {
     state.colSeeds = state.colSeeds.map((s, j) => (state.lockCols.has(j) ? s : newSeed()));
     saveHash();
     markCells();
-    await fillGrid(range(state.rows), range(state.cols));
+    await fillGrid(range(nRows()), range(state.cols));
     setStatus("All unlocked rows and columns changed.");
   });
 }
@@ -241,9 +319,11 @@ function resize() {
     state.cols = cols;
     state.lockRows = new Set([...state.lockRows].filter((i) => i < rows));
     state.lockCols = new Set([...state.lockCols].filter((j) => j < cols));
+    state.a = state.b = pick = null; // row indices moved: an interpolation's ends may be gone
+    $("interp").replaceChildren();
     saveHash();
     buildGrid();
-    await fillGrid(range(rows), range(cols));
+    await fillGrid(range(nRows()), range(cols));
     setStatus(`Grid is ${rows} × ${cols}.`);
   });
 }
@@ -251,7 +331,7 @@ function resize() {
 // ---- interpolation: click A, then B ----
 
 function clickCell(i, j) {
-  const cell = { rs: state.rowSeeds[i], cs: state.colSeeds[j] };
+  const cell = { ...rowEnd(i), cs: state.colSeeds[j] };
   if (!pick) {
     pick = cell;
     markCells();
@@ -287,10 +367,11 @@ function clearInterpolation() {
 // showInterpolation asks for A's and B's codes by their seeds, then for the grid between them.
 async function showInterpolation() {
   const { a, b, steps } = state;
-  const lat = await api("/api/sample", { identity_seeds: [a.rs, b.rs], observation_seeds: [a.cs, b.cs] });
+  const lat = await api("/api/sample", { identity_seeds: [a.rs ?? 0, b.rs ?? 0], observation_seeds: [a.cs, b.cs] });
+  const zi = [a, b].map((e, k) => (e.pr !== undefined ? state.proj[e.pr].zi : lat.zi[k]));
   const resp = await api("/api/interpolate", {
-    a: { zi: lat.zi[0], zo: lat.zo[0] },
-    b: { zi: lat.zi[1], zo: lat.zo[1] },
+    a: { zi: zi[0], zo: lat.zo[0] },
+    b: { zi: zi[1], zo: lat.zo[1] },
     steps,
   });
   const box = $("interp");
@@ -313,11 +394,154 @@ async function showInterpolation() {
   await Promise.all(done);
 }
 
+// ---- projection: images dropped on the page become a row ----
+
+// prepareImage reads an image file and returns it as a base64 PNG, its centre square (as the data loader crops)
+// scaled down to at most twice the model's resolution, so that uploads stay small; the server then resizes it
+// exactly as the data loader does.
+async function prepareImage(file) {
+  let bmp;
+  try {
+    bmp = await createImageBitmap(file);
+  } catch (_) {
+    throw new Error(`${file.name}: not an image the browser can read (want PNG, JPEG or GIF)`);
+  }
+  const side = Math.min(bmp.width, bmp.height), out = Math.min(side, 2 * info.res);
+  const c = document.createElement("canvas");
+  c.width = c.height = out;
+  const g = c.getContext("2d");
+  g.imageSmoothingQuality = "high";
+  g.drawImage(bmp, Math.floor((bmp.width - side) / 2), Math.floor((bmp.height - side) / 2), side, side, 0, 0, out, out);
+  bmp.close();
+  const blob = await new Promise((resolve) => c.toBlob(resolve, "image/png"));
+  return bytesToB64(new Uint8Array(await blob.arrayBuffer()));
+}
+
+// streamProject posts the images to /api/project and reads its JSON lines, calling onStep with the progress,
+// until the result (returned) or an error (thrown).
+async function streamProject(images, onStep) {
+  const res = await fetch("/api/project", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
+    body: JSON.stringify({ images }),
+  });
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try { msg = (await res.json()).error; } catch (_) { /* keep the status line */ }
+    throw new Error(`/api/project: ${msg}`);
+  }
+  const reader = res.body.getReader(), dec = new TextDecoder();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buf += dec.decode(value, { stream: true });
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      const msg = JSON.parse(line);
+      if (msg.error) throw new Error(`/api/project: ${msg.error}`);
+      if (msg.result) return msg.result;
+      if (msg.steps) onStep(msg.step, msg.steps);
+    }
+    if (done) throw new Error("/api/project: the answer ended before its result");
+  }
+}
+
+// projectFiles projects the images of one identity and adds the identity as a row.
+function projectFiles(fileList) {
+  const files = [...fileList];
+  if (!info.project) {
+    setStatus("This model cannot project images: an AC-GAN's identities are the labels of its training data.", true);
+    return;
+  }
+  const max = info.project.max_images;
+  if (files.length < 1 || files.length > max) {
+    setStatus(`Drop 1 to ${max} images of one identity; got ${files.length}.`, true);
+    return;
+  }
+  if (state.proj.length >= MAX_PROJECTED) {
+    setStatus(`At most ${MAX_PROJECTED} projected rows: remove one first.`, true);
+    return;
+  }
+  run(async () => {
+    const images = [];
+    for (const f of files) images.push(await prepareImage(f));
+    const bar = $("project-progress");
+    bar.hidden = false;
+    bar.max = info.project.steps;
+    bar.value = 0;
+    setStatus(`Projecting ${files.length} image${files.length > 1 ? "s" : ""}…`);
+    let result;
+    try {
+      result = await streamProject(images, (step, steps) => {
+        bar.max = steps;
+        bar.value = step;
+        setStatus(`Projecting: step ${step} of ${steps}.`);
+      });
+    } finally {
+      bar.hidden = true;
+    }
+    const name = files.length === 1 ? files[0].name : `${files[0].name} and ${files.length - 1} more`;
+    state.proj.push({ name, zi: result.zi });
+    showProjection(result);
+    saveHash();
+    buildGrid();
+    await fillGrid(range(nRows()), range(state.cols));
+    setStatus(`Added ${name} as row P${state.proj.length}.`);
+  });
+}
+
+// showProjection shows the inputs as the model sees them above their projections.
+function showProjection(result) {
+  const box = $("projection");
+  box.replaceChildren();
+  box.style.gridTemplateColumns = `repeat(${result.inputs.length}, auto)`;
+  const done = [];
+  const row = (label, list, kind) => {
+    box.append(el("div", { className: "label", textContent: label }));
+    list.forEach((b64, i) => {
+      const img = el("img", { alt: `${kind} ${i + 1}`, dataset: { testid: `projection-${kind}-${i}` } });
+      box.append(img);
+      done.push(setImage(img, b64));
+    });
+  };
+  row("Inputs, as the model sees them", result.inputs, "input");
+  row("Their projections", result.projection, "output");
+  return Promise.all(done);
+}
+
+// removeProjected removes projected row k (and an interpolation that used it).
+function removeProjected(k) {
+  run(async () => {
+    const fix = (e) => (e && e.pr !== undefined ? (e.pr === k ? undefined : { ...e, pr: e.pr > k ? e.pr - 1 : e.pr }) : e);
+    const name = state.proj[k].name;
+    state.proj.splice(k, 1);
+    const [a, b] = [fix(state.a), fix(state.b)];
+    pick = fix(pick) || null;
+    if (a === undefined || b === undefined) {
+      state.a = state.b = null;
+      $("interp").replaceChildren();
+    } else {
+      [state.a, state.b] = [a, b];
+    }
+    saveHash();
+    buildGrid();
+    await fillGrid(range(nRows()), range(state.cols));
+    setStatus(`Removed ${name}.`);
+  });
+}
+
 // ---- download, link, model facts ----
 
 function download() {
   run(async () => {
-    const blob = await api("/api/grid", { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds, padding: 2 }, "image/png");
+    let body = { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds, padding: 2 };
+    if (state.proj.length) { // the codes themselves: the seeded rows', then the projected ones
+      const lat = await api("/api/sample", { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds });
+      body = { zi: [...lat.zi, ...state.proj.map((r) => r.zi)], zo: lat.zo, padding: 2 };
+    }
+    const blob = await api("/api/grid", body, "image/png");
     const url = URL.createObjectURL(blob);
     const link = el("a", { href: url, download: `sdgan-grid-${state.rows}x${state.cols}.png` });
     document.body.append(link);
@@ -373,7 +597,7 @@ async function render() {
   fillSelect($("steps"), STEP_CHOICES, state.steps);
   saveHash();
   buildGrid();
-  await fillGrid(range(state.rows), range(state.cols));
+  await fillGrid(range(nRows()), range(state.cols));
   if (state.a && state.b) await showInterpolation();
   setStatus("Ready. Click image A, then image B, to interpolate.");
 }
@@ -383,7 +607,16 @@ async function start() {
   if (!res.ok) throw new Error(`/api/info: ${res.status} ${res.statusText}`);
   info = await res.json();
   showInfo();
-  state = decodeHash(location.hash) || freshState(4, 4);
+  if (info.project) {
+    $("project-max").textContent = String(info.project.max_images);
+  } else {
+    $("project-hint").textContent = "This model cannot project images: an AC-GAN's identities are the labels of its training data.";
+  }
+  state = decodeHash(location.hash);
+  if (!state) {
+    state = freshState(4, 4);
+    state.proj = (info.projected || []).slice(0, MAX_PROJECTED).map((r) => ({ name: r.name, zi: r.zi }));
+  }
   await render();
 }
 
@@ -392,6 +625,22 @@ document.addEventListener("DOMContentLoaded", () => {
   $("download").onclick = download;
   $("copy-link").onclick = copyLink;
   $("clear-interp").onclick = clearInterpolation;
+  $("project-files").onchange = (ev) => {
+    projectFiles(ev.target.files);
+    ev.target.value = "";
+  };
+  document.addEventListener("dragover", (ev) => {
+    ev.preventDefault();
+    document.body.classList.add("dragging");
+  });
+  document.addEventListener("dragleave", (ev) => {
+    if (!ev.relatedTarget) document.body.classList.remove("dragging");
+  });
+  document.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    document.body.classList.remove("dragging");
+    if (info && state) projectFiles(ev.dataTransfer.files);
+  });
   interpHint = $("interp-hint").cloneNode(true);
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && pick) {

@@ -1,0 +1,110 @@
+package project
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"sdgan/model"
+	"sdgan/nn"
+	"sdgan/verify"
+)
+
+// Feature sources a loss spec can name.
+const (
+	FeaturesD        = "d"        // the model's discriminator (a training checkpoint holds it)
+	FeaturesVerifier = "verifier" // an identity verifier (sdgan verifier train)
+)
+
+// DefaultLoss is the loss spec the commands use unless told otherwise; see QUALITY.md for how it was chosen.
+const DefaultLoss = "l2"
+
+// Spec is a parsed loss spec: at most one pixel term and at most one feature term, each with its weight.
+type Spec struct {
+	Text          string  // as given
+	Pixel         string  // PixelL1, PixelL2 or ""
+	PixelWeight   float64 //
+	Features      string  // FeaturesD, FeaturesVerifier or ""
+	FeatureWeight float64 //
+}
+
+// ParseLoss reads a loss spec: terms joined by "+", each a name with an optional weight written "w*name":
+// l1 or l2 (pixel distances), d (the discriminator's features), verifier (the verifier's features). Examples:
+// "l2", "verifier", "l2+0.1*d". Errors say what is expected.
+func ParseLoss(text string) (Spec, error) {
+	s := Spec{Text: text}
+	if strings.TrimSpace(text) == "" {
+		return s, fmt.Errorf("loss %q: empty; want terms such as l2, l1, d, verifier or l2+0.1*verifier", text)
+	}
+	for _, term := range strings.Split(text, "+") {
+		term = strings.TrimSpace(term)
+		w, name := 1.0, term
+		if ws, n, ok := strings.Cut(term, "*"); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(ws), 64)
+			if err != nil || !(v > 0 && v <= 1e6) {
+				return s, fmt.Errorf("loss %q: weight %q of %q: want a number above 0 and at most 1e6", text, ws, term)
+			}
+			w, name = v, strings.TrimSpace(n)
+		}
+		switch name {
+		case PixelL1, PixelL2:
+			if s.Pixel != "" {
+				return s, fmt.Errorf("loss %q: two pixel terms (%s and %s); want at most one of l1, l2", text, s.Pixel, name)
+			}
+			s.Pixel, s.PixelWeight = name, w
+		case FeaturesD, FeaturesVerifier:
+			if s.Features != "" {
+				return s, fmt.Errorf("loss %q: two feature terms (%s and %s); want at most one of d, verifier", text, s.Features, name)
+			}
+			s.Features, s.FeatureWeight = name, w
+		default:
+			return s, fmt.Errorf("loss %q: unknown term %q; want l1, l2 (pixels), d (the discriminator's features) or verifier (the verifier's features), joined by +, each with an optional weight w*", text, name)
+		}
+	}
+	return s, nil
+}
+
+// Build turns the spec into a Loss, with d the model's discriminator (needed for "d") and v a verifier (needed
+// for "verifier"); either may be nil when the spec does not use it. The networks' parameters are frozen (they
+// stop requiring gradients). cfg is the generator's: a verifier must take its images.
+func (s Spec) Build(cfg model.Config, d model.Discriminator, v *verify.Verifier) (Loss, error) {
+	l := Loss{Name: s.Text, Pixel: s.Pixel, PixelWeight: s.PixelWeight, FeatureWeight: s.FeatureWeight}
+	switch s.Features {
+	case FeaturesD:
+		if d == nil {
+			return l, fmt.Errorf("loss %s: the discriminator's features need a training checkpoint, which holds the discriminator", s.Text)
+		}
+		freeze(d.Params())
+		l.Features = func(x *nn.Tensor) ([]*nn.Tensor, error) { return model.DiscriminatorFeatures(d, x) }
+	case FeaturesVerifier:
+		if v == nil {
+			return l, fmt.Errorf("loss %s: the verifier's features need a verifier (--verifier)", s.Text)
+		}
+		if err := CheckVerifier(v, cfg); err != nil {
+			return l, err
+		}
+		freeze(v.Net.Params())
+		l.Features = func(x *nn.Tensor) ([]*nn.Tensor, error) { return v.Net.Features(x), nil }
+	}
+	return l, nil
+}
+
+// CheckVerifier reports whether v takes the images of a generator of cfg (resolution and channels).
+func CheckVerifier(v *verify.Verifier, cfg model.Config) error {
+	vc := v.Net.Config()
+	if vc.Res != cfg.Res || vc.Channels != cfg.Channels {
+		return fmt.Errorf("the verifier takes %d×%d×%d images but the model makes %d×%d×%d (a channel or size mismatch): use a verifier trained with --res %d --channels %d",
+			vc.Res, vc.Res, vc.Channels, cfg.Res, cfg.Res, cfg.Channels, cfg.Res, cfg.Channels)
+	}
+	return nil
+}
+
+// freeze stops ts from requiring gradients. It writes only to those that still do, so that projections running
+// at once on a network frozen before (as sdgan serve freezes its generator when it loads it) only read it.
+func freeze(ts []*nn.Tensor) {
+	for _, t := range ts {
+		if t.RequiresGrad() {
+			t.SetRequiresGrad(false)
+		}
+	}
+}

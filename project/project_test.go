@@ -1,0 +1,255 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"sdgan/model"
+	"sdgan/nn"
+	"sdgan/verify"
+)
+
+// tinyBEGAN is a small SD-BEGAN generator (no batch norm: its forward pass is smooth) with random weights.
+func tinyBEGAN(t *testing.T) (model.Generator, model.Config) {
+	t.Helper()
+	cfg := model.DefaultConfig(model.BEGAN, 32, 1)
+	cfg.Filters, cfg.Hidden, cfg.DI, cfg.DO = 4, 8, 3, 2
+	g, err := model.NewGenerator(cfg, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, cfg
+}
+
+// The learning rate ramps up over the first 5%, stays at its peak, and falls as a half cosine over the last 25%;
+// the noise decays quadratically to 0 at 75% of the steps.
+func TestSchedules(t *testing.T) {
+	for _, tc := range []struct{ t, want float64 }{
+		{0, 0}, {0.025, 0.05}, {0.05, 0.1}, {0.5, 0.1}, {0.75, 0.1}, {0.875, 0.05}, {1, 0},
+	} {
+		if got := LearningRate(0.1, tc.t, 0.05, 0.25); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("LearningRate at t = %g: %g, want %g", tc.t, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ t, want float64 }{
+		{0, 0.05 / math.Sqrt(3)}, {0.375, 0.05 / math.Sqrt(3) / 4}, {0.75, 0}, {0.9, 0},
+	} {
+		if got := NoiseScale(0.05, tc.t, 0.75); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("NoiseScale at t = %g: %g, want %g", tc.t, got, tc.want)
+		}
+	}
+}
+
+func TestParseLoss(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want Spec
+		err  string
+	}{
+		{"l2", Spec{Pixel: PixelL2, PixelWeight: 1}, ""},
+		{" l1 + 0.5*verifier", Spec{Pixel: PixelL1, PixelWeight: 1, Features: FeaturesVerifier, FeatureWeight: 0.5}, ""},
+		{"d", Spec{Features: FeaturesD, FeatureWeight: 1}, ""},
+		{"", Spec{}, "empty"},
+		{"l2+l1", Spec{}, "two pixel terms"},
+		{"d+verifier", Spec{}, "two feature terms"},
+		{"lpips", Spec{}, `unknown term "lpips"`},
+		{"-1*l2", Spec{}, "weight"},
+		{"NaN*l2", Spec{}, "weight"},
+	} {
+		got, err := ParseLoss(tc.text)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseLoss(%q): error %v; want one saying %q", tc.text, err, tc.err)
+			}
+			continue
+		}
+		tc.want.Text = tc.text
+		if err != nil || got != tc.want {
+			t.Errorf("ParseLoss(%q) = %+v, %v; want %+v", tc.text, got, err, tc.want)
+		}
+	}
+}
+
+// The gradients handed to Adam are those of each start's loss with respect to its codes, z_I's summed over the
+// images that share it: checked against central differences, for a pixel loss and for a feature loss.
+func TestGradientsMatchFiniteDifferences(t *testing.T) {
+	g, cfg := tinyBEGAN(t)
+	for _, p := range g.Params() {
+		p.SetRequiresGrad(false)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	targets := model.GenerateGrid(g, cfg, model.Uniform(rng, 1, cfg.DI), model.Uniform(rng, 2, cfg.DO))
+	vnet, err := verify.NewNet(verify.DefaultConfig(32, 1), rand.New(rand.NewPCG(5, 6)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	features, err := Spec{Text: "l2+verifier", Pixel: PixelL2, PixelWeight: 1, Features: FeaturesVerifier, FeatureWeight: 0.3}.
+		Build(cfg, nil, &verify.Verifier{Net: vnet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loss := range []Loss{{Name: "l2", Pixel: PixelL2, PixelWeight: 1}, features} {
+		t.Run(loss.Name, func(t *testing.T) {
+			p := &projector{g: g, cfg: cfg, loss: loss, n: 2, rng: rand.New(rand.NewPCG(1, 1))}
+			if err := p.setTargets(targets); err != nil {
+				t.Fatal(err)
+			}
+			starts := []codes{p.randomCodes(), p.randomCodes()}
+			_, grads, err := p.gradients(nn.NewTape(), starts, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const h = 3e-3 // small: the verifier's leaky ReLUs have kinks
+			for k := range starts {
+				flat := append(append([]*float64{}, ptrs(starts[k].zi)...), ptrs(starts[k].zo[0])...)
+				flat = append(flat, ptrs(starts[k].zo[1])...)
+				for j, x := range flat {
+					old := *x
+					*x = old + h
+					up, err := p.evalLosses(starts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					*x = old - h
+					down, err := p.evalLosses(starts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					*x = old
+					fd := (up[k] - down[k]) / (2 * h)
+					if d := math.Abs(fd - grads[k][j]); d > 0.05*math.Abs(fd)+2e-4 {
+						t.Errorf("start %d, code value %d: gradient %g, finite difference %g", k, j, grads[k][j], fd)
+					}
+				}
+			}
+		})
+	}
+}
+
+func ptrs(v []float64) []*float64 {
+	out := make([]*float64, len(v))
+	for i := range v {
+		out[i] = &v[i]
+	}
+	return out
+}
+
+// Projecting a generator's own images brings them back: the loss falls far below the best start's, the codes stay
+// in [−1, 1], the result's images are the generator's images of its codes, and the same seed gives the same codes.
+func TestProjectRecoversGeneratedImages(t *testing.T) {
+	g, cfg := tinyBEGAN(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	targets := model.GenerateGrid(g, cfg, model.Uniform(rng, 1, cfg.DI), model.Uniform(rng, 3, cfg.DO))
+	o := Defaults()
+	o.Steps, o.Starts = 150, 2
+	var first, last float64
+	o.Progress = func(step, steps int, loss float64) {
+		if step == 1 {
+			first = loss
+		}
+		last = loss
+	}
+	r, err := Project(context.Background(), g, cfg, targets, Loss{Name: "l2", Pixel: PixelL2, PixelWeight: 1}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(last < first/20) || !(r.Loss < first/20) {
+		t.Errorf("loss from %g to %g (result %g); want it 20 times lower", first, last, r.Loss)
+	}
+	if len(r.ZI) != cfg.DI || len(r.ZO) != 3 || len(r.Images) != 3 || len(r.Losses) != 2 {
+		t.Fatalf("result sizes: zi %d, zo %d, images %d, losses %d", len(r.ZI), len(r.ZO), len(r.Images), len(r.Losses))
+	}
+	for _, v := range append(append([]float32(nil), r.ZI...), r.ZO[0]...) {
+		if v < -1 || v > 1 {
+			t.Fatalf("code value %g outside [−1, 1] with clamping", v)
+		}
+	}
+	again := model.GenerateGrid(g, cfg, [][]float32{r.ZI}, r.ZO)
+	for i := range again {
+		ms, psnr, err := Quality(targets[i], r.Images[i], cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms < 0.9 || psnr < 25 {
+			t.Errorf("image %d: MS-SSIM %.4f, PSNR %.1f dB; want ≥ 0.9 and ≥ 25 dB", i, ms, psnr)
+		}
+		for j, v := range again[i] {
+			if v != r.Images[i][j] {
+				t.Fatalf("result image %d differs from G of its codes at %d", i, j)
+			}
+		}
+	}
+	o.Progress = nil
+	r2, err := Project(context.Background(), g, cfg, targets, Loss{Name: "l2", Pixel: PixelL2, PixelWeight: 1}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range r.ZI {
+		if r.ZI[j] != r2.ZI[j] {
+			t.Fatal("two projections with the same seed found different codes")
+		}
+	}
+}
+
+func TestProjectRefuses(t *testing.T) {
+	g, cfg := tinyBEGAN(t)
+	img := make([]float32, cfg.ImageSize())
+	l2 := Loss{Pixel: PixelL2, PixelWeight: 1}
+	ac := model.DefaultConfig(model.ACGAN, 32, 1)
+	ac.Classes = 3
+	acg, err := model.NewGenerator(ac, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	bad := Defaults()
+	bad.Steps = 0
+	for _, tc := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"no images", func() error { _, err := Project(context.Background(), g, cfg, nil, l2, Defaults()); return err }, "no images"},
+		{"wrong size", func() error {
+			_, err := Project(context.Background(), g, cfg, [][]float32{img[:10]}, l2, Defaults())
+			return err
+		}, "has 10 values"},
+		{"no loss term", func() error {
+			_, err := Project(context.Background(), g, cfg, [][]float32{img}, Loss{}, Defaults())
+			return err
+		}, "neither"},
+		{"AC-DCGAN", func() error {
+			_, err := Project(context.Background(), acg, ac, [][]float32{make([]float32, ac.ImageSize())}, l2, Defaults())
+			return err
+		}, "AC-DCGAN"},
+		{"options", func() error { _, err := Project(context.Background(), g, cfg, [][]float32{img}, l2, bad); return err }, "steps 0"},
+		{"cancelled", func() error {
+			_, err := Project(cancelled, g, cfg, [][]float32{img}, l2, Defaults())
+			if !errors.Is(err, context.Canceled) {
+				return errors.New("not context.Canceled: " + err.Error())
+			}
+			return err
+		}, "canceled"},
+	} {
+		err := tc.run()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v; want one saying %q", tc.name, err, tc.want)
+		}
+	}
+	// A verifier for other images is a channel mismatch, refused by name.
+	vnet, err := verify.NewNet(verify.DefaultConfig(32, 3), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Spec{Features: FeaturesVerifier, FeatureWeight: 1}).Build(cfg, nil, &verify.Verifier{Net: vnet}); err == nil || !strings.Contains(err.Error(), "channel") {
+		t.Errorf("a colour verifier for a grey model: error %v", err)
+	}
+	if _, err := (Spec{Features: FeaturesD, FeatureWeight: 1}).Build(cfg, nil, nil); err == nil || !strings.Contains(err.Error(), "discriminator") {
+		t.Errorf("--loss d without a discriminator: error %v", err)
+	}
+}
