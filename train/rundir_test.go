@@ -44,11 +44,11 @@ func TestValidateNamesFlagAndLimit(t *testing.T) {
 		{func(o *Options) { o.PreviewIDs = 1 << 20 }, "preview grid 1048576×8"},
 		{func(o *Options) { o.MemoryMiB = 1 << 50 }, "--memory-budget"},
 		{func(o *Options) {
-			o.Model, o.Loss = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN
+			o.Model, o.Loss, o.Mismatch = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false
 			o.Model.Filters, o.Model.Hidden = 1024, 16384
 		}, "model too large"},
 		{func(o *Options) {
-			o.Model, o.Loss = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN
+			o.Model, o.Loss, o.Mismatch = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false
 			o.Model.Filters = 1_000_000
 		}, "--filters 1000000: want 1 to 1024"},
 	} {

@@ -50,6 +50,7 @@ func smallOptions(dataDir string, arch string) Options {
 	o := Defaults()
 	o.Data = dataDir
 	o.Model = model.DefaultConfig(arch, 32, 1)
+	o.Mismatch = arch == model.DCGAN
 	o.Tuples, o.Steps, o.CheckpointEvery, o.PreviewEvery, o.LogEvery = 3, 4, 2, 2, 1
 	o.PreviewIDs, o.PreviewObs = 2, 3
 	o.Seed = 5

@@ -60,7 +60,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.o.Loss, "loss", "", "dcgan, acgan: dcgan (default), lsgan, wgan, wgan-gp or hinge (acgan adds the identity cross-entropy; wgan-gp: dcgan only); began: began")
 	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan, acgan: the discriminator's normalisation: batch or none")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")
-	fs.BoolVar(&f.o.Mismatch, "mismatch", false, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator)")
+	fs.BoolVar(&f.o.Mismatch, "mismatch", d.Mismatch, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator; on by default for --arch dcgan, --mismatch=false turns it off)")
 	fs.Float64Var(&f.o.EMAKimg, "ema-kimg", d.EMAKimg, "half-life of the generator's moving average (G_ema), in thousands of images; 0 = none")
 	fs.Float64Var(&f.o.EMARampUp, "ema-rampup", d.EMARampUp, "the moving average's half-life is at most this fraction of the images seen so far (0 = no ramp-up)")
 	fs.StringVar(&f.o.Augment, "augment", d.Augment, "dcgan, acgan: differentiable augmentation of every image D sees: a comma-separated policy of translation, cutout, color, or none")
@@ -149,6 +149,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	}
 	if f.arch != model.DCGAN && f.arch != model.BEGAN && f.arch != model.ACGAN {
 		return f.o, usagef("--arch %q: want %s, %s or %s", f.arch, model.DCGAN, model.BEGAN, model.ACGAN)
+	}
+	if !set["mismatch"] {
+		f.o.Mismatch = f.arch == model.DCGAN // the default applies where it can: SD-DCGAN's discriminator
 	}
 	names := make([]string, 0, len(set))
 	for name := range set {

@@ -305,18 +305,20 @@ func TestTrainFlagChecks(t *testing.T) {
 	}
 }
 
-// --dry-run shows the values the run would use: the loss's learning rates and the data's channels, not zeros.
+// --dry-run shows the values the run would use: the loss's learning rates and the data's channels, not zeros; and
+// the defaults chosen in QUALITY.md (EMA, and mismatch where the architecture has SD-DCGAN's discriminator).
 func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	for _, tc := range []struct {
-		args []string
-		want []string
+		args, want []string
+		absent     []string
 	}{
-		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`}},
-		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`}},
-		{[]string{"--loss", "wgan-gp"}, []string{`"lr_g": 0.0001`, `"gp_lambda": 10`, `"d_norm": "none"`}},
-		{[]string{"--r1", "10"}, []string{`"r1_gamma": 10`, `"r1_every": 16`}},
-		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts"}},
+		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`, `"mismatch": true`, `"ema_kimg": 10`, `"ema_rampup": 0.05`}, nil},
+		{[]string{"--mismatch=false", "--ema-kimg", "0"}, nil, []string{`"mismatch"`, `"ema_kimg"`}},
+		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`, `"ema_kimg": 10`}, []string{`"mismatch"`}},
+		{[]string{"--loss", "wgan-gp"}, []string{`"lr_g": 0.0001`, `"gp_lambda": 10`, `"d_norm": "none"`}, nil},
+		{[]string{"--r1", "10"}, []string{`"r1_gamma": 10`, `"r1_every": 16`}, nil},
+		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts"}, []string{`"mismatch"`}},
 	} {
 		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)
 		code, stdout, stderr := sdgan(args...)
@@ -326,6 +328,11 @@ func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 		for _, w := range tc.want {
 			if !strings.Contains(stdout, w) {
 				t.Errorf("sdgan %v prints no %s:\n%s", args, w, stdout)
+			}
+		}
+		for _, a := range tc.absent {
+			if strings.Contains(stdout, a) {
+				t.Errorf("sdgan %v prints %s:\n%s", args, a, stdout)
 			}
 		}
 	}
