@@ -29,7 +29,7 @@ func projectGreyPNGs(t *testing.T, n, w, h int) []string {
 	var paths []string
 	for i := range n {
 		path := filepath.Join(dir, string(rune('a'+i))+".png")
-		signalWritePNG(t, rng, path, w, h)
+		writeGreyPNG(t, rng, path, w, h)
 		paths = append(paths, path)
 	}
 	return paths
@@ -273,7 +273,7 @@ func TestEvalProject(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	for _, id := range []string{"a", "b", "c", "d"} {
 		for j := range 5 {
-			signalWritePNG(t, rng, filepath.Join(data, id, string(rune('0'+j))+".png"), 32, 32)
+			writeGreyPNG(t, rng, filepath.Join(data, id, string(rune('0'+j))+".png"), 32, 32)
 		}
 	}
 	vnet, err := verify.NewNet(verify.DefaultConfig(32, 1), rand.New(rand.NewPCG(1, 1)))
@@ -332,5 +332,24 @@ func TestEvalProject(t *testing.T) {
 	code, _, stderr := sdgan("eval", "project", "--model", plain, "--verifier", ver, "--out", filepath.Join(dir, "r"), "--k", "5", "--steps", "1")
 	if code != 1 || !strings.Contains(stderr, "more than 5 images") {
 		t.Errorf("--k 5 with 5 images per identity: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// writeGreyPNG writes a w×h grey image of random pixels.
+func writeGreyPNG(t *testing.T, rng *rand.Rand, path string, w, h int) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

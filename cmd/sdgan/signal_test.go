@@ -45,25 +45,6 @@ func buildSdgan(t *testing.T) string {
 	return bin
 }
 
-// signalWritePNG writes a w×h grey image of random pixels.
-func signalWritePNG(t *testing.T, rng *rand.Rand, path string, w, h int) {
-	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.IntN(256))
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // signalData writes ids identities of per random 32×32 images each and returns the folder.
 func signalData(t *testing.T, ids, per int) string {
 	t.Helper()
@@ -71,7 +52,7 @@ func signalData(t *testing.T, ids, per int) string {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := range ids {
 		for j := range per {
-			signalWritePNG(t, rng, filepath.Join(root, string(rune('a'+i)), string(rune('1'+j))+".png"), 32, 32)
+			writeGreyPNG(t, rng, filepath.Join(root, string(rune('a'+i)), string(rune('1'+j))+".png"), 32, 32)
 		}
 	}
 	return root
