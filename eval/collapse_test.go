@@ -101,6 +101,8 @@ func TestCollapseWarnings(t *testing.T) {
 	r = report(constSame, constDiff)
 	if w := strings.Join(r.Warnings, "\n"); len(r.Warnings) != 2 || !strings.Contains(w, "accepts 100% of generated different-z_I pairs") ||
 		!strings.Contains(w, "MS-SSIM across identities 1.000") || !strings.Contains(w, "high verifier AUC") {
+		// Not the within-identity warning: this fixture's real identities are near-constant images themselves
+		// (MS-SSIM within 0.95), so a constant generator is not far above them there.
 		t.Errorf("constant generator: warnings %q; want both, in words", r.Warnings)
 	}
 	if html, err := r.HTML(HTMLPage{Title: "t"}); err != nil || !strings.Contains(string(html), "these figures may mislead") {
@@ -135,7 +137,7 @@ func TestCollapseWarnings(t *testing.T) {
 
 	// Just inside the margins: nothing; just outside: each warning alone.
 	fig := func(key string, g, r float64) Figure { return Figure{Key: key, Generated: &g, Real: &r} }
-	if w := CollapseWarnings([]Figure{fig("verifier_accept_different", 0.32, 0.13), fig("msssim_different", 0.17, 0.08)}); len(w) != 0 {
+	if w := CollapseWarnings([]Figure{fig("verifier_accept_different", 0.32, 0.13), fig("msssim_different", 0.17, 0.08), fig("msssim_same", 0.58, 0.09)}); len(w) != 0 {
 		t.Errorf("within the margins: %q", w)
 	}
 	if w := CollapseWarnings([]Figure{fig("verifier_accept_different", 0.34, 0.13)}); len(w) != 1 || !strings.Contains(w[0], "34%") {
@@ -143,6 +145,14 @@ func TestCollapseWarnings(t *testing.T) {
 	}
 	if w := CollapseWarnings([]Figure{fig("msssim_different", 0.19, 0.08)}); len(w) != 1 || !strings.Contains(w[0], "0.190 against 0.080") {
 		t.Errorf("MS-SSIM 0.11 above: %q", w)
+	}
+	if w := CollapseWarnings([]Figure{fig("msssim_same", 0.60, 0.09)}); len(w) != 1 || !strings.Contains(w[0], "0.600 against 0.090") {
+		t.Errorf("MS-SSIM within identity 0.51 above: %q", w)
+	}
+	// An AC-DCGAN whose labels ignore z (measured on builtin:fonts at 2000 steps): only the within warning.
+	if w := CollapseWarnings([]Figure{fig("verifier_accept_different", 0.076, 0.126), fig("msssim_different", 0.101, 0.092),
+		fig("msssim_same", 0.986, 0.092)}); len(w) != 1 || !strings.Contains(w[0], "collapse within identities") {
+		t.Errorf("AC-DCGAN collapsed within its labels: %q", w)
 	}
 	if w := CollapseWarnings([]Figure{{Key: "msssim_different", Generated: new(float64)}}); len(w) != 0 {
 		t.Errorf("without a real figure: %q", w)
