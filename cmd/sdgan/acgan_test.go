@@ -157,8 +157,8 @@ func TestACGANCommands(t *testing.T) {
 		t.Errorf("eval of a constant generator says:\n%s", out)
 	}
 	var rep struct{ Warnings []string }
-	if err := json.Unmarshal(readBytes(t, filepath.Join(constRep, "report.json")), &rep); err != nil || len(rep.Warnings) != 2 {
-		t.Errorf("report.json warnings %q (%v); want 2", rep.Warnings, err)
+	if err := json.Unmarshal(readBytes(t, filepath.Join(constRep, "report.json")), &rep); err != nil || len(rep.Warnings) != 3 {
+		t.Errorf("report.json warnings %q (%v); want 3 (different pairs accepted, alike across and within identities)", rep.Warnings, err)
 	}
 	if html := string(readBytes(t, filepath.Join(constRep, "report.html"))); !strings.Contains(html, "these figures may mislead") {
 		t.Error("report.html of a constant generator has no warning")
@@ -186,7 +186,7 @@ func TestACGANCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		if cmp.Real == nil || len(cmp.Models) != 2 || cmp.Models[0].Arch != "acgan" || *cmp.Models[1].Figures["verifier_accept_different"] != 1 ||
-			len(cmp.Models[1].Warnings) != 2 {
+			len(cmp.Models[1].Warnings) != 3 {
 			t.Errorf("compare.json: %+v", cmp)
 		}
 		html := string(readBytes(t, filepath.Join(cmpDir, "compare.html")))
