@@ -159,21 +159,7 @@ func TestSecondOrderGradients(t *testing.T) {
 	sq := func(op func(in []*Tensor) *Tensor) func([]*Tensor) *Tensor {
 		return func(in []*Tensor) *Tensor { y := op(in); return Mul(y, y) }
 	}
-	one := func(op func(x *Tensor) *Tensor) func([]*Tensor) *Tensor {
-		return func(in []*Tensor) *Tensor { return op(in[0]) }
-	}
-	two := func(op func(a, b *Tensor) *Tensor) func([]*Tensor) *Tensor {
-		return func(in []*Tensor) *Tensor { return op(in[0], in[1]) }
-	}
-	bnStats := func(c int) *BNStats {
-		st := NewBNStats("bn", c, 0.99, 1e-3)
-		for j := range c {
-			st.Mean.CPUData()[j] = float32(rng.Float64() - 0.5)
-			st.Var.CPUData()[j] = float32(0.5 + rng.Float64())
-		}
-		return st
-	}
-	infStats := bnStats(3)
+	infStats := randBNStats(rng, 3)
 	// A fixed power-iteration state for spectral normalisation: every evaluation must see the same u and v.
 	snW := r(3, 3, 2, 5)
 	sn := NewSpectralNorm("sn", snW, rng)
@@ -241,14 +227,16 @@ func TestSecondOrderGradients(t *testing.T) {
 		}, []*Tensor{r(3, 3, 4, 1), r(3, 3, 2, 1)}},
 		{"conv filter gradient", func(in []*Tensor) *Tensor { return Tanh(convFilter(in[0], in[1], p)) },
 			[]*Tensor{r(2, 7, 6, 3), r(2, 4, 3, 4)}},
-		{"batchnorm training", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], bnStats(5), true) },
+		{"batchnorm training", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], randBNStats(rng, 5), true) },
 			[]*Tensor{r(3, 2, 3, 5), r(5), r(5)}},
-		{"batchnorm training 2d", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], bnStats(1), true) },
+		{"batchnorm training 2d", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], randBNStats(rng, 1), true) },
 			[]*Tensor{r(7, 1), r(1), r(1)}},
 		{"batchnorm groups leaky", func(in []*Tensor) *Tensor {
-			return Mul(BatchNormGroups(in[0], in[1], in[2], bnStats(3), true, LeakyReLUAct(0.2), 3), in[0])
+			return Mul(BatchNormGroups(in[0], in[1], in[2], randBNStats(rng, 3), true, LeakyReLUAct(0.2), 3), in[0])
 		}, []*Tensor{r(6, 2, 1, 3), r(3), r(3)}},
-		{"batchnorm elu", func(in []*Tensor) *Tensor { return BatchNormAct(in[0], in[1], in[2], bnStats(2), true, ELUAct) },
+		{"batchnorm elu", func(in []*Tensor) *Tensor {
+			return BatchNormAct(in[0], in[1], in[2], randBNStats(rng, 2), true, ELUAct)
+		},
 			[]*Tensor{r(5, 3, 2), r(2), r(2)}},
 		{"batchnorm inference", func(in []*Tensor) *Tensor {
 			return Tanh(BatchNorm(in[0], in[1], in[2], infStats, false))

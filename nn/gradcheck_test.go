@@ -87,21 +87,7 @@ func TestGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	r := func(shape ...int) *Tensor { return randTensor(rng, shape...) }
 	kinked := func(shape ...int) *Tensor { return awayFromZero(randTensor(rng, shape...), 0.05) }
-	one := func(op func(x *Tensor) *Tensor) func([]*Tensor) *Tensor {
-		return func(in []*Tensor) *Tensor { return op(in[0]) }
-	}
-	two := func(op func(a, b *Tensor) *Tensor) func([]*Tensor) *Tensor {
-		return func(in []*Tensor) *Tensor { return op(in[0], in[1]) }
-	}
-	bnStats := func(c int) *BNStats {
-		st := NewBNStats("bn", c, 0.99, 1e-3)
-		for j := range c {
-			st.Mean.CPUData()[j] = float32(rng.Float64() - 0.5)
-			st.Var.CPUData()[j] = float32(0.5 + rng.Float64())
-		}
-		return st
-	}
-	infStats := bnStats(3) // fixed running averages: every evaluation must see the same ones
+	infStats := randBNStats(rng, 3) // fixed running averages: every evaluation must see the same ones
 	tests := []struct {
 		name   string
 		f      func([]*Tensor) *Tensor
@@ -156,9 +142,9 @@ func TestGradients(t *testing.T) {
 			[]*Tensor{r(1, 5, 3, 2), r(3, 3, 7, 2)}},
 		{"conv transpose 3x3/2 valid", func(in []*Tensor) *Tensor { return ConvTranspose2D(in[0], in[1], nil, 2, Valid, 7, 9) },
 			[]*Tensor{r(3, 3, 4, 1), r(3, 3, 2, 1)}},
-		{"batchnorm training", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], bnStats(5), true) },
+		{"batchnorm training", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], randBNStats(rng, 5), true) },
 			[]*Tensor{r(3, 2, 3, 5), r(5), r(5)}},
-		{"batchnorm training 2d", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], bnStats(1), true) },
+		{"batchnorm training 2d", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], randBNStats(rng, 1), true) },
 			[]*Tensor{r(7, 1), r(1), r(1)}},
 		{"batchnorm inference", func(in []*Tensor) *Tensor { return BatchNorm(in[0], in[1], in[2], infStats, false) },
 			[]*Tensor{r(2, 3, 1, 3), r(3), r(3)}},

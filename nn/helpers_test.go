@@ -1,5 +1,7 @@
 package nn
 
+import "math/rand/v2"
+
 // cpuGrad returns t's gradient, live, in CPU memory (nil when it has none).
 func (t *Tensor) cpuGrad() []float32 { return cpuSlice(t.grad) }
 
@@ -30,4 +32,24 @@ func refUnary(x *Tensor, f func(float32) float32, df func(x, y float32) float32)
 		}
 	}
 	return out
+}
+
+// one adapts a one-input op to the []*Tensor form the gradient checks take.
+func one(op func(x *Tensor) *Tensor) func([]*Tensor) *Tensor {
+	return func(in []*Tensor) *Tensor { return op(in[0]) }
+}
+
+// two adapts a two-input op to the []*Tensor form the gradient checks take.
+func two(op func(a, b *Tensor) *Tensor) func([]*Tensor) *Tensor {
+	return func(in []*Tensor) *Tensor { return op(in[0], in[1]) }
+}
+
+// randBNStats returns batch-norm running averages for c channels with random means and variances in [0.5, 1.5).
+func randBNStats(rng *rand.Rand, c int) *BNStats {
+	st := NewBNStats("bn", c, 0.99, 1e-3)
+	for j := range c {
+		st.Mean.CPUData()[j] = float32(rng.Float64() - 0.5)
+		st.Var.CPUData()[j] = float32(0.5 + rng.Float64())
+	}
+	return st
 }
