@@ -5,6 +5,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"time"
 
@@ -25,6 +26,19 @@ type Timing struct {
 	MaxS    float64 `json:"max_s"`
 	PeakMB  float64 `json:"peak_rss_mb,omitempty"` // the process's peak resident memory; 0 (left out): not measured here
 	Reps    int     `json:"reps"`
+	// What the Go runtime saw over the timed repetitions, per repetition: heap allocations and their bytes, and
+	// garbage collections in all. Left out for PyTorch.
+	AllocsPerRep float64 `json:"allocs_per_rep,omitempty"`
+	BytesPerRep  float64 `json:"bytes_per_rep,omitempty"`
+	GCs          uint32  `json:"gcs,omitempty"`
+}
+
+// Spread is the slowest repetition over the fastest: 1 for perfectly steady steps.
+func (t Timing) Spread() float64 {
+	if t.MinS <= 0 {
+		return 0
+	}
+	return t.MaxS / t.MinS
 }
 
 // GFLOP is the nominal work of a measure, the same for both engines (see flops.go).
@@ -96,6 +110,8 @@ func Run(measure string, warmup, reps int) (Timing, error) {
 		}
 	}
 	times := make([]float64, reps)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	for i := range times {
 		t0 := time.Now()
 		if err := step(); err != nil {
@@ -103,8 +119,12 @@ func Run(measure string, warmup, reps int) (Timing, error) {
 		}
 		times[i] = time.Since(t0).Seconds()
 	}
+	runtime.ReadMemStats(&after)
 	slices.Sort(times)
-	return Timing{MedianS: median(times), MinS: times[0], MaxS: times[len(times)-1], PeakMB: peakMB(), Reps: reps}, nil
+	return Timing{MedianS: median(times), MinS: times[0], MaxS: times[len(times)-1], PeakMB: peakMB(), Reps: reps,
+		AllocsPerRep: float64(after.Mallocs-before.Mallocs) / float64(reps),
+		BytesPerRep:  float64(after.TotalAlloc-before.TotalAlloc) / float64(reps),
+		GCs:          after.NumGC - before.NumGC}, nil
 }
 
 // median of sorted values.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"sdgan/nn/kernels"
 )
 
 func TestNominalWork(t *testing.T) {
@@ -24,7 +26,8 @@ func TestNominalWork(t *testing.T) {
 }
 
 func TestCompareAndTable(t *testing.T) {
-	r := Compare("train32", Timing{MedianS: 0.3, PeakMB: 100}, &Timing{MedianS: 0.2, PeakMB: 300})
+	r := Compare("train32", Timing{MedianS: 0.3, MinS: 0.25, MaxS: 0.5, PeakMB: 100, AllocsPerRep: 1234, BytesPerRep: 3 << 20},
+		&Timing{MedianS: 0.2, MinS: 0.2, MaxS: 0.22, PeakMB: 300})
 	if math.Abs(*r.Ratio-1.5) > 1e-12 || math.Abs(r.SdganGFLOPS*0.3-r.GFLOP) > 1e-9 || *r.PytorchPeak != 300 {
 		t.Fatalf("compare: %+v", r)
 	}
@@ -35,7 +38,8 @@ func TestCompareAndTable(t *testing.T) {
 	var b bytes.Buffer
 	WriteTable(&b, []Result{r, alone})
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[1], "1.50") || !strings.Contains(lines[2], " - ") {
+	if len(lines) != 3 || !strings.Contains(lines[1], "1.50") || !strings.Contains(lines[2], " - ") ||
+		!strings.HasSuffix(lines[1], "2.00    1.10       1234       3.0") {
 		t.Fatalf("table:\n%s", b.String())
 	}
 }
@@ -43,5 +47,39 @@ func TestCompareAndTable(t *testing.T) {
 func TestRunRejectsUnknownMeasure(t *testing.T) {
 	if _, err := Run("train128", 0, 1); err == nil || !strings.Contains(err.Error(), "train128") {
 		t.Fatalf("Run(train128): %v", err)
+	}
+}
+
+// Spread is max over min, and 0 when there is no minimum to divide by.
+func TestSpread(t *testing.T) {
+	for _, tc := range []struct {
+		tm   Timing
+		want float64
+	}{{Timing{MinS: 0.5, MaxS: 0.75}, 1.5}, {Timing{MinS: 1, MaxS: 1}, 1}, {Timing{}, 0}} {
+		if got := tc.tm.Spread(); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%+v: spread %v, want %v", tc.tm, got, tc.want)
+		}
+	}
+}
+
+// The machine block names the CPU, the kernels and the peak (or says it was not measured).
+func TestMachineWrite(t *testing.T) {
+	for _, m := range []Machine{
+		{CPU: kernels.CPU{Name: "AMD EPYC 9R45", Vendor: "AuthenticAMD", Family: 26, Model: 2, Core: "zen5"}, ISA: "avx512",
+			GEMMKernel: "avx512 14×32", Threads: 2, FMAPeak: 408},
+		{CPU: kernels.CPU{Name: "arm64", Core: "arm64"}, ISA: "neon", GEMMKernel: "neon 12×8", Threads: 4},
+	} {
+		var b bytes.Buffer
+		m.Write(&b)
+		s := b.String()
+		want := []string{m.CPU.Name, m.GEMMKernel, "not measured (no FMA loop for neon)"}
+		if m.FMAPeak > 0 {
+			want = []string{"family 26 model 2, zen5", "408 GFLOP/s measured", "204 per thread"}
+		}
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				t.Errorf("machine block lacks %q:\n%s", w, s)
+			}
+		}
 	}
 }

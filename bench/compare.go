@@ -126,10 +126,11 @@ func Compare(measure string, sd Timing, pt *Timing) Result {
 	return r
 }
 
-// WriteTable prints results as an aligned text table.
+// WriteTable prints results as an aligned text table: times are medians; spread is the slowest repetition over the
+// fastest; allocs and alloc MB are sdgan's heap allocations per repetition.
 func WriteTable(w io.Writer, rs []Result) {
-	fmt.Fprintf(w, "%-11s %9s %10s %10s %7s %10s %10s %12s %10s\n", "measure", "GFLOP", "sdgan s", "pytorch s", "ratio",
-		"sdgan GF/s", "torch GF/s", "sdgan MB", "torch MB")
+	fmt.Fprintf(w, "%-11s %9s %10s %10s %7s %10s %10s %10s %8s %7s %7s %10s %9s\n", "measure", "GFLOP", "sdgan s", "pytorch s",
+		"ratio", "sdgan GF/s", "torch GF/s", "sdgan MB", "torch MB", "spread", "torch", "allocs", "alloc MB")
 	opt := func(p *float64, f string) string {
 		if p == nil {
 			return "-"
@@ -137,9 +138,13 @@ func WriteTable(w io.Writer, rs []Result) {
 		return fmt.Sprintf(f, *p)
 	}
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-11s %9.1f %10.4f %10s %7s %10.1f %10s %12s %10s\n", r.Measure, r.GFLOP, r.SdganS,
+		torchSpread := "-"
+		if r.Pytorch != nil {
+			torchSpread = fmt.Sprintf("%.2f", r.Pytorch.Spread())
+		}
+		fmt.Fprintf(w, "%-11s %9.1f %10.4f %10s %7s %10.1f %10s %10s %8s %7.2f %7s %10.0f %9.1f\n", r.Measure, r.GFLOP, r.SdganS,
 			opt(r.PytorchS, "%.4f"), opt(r.Ratio, "%.2f"), r.SdganGFLOPS, opt(r.PytorchGFLOP, "%.1f"), mbCell(r.SdganPeakMB),
-			opt(r.PytorchPeak, "%.0f"))
+			opt(r.PytorchPeak, "%.0f"), r.Sdgan.Spread(), torchSpread, r.Sdgan.AllocsPerRep, r.Sdgan.BytesPerRep/(1<<20))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"sdgan/bench"
 )
@@ -23,7 +24,7 @@ func benchCmd() *command {
 			measures := fs.String("measures", strings.Join(bench.Measures, ","), "what to time, comma-separated")
 			reps := fs.Int("reps", 7, "timed repetitions per measure (the median is reported)")
 			warmup := fs.Int("warmup", 2, "untimed repetitions first")
-			asJSON := fs.Bool("json", false, "print a JSON list instead of a table")
+			asJSON := fs.Bool("json", false, "print JSON (the machine and a list of results) instead of a table")
 			torchMode := fs.String("torch", "best", "PyTorch configuration: best (tuned, the bar to beat), default (a plain install) or none")
 			python := fs.String("python", "/usr/bin/python3", "Python interpreter with torch (Debian: apt-get install python3-torch libopenblas0-pthread)")
 			script := fs.String("torch-script", "", "the PyTorch reference step to run instead of the copy built into sdgan (torch_sdgan_step.py)")
@@ -72,6 +73,8 @@ func benchCmd() *command {
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(stderr, "measuring the FMA peak…\n")
+			machine := bench.ThisMachine(time.Second)
 			var results []bench.Result
 			for _, m := range strings.Split(*measures, ",") {
 				if ctx.Err() != nil {
@@ -105,8 +108,12 @@ func benchCmd() *command {
 			if *asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(results)
+				return enc.Encode(struct {
+					Machine bench.Machine  `json:"machine"`
+					Results []bench.Result `json:"results"`
+				}{machine, results})
 			}
+			machine.Write(stdout)
 			bench.WriteTable(stdout, results)
 			return nil
 		},
