@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"sdgan/data"
@@ -18,6 +19,24 @@ import (
 
 // Measures lists what is timed, in order.
 var Measures = []string{"train64", "train32", "generate64", "sgemm4096"}
+
+// BF16Measures are the measures in bf16: sdgan's GEMMs round their operands to bfloat16 (kernels.UseBF16), PyTorch
+// runs the step under bf16 autocast and the GEMM on bf16 tensors. They need a CPU with AVX512_BF16.
+var BF16Measures = []string{"train64-bf16", "train32-bf16", "sgemm4096-bf16"}
+
+// DefaultMeasures are Measures, and BF16Measures where this CPU has them.
+func DefaultMeasures() []string {
+	if kernels.BF16Available() {
+		return append(slices.Clone(Measures), BF16Measures...)
+	}
+	return Measures
+}
+
+// splitBF16 returns the measure without its "-bf16" suffix and whether it had one.
+func splitBF16(measure string) (string, bool) {
+	base, ok := strings.CutSuffix(measure, "-bf16")
+	return base, ok
+}
 
 // Timing is one engine's figures for one measure.
 type Timing struct {
@@ -41,8 +60,9 @@ func (t Timing) Spread() float64 {
 	return t.MaxS / t.MinS
 }
 
-// GFLOP is the nominal work of a measure, the same for both engines (see flops.go).
+// GFLOP is the nominal work of a measure, the same for both engines (see flops.go) and for both precisions.
 func GFLOP(measure string) float64 {
+	measure, _ = splitBF16(measure)
 	switch measure {
 	case "train64":
 		return dcganStepFlops(64) / 1e9
@@ -58,11 +78,19 @@ func GFLOP(measure string) float64 {
 
 // Run times measure in this process: warmup untimed repetitions, then reps timed ones.
 func Run(measure string, warmup, reps int) (Timing, error) {
+	base, bf16 := splitBF16(measure)
+	if bf16 {
+		restore, err := kernels.UseBF16()
+		if err != nil {
+			return Timing{}, fmt.Errorf("measure %s: %w", measure, err)
+		}
+		defer restore()
+	}
 	var step func() error
-	switch measure {
+	switch base {
 	case "train64", "train32":
 		res := 64
-		if measure == "train32" {
+		if base == "train32" {
 			res = 32
 		}
 		o := train.Defaults()
@@ -102,7 +130,7 @@ func Run(measure string, warmup, reps int) (Timing, error) {
 			return nil
 		}
 	default:
-		return Timing{}, fmt.Errorf("unknown measure %q (want one of %v)", measure, Measures)
+		return Timing{}, fmt.Errorf("unknown measure %q (want one of %v)", measure, append(slices.Clone(Measures), BF16Measures...))
 	}
 	for range warmup {
 		if err := step(); err != nil {

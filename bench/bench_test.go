@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,5 +82,24 @@ func TestMachineWrite(t *testing.T) {
 				t.Errorf("machine block lacks %q:\n%s", w, s)
 			}
 		}
+	}
+}
+
+// A bf16 measure does the fp32 measure's nominal work; where the CPU lacks bf16, running one says why.
+func TestBF16Measures(t *testing.T) {
+	for _, m := range BF16Measures {
+		base, ok := splitBF16(m)
+		if !ok || GFLOP(m) != GFLOP(base) || GFLOP(m) == 0 {
+			t.Errorf("%s: base %q (%v), %v GFLOP against %v", m, base, ok, GFLOP(m), GFLOP(base))
+		}
+	}
+	if kernels.BF16Available() {
+		if !slices.Contains(DefaultMeasures(), "train64-bf16") {
+			t.Errorf("default measures %v lack the bf16 ones on a CPU that has bf16", DefaultMeasures())
+		}
+		return
+	}
+	if _, err := Run("sgemm4096-bf16", 0, 1); err == nil || !strings.Contains(err.Error(), "AVX512_BF16") {
+		t.Errorf("Run(sgemm4096-bf16) without bf16: %v", err)
 	}
 }

@@ -67,11 +67,12 @@ func (t Torch) env() []string {
 	return env
 }
 
-// sgemmPy times a 4096³ float32 matrix product in PyTorch on 2 threads, printing the same JSON as the step script.
+// sgemmPy times a 4096³ matrix product (float32 or bfloat16) in PyTorch on 2 threads, printing the same JSON as the step script.
 const sgemmPy = `
 import json, resource, statistics, sys, time, torch
 torch.set_num_threads(int(sys.argv[1])); warm, reps = int(sys.argv[2]), int(sys.argv[3])
-a = torch.rand(4096, 4096) * 2 - 1; b = torch.rand(4096, 4096) * 2 - 1
+dtype = getattr(torch, sys.argv[4])  # float32, or bfloat16 (what autocast hands the GEMM)
+a = (torch.rand(4096, 4096) * 2 - 1).to(dtype); b = (torch.rand(4096, 4096) * 2 - 1).to(dtype)
 for _ in range(warm): torch.mm(a, b)
 ts = []
 for _ in range(reps):
@@ -87,13 +88,21 @@ func (t Torch) Run(ctx context.Context, measure string, warmup, reps int) (Timin
 	if t.Tuned {
 		common = append(common, "--tuned")
 	}
-	switch measure {
+	base, bf16 := splitBF16(measure)
+	if bf16 {
+		common = append(common, "--amp", "bf16")
+	}
+	switch base {
 	case "train64", "train32":
-		cmd = exec.CommandContext(ctx, t.Python, append([]string{t.Script, "--res", strings.TrimPrefix(measure, "train"), "--k", "2", "--tuples", "32"}, common...)...)
+		cmd = exec.CommandContext(ctx, t.Python, append([]string{t.Script, "--res", strings.TrimPrefix(base, "train"), "--k", "2", "--tuples", "32"}, common...)...)
 	case "generate64":
 		cmd = exec.CommandContext(ctx, t.Python, append([]string{t.Script, "--res", "64", "--mode", "generate", "--k", "2", "--tuples", "32"}, common...)...)
 	case "sgemm4096":
-		cmd = exec.CommandContext(ctx, t.Python, "-c", sgemmPy, "2", strconv.Itoa(warmup), strconv.Itoa(reps))
+		dtype := "float32"
+		if bf16 {
+			dtype = "bfloat16"
+		}
+		cmd = exec.CommandContext(ctx, t.Python, "-c", sgemmPy, "2", strconv.Itoa(warmup), strconv.Itoa(reps), dtype)
 	default:
 		return Timing{}, fmt.Errorf("unknown measure %q", measure)
 	}
@@ -129,7 +138,7 @@ func Compare(measure string, sd Timing, pt *Timing) Result {
 // WriteTable prints results as an aligned text table: times are medians; spread is the slowest repetition over the
 // fastest; allocs and alloc MB are sdgan's heap allocations per repetition.
 func WriteTable(w io.Writer, rs []Result) {
-	fmt.Fprintf(w, "%-11s %9s %10s %10s %7s %10s %10s %10s %8s %7s %7s %10s %9s\n", "measure", "GFLOP", "sdgan s", "pytorch s",
+	fmt.Fprintf(w, "%-14s %9s %10s %10s %7s %10s %10s %10s %8s %7s %7s %10s %9s\n", "measure", "GFLOP", "sdgan s", "pytorch s",
 		"ratio", "sdgan GF/s", "torch GF/s", "sdgan MB", "torch MB", "spread", "torch", "allocs", "alloc MB")
 	opt := func(p *float64, f string) string {
 		if p == nil {
@@ -142,7 +151,7 @@ func WriteTable(w io.Writer, rs []Result) {
 		if r.Pytorch != nil {
 			torchSpread = fmt.Sprintf("%.2f", r.Pytorch.Spread())
 		}
-		fmt.Fprintf(w, "%-11s %9.1f %10.4f %10s %7s %10.1f %10s %10s %8s %7.2f %7s %10.0f %9.1f\n", r.Measure, r.GFLOP, r.SdganS,
+		fmt.Fprintf(w, "%-14s %9.1f %10.4f %10s %7s %10.1f %10s %10s %8s %7.2f %7s %10.0f %9.1f\n", r.Measure, r.GFLOP, r.SdganS,
 			opt(r.PytorchS, "%.4f"), opt(r.Ratio, "%.2f"), r.SdganGFLOPS, opt(r.PytorchGFLOP, "%.1f"), mbCell(r.SdganPeakMB),
 			opt(r.PytorchPeak, "%.0f"), r.Sdgan.Spread(), torchSpread, r.Sdgan.AllocsPerRep, r.Sdgan.BytesPerRep/(1<<20))
 	}

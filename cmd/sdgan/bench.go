@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +22,8 @@ func benchCmd() *command {
 		summary: "time sdgan's training step, generation and GEMM against PyTorch on this machine, side by side",
 		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fs := newFlagSet("bench", "[flags]", stderr)
-			measures := fs.String("measures", strings.Join(bench.Measures, ","), "what to time, comma-separated")
+			measures := fs.String("measures", strings.Join(bench.DefaultMeasures(), ","), "what to time, comma-separated: "+
+				strings.Join(append(slices.Clone(bench.Measures), bench.BF16Measures...), ", ")+" (the bf16 ones need AVX512_BF16)")
 			reps := fs.Int("reps", 7, "timed repetitions per measure (the median is reported)")
 			warmup := fs.Int("warmup", 2, "untimed repetitions first")
 			asJSON := fs.Bool("json", false, "print JSON (the machine and a list of results) instead of a table")

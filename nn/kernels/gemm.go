@@ -60,12 +60,13 @@ func sgemm(kern *microKernel, strat strategy, transA, transB bool, m, n, k int, 
 }
 
 // run computes C = alpha·op(A)·op(B) + beta·C on the m×n matrix C with
-// strategy strat. With a prepacked B (g.pb) it never takes the direct path.
+// strategy strat. With a prepacked B (g.pb) or a kernel of bfloat16 pairs
+// (whose rounding is in the packing) it never takes the direct path.
 func (g *gemmArgs) run(kern *microKernel, strat strategy, m, n int) {
 	flops := m * n * g.k
 	small := flops <= smallGemmFlops && (strat == autoStrategy || strat == oneThreadStrategy)
 	switch {
-	case g.pb == nil && (strat == directStrategy || small):
+	case g.pb == nil && !kern.pairs && (strat == directStrategy || small):
 		g.direct(0, m, 0, n)
 	case strat == serialStrategy || strat == directStrategy || strat == oneThreadStrategy ||
 		strat == autoStrategy && flops < parallelGemmFlops:

@@ -17,6 +17,13 @@ func kernAVX512x14x32(k int, a, b, c *float32, ldc, add int)
 //go:noescape
 func kernAVX2x6x16(k int, a, b, c *float32, ldc, add int)
 
+// kernAVX512BF16x14x32 is kernAVX512x14x32 on panels of bfloat16 pairs (k
+// counts pairs): one VDPBF16PS, two multiply-adds per lane, per FMA of the
+// fp32 kernel.
+//
+//go:noescape
+func kernAVX512BF16x14x32(k int, a, b, c *float32, ldc, add int)
+
 // packA14AVX512 packs 14 rows of A (gemm_amd64.s): for p < kc (a multiple
 // of 16) and i < 14,
 //
@@ -86,6 +93,11 @@ var (
 	avx512Kernel = microKernel{name: "avx512", mr: 14, nr: 32, mc: 14 * 10, kc: 512, nc: 32 * 128,
 		kern: asmKernel(kernAVX512x14x32, 14, 32), packRows: packRows14,
 		packCols: packCols14, packBT: packBT32}
+	// avx512BF16Kernel packs as avx512Kernel does, then rounds the panels to
+	// bfloat16 pairs (pairs); its kc is twice as deep for the same panel bytes.
+	avx512BF16Kernel = microKernel{name: "avx512-bf16", mr: 14, nr: 32, mc: 14 * 10, kc: 1024, nc: 32 * 128,
+		kern: pairKernel(asmKernel(kernAVX512BF16x14x32, 14, 32)), packRows: packRows14,
+		packCols: packCols14, packBT: packBT32, pairs: true}
 	avx2Kernel = microKernel{name: "avx2", mr: 6, nr: 16, mc: 6 * 12, kc: 384, nc: 16 * 256,
 		kern: asmKernel(kernAVX2x6x16, 6, 16)}
 )

@@ -8,6 +8,9 @@ package kernels
 // Go's own runtime uses it): the NEON kernel is always available.
 const canAVX512, canAVX2, canNEON = false, false, true
 
+// bf16Kernel: no bf16 GEMM on arm64 yet (BFMMLA would be its instruction).
+var bf16Kernel *microKernel
+
 // gemmKernel returns the GEMM micro-kernel of isa.
 func gemmKernel(isa ISA) *microKernel {
 	if isa == NEON {

@@ -24,6 +24,10 @@ type microKernel struct {
 	// B (stored n×k) faster than the Go loop in packB: for p < kc, j < nr,
 	//	dst[p*nr+j] = b[j*ldb+p]
 	packBT func(dst, b []float32, ldb, kc int)
+	// pairs says that kern reads panels of bfloat16 pairs (see bf16.go):
+	// packA and packB round their fp32 panels to pairs in place, and kern's
+	// k is still the depth in values.
+	pairs bool
 }
 
 // blocked computes C[i0:i1, j0:j1] = alpha·op(A)·op(B) + beta·C[…] with the
@@ -119,8 +123,19 @@ func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc
 
 // packA copies alpha·op(A)[ic:ic+mc, pc:pc+kc] into dst as panels of mr
 // rows: element (i, p) of panel q goes to dst[q*kc*mr + p*mr + i]. Rows past
-// mc are zero.
+// mc are zero. For a kernel of pairs each panel is then rounded to bfloat16
+// pairs in its first half.
 func (g *gemmArgs) packA(dst []float32, kern *microKernel, ic, mc, pc, kc int) {
+	g.packAValues(dst, kern, ic, mc, pc, kc)
+	if kern.pairs {
+		for q := 0; q*kern.mr < mc; q++ {
+			toBF16Pairs(dst[q*kc*kern.mr:(q+1)*kc*kern.mr], kc, kern.mr)
+		}
+	}
+}
+
+// packAValues is packA in fp32.
+func (g *gemmArgs) packAValues(dst []float32, kern *microKernel, ic, mc, pc, kc int) {
 	mr, alpha := kern.mr, g.alpha
 	if g.transA { // op(A)[i, p] = a[p*lda+i]: read each row of a once, spread it over the panels
 		q0 := 0
@@ -165,8 +180,19 @@ func (g *gemmArgs) packA(dst []float32, kern *microKernel, ic, mc, pc, kc int) {
 
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as panels of nr columns:
 // element (p, j) of panel q goes to dst[q*kc*nr + p*nr + j]. Columns past nc
-// are zero.
+// are zero. For a kernel of pairs each panel is then rounded to bfloat16
+// pairs in its first half.
 func (g *gemmArgs) packB(dst []float32, kern *microKernel, pc, kc, jc, nc int) {
+	g.packBValues(dst, kern, pc, kc, jc, nc)
+	if kern.pairs {
+		for q := 0; q*kern.nr < nc; q++ {
+			toBF16Pairs(dst[q*kc*kern.nr:(q+1)*kc*kern.nr], kc, kern.nr)
+		}
+	}
+}
+
+// packBValues is packB in fp32.
+func (g *gemmArgs) packBValues(dst []float32, kern *microKernel, pc, kc, jc, nc int) {
 	nr := kern.nr
 	if !g.transB { // op(B)[p, j] = b[p*ldb+j]: read each row of b once, in order, and deal it out to the panels
 		for p := range kc {

@@ -25,8 +25,9 @@ func main() {
 	w("")
 	w(`#include "textflag.h"`)
 	w("")
-	fmaKernel(avx512, 14, 4)
-	fmaKernel(avx2, 6, 4)
+	fmaKernel(avx512, 14, 4, false)
+	fmaKernel(avx512, 14, 4, true)
+	fmaKernel(avx2, 6, 4, false)
 	packRows14()
 	packB16T()
 	packCols14()
@@ -54,16 +55,30 @@ var (
 // panel into two registers, broadcasts the mr values of the A panel one by
 // one (alternating between two registers) and issues 2·mr FMAs. The k loop
 // is unrolled unroll times.
-func fmaKernel(v isa, mr, unroll int) {
+//
+// With bf16 (AVX-512 only) each 32-bit value of the panels is a pair of
+// bfloat16 (two consecutive k, the lower in the low half) and VDPBF16PS
+// replaces the FMA: every instruction does two multiply-adds per lane, with
+// fp32 accumulation. Go's assembler does not know VDPBF16PS, so it is
+// written as bytes (see vdpbf16ps).
+func fmaKernel(v isa, mr, unroll int, bf16 bool) {
 	nr := 2 * v.width
 	vb := 4 * v.width // bytes per vector
 	name := fmt.Sprintf("kern%sx%dx%d", v.name, mr, nr)
+	fma := func(b, a, acc int) { w("\tVFMADD231PS %s%d, %s%d, %s%d", v.reg, b, v.reg, a, v.reg, acc) }
+	if bf16 {
+		name = fmt.Sprintf("kern%sBF16x%dx%d", v.name, mr, nr)
+		fma = func(b, a, acc int) { w("\t%s // VDPBF16PS Z%d, Z%d, Z%d", vdpbf16ps(acc, b, a), a, b, acc) }
+	}
 	r := func(i int) string { return fmt.Sprintf("%s%d", v.reg, i) }
 	b0, b1, bc := v.acc0, v.acc0+1, v.acc0+2
 	w("// func %s(k int, a, b, c *float32, ldc, add int)", name)
 	w("//")
 	w("// For i < %d and j < %d: c[i*ldc+j] = Σ_{p<k} a[p*%d+i] · b[p*%d+j]", mr, nr, mr, nr)
 	w("// (+ c[i*ldc+j] if add ≠ 0).")
+	if bf16 {
+		w("// Each a[…] and b[…] is a pair of bfloat16 and · their dot product.")
+	}
 	w("// Accumulators: %s0..%s%d (row i in %s(2i), %s(2i+1)); B row in %s, %s;",
 		v.reg, v.reg, 2*mr-1, v.reg, v.reg, r(b0), r(b1))
 	w("// broadcast A values alternate in %s, %s. k ≥ 1.", r(bc), r(bc+1))
@@ -93,8 +108,8 @@ func fmaKernel(v isa, mr, unroll int) {
 		for i := range mr {
 			bz := r(bc + i%2)
 			w("\tVBROADCASTSS %d(SI), %s", aoff+4*i, bz)
-			w("\tVFMADD231PS %s, %s, %s", r(b0), bz, r(2*i))
-			w("\tVFMADD231PS %s, %s, %s", r(b1), bz, r(2*i+1))
+			fma(b0, bc+i%2, 2*i)
+			fma(b1, bc+i%2, 2*i+1)
 		}
 	}
 	w("\tCMPQ CX, $%d", unroll)
@@ -140,6 +155,25 @@ func fmaKernel(v isa, mr, unroll int) {
 	w("%s_overwrite:", name)
 	store(false)
 	w("")
+}
+
+// vdpbf16ps encodes VDPBF16PS zmm(acc), zmm(src1), zmm(src2) (Intel's
+// operand order; register forms, no masking) as BYTE directives: the EVEX
+// prefix (map 0F38, prefix F3, W0, 512-bit), opcode 0x52 and ModRM.
+func vdpbf16ps(acc, src1, src2 int) string {
+	inv := func(r, bit int) int { return ^r >> bit & 1 }
+	p0 := inv(acc, 3)<<7 | inv(src2, 4)<<6 | inv(src2, 3)<<5 | inv(acc, 4)<<4 | 0b10
+	p1 := (^src1&0xf)<<3 | 1<<2 | 0b10
+	p2 := 0b10<<5 | inv(src1, 4)<<3
+	modrm := 0xc0 | (acc&7)<<3 | src2&7
+	var s string
+	for i, b := range []int{0x62, p0, p1, p2, 0x52, modrm} {
+		if i > 0 {
+			s += "; "
+		}
+		s += fmt.Sprintf("BYTE $0x%02x", b)
+	}
+	return s
 }
 
 // packRows14 writes packA14AVX512, which packs 14 rows of A into a panel.

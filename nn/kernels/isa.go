@@ -83,7 +83,35 @@ func Force(isa ISA) (restore func()) {
 func setActive(isa ISA) {
 	active = isa
 	activeKernel = gemmKernel(isa)
+	if bf16 && isa == AVX512 {
+		activeKernel = bf16Kernel
+	}
 }
+
+// bf16 says whether the GEMMs round their operands to bfloat16 (UseBF16).
+var bf16 bool
+
+// BF16Available reports whether this build and CPU have the bf16 GEMM: AVX-512 with AVX512_BF16 (Intel from
+// Cooper Lake and Sapphire Rapids, AMD from Zen 4).
+func BF16Available() bool { return bf16Kernel != nil }
+
+// UseBF16 makes every GEMM, and so every convolution and dense layer, round both operands to bfloat16 (ties to
+// even) and accumulate the products in fp32, until restore is called: PyTorch's bf16 autocast for these ops.
+// Everything else (weights, optimiser state, activations between ops) stays fp32. It applies while the AVX-512
+// kernels are active (Force(AVX2) or Portable run fp32). It must not be called while kernels run, and returns an
+// error, changing nothing, where BF16Available is false.
+func UseBF16() (restore func(), err error) {
+	if !BF16Available() {
+		return nil, fmt.Errorf("bf16 needs a CPU with AVX-512 and AVX512_BF16 and a build with assembly (this one: %v available)", Available())
+	}
+	old := bf16
+	bf16 = true
+	setActive(active)
+	return func() { bf16 = old; setActive(active) }, nil
+}
+
+// BF16Active reports whether the GEMMs run in bf16 now.
+func BF16Active() bool { return activeKernel.pairs }
 
 // useAVX512 reports whether the AVX-512 elementwise kernels run.
 func useAVX512() bool { return active == AVX512 }

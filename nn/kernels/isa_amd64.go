@@ -13,6 +13,14 @@ var (
 
 const canNEON = false
 
+// bf16Kernel is the bf16 GEMM micro-kernel, nil where the CPU lacks AVX512_BF16.
+var bf16Kernel = func() *microKernel {
+	if canAVX512 && cpu.X86.HasAVX512BF16 {
+		return &avx512BF16Kernel
+	}
+	return nil
+}()
+
 // gemmKernel returns the GEMM micro-kernel of isa.
 func gemmKernel(isa ISA) *microKernel {
 	switch isa {

@@ -7,3 +7,6 @@ const canAVX512, canAVX2, canNEON = false, false, false
 
 // gemmKernel returns the GEMM micro-kernel of isa: the portable one.
 func gemmKernel(ISA) *microKernel { return &goKernel }
+
+// bf16Kernel: no bf16 GEMM without amd64 assembly.
+var bf16Kernel *microKernel

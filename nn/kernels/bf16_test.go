@@ -1,0 +1,221 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// roundBF16 rounds to nearest, ties to even, keeps NaNs NaN and overflows to infinity.
+func TestRoundBF16(t *testing.T) {
+	for _, tc := range []struct{ in, want uint32 }{
+		{0x3f800000, 0x3f80}, // 1
+		{0x3f808000, 0x3f80}, // a tie: to the even 0x3f80
+		{0x3f818000, 0x3f82}, // a tie: to the even 0x3f82
+		{0x3f808001, 0x3f81}, // just above the tie
+		{0x3f807fff, 0x3f80}, // just below it
+		{0x80000000, 0x8000}, // −0
+		{0x7f7fffff, 0x7f80}, // the largest float32 rounds to +Inf
+		{0xff800000, 0xff80}, // −Inf
+		{0x00000001, 0x0000}, // the smallest subnormal rounds to 0
+	} {
+		if got := roundBF16(math.Float32frombits(tc.in)); got != tc.want {
+			t.Errorf("roundBF16(%#08x) = %#04x, want %#04x", tc.in, got, tc.want)
+		}
+	}
+	for _, nan := range []uint32{0x7fc00000, 0x7f800001, 0xffffffff, 0x7fffffff} {
+		if got := roundBF16(math.Float32frombits(nan)); got&0x7f80 != 0x7f80 || got&0x7f == 0 {
+			t.Errorf("roundBF16(NaN %#08x) = %#04x, not a NaN", nan, got)
+		}
+	}
+}
+
+// toBF16Pairs packs rows 2pp and 2pp+1 of a panel into pair pp, in place, with zero past an odd depth.
+func TestToBF16Pairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, kc := range []int{1, 2, 5, 8} {
+		for _, w := range []int{1, 3, 14} {
+			pan := randSlice(r, kc*w)
+			orig := append([]float32(nil), pan...)
+			toBF16Pairs(pan, kc, w)
+			for pp := 0; 2*pp < kc; pp++ {
+				for i := range w {
+					want := roundBF16(orig[2*pp*w+i])
+					if 2*pp+1 < kc {
+						want |= roundBF16(orig[(2*pp+1)*w+i]) << 16
+					}
+					if got := math.Float32bits(pan[pp*w+i]); got != want {
+						t.Fatalf("kc %d w %d: pair (%d, %d) = %#08x, want %#08x", kc, w, pp, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// The bf16 GEMM equals the fp32 oracle run on operands rounded to bfloat16 (alpha·op(A) rounded, as packA scales
+// before it rounds), within fp32 accumulation error: every size, transposition, scalar and strategy of TestSgemm,
+// with B packed per block and prepacked, and with tiny cache blocks (odd depths, many kc blocks).
+func TestSgemmBF16(t *testing.T) {
+	if !BF16Available() {
+		t.Skip("no AVX512_BF16 on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	kerns := map[string]*microKernel{"bf16": bf16Kernel, "bf16-tiny": tinyBlocks(bf16Kernel)}
+	for kname, kern := range kerns {
+		for _, st := range strategies {
+			for si, sz := range gemmSizes {
+				for tr := range 4 {
+					transA, transB := tr&1 != 0, tr&2 != 0
+					for ai, sc := range gemmScalars {
+						gemms := map[string]gemmFunc{"": withKernel(kern, st.strat)}
+						if sc.alpha == 1 {
+							gemms["/prepackedB"] = withPackedB(kern, st.strat)
+						}
+						for gname, gemm := range gemms {
+							name := fmt.Sprintf("%s/%s/%dx%dx%d/tA=%v,tB=%v/a=%v,b=%v%s", kname, st.name, sz.m, sz.n, sz.k,
+								transA, transB, sc.alpha, sc.beta, gname)
+							t.Run(name, func(t *testing.T) {
+								runBF16Case(t, r, gemm, transA, transB, sz.m, sz.n, sz.k, sc.alpha, sc.beta, (si+ai+tr)%3)
+							})
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// runBF16Case is runGemmCase for the bf16 GEMM: the oracle multiplies BF16(alpha·a) by BF16(b), in float64.
+func runBF16Case(t *testing.T, r *rand.Rand, gemm gemmFunc, transA, transB bool, m, n, k int, alpha, beta float32, pad int) {
+	t.Helper()
+	ar, ac, br, bc := m, k, k, n
+	if transA {
+		ar, ac = k, m
+	}
+	if transB {
+		br, bc = n, k
+	}
+	lda, ldb, ldc := max(ac, 1)+pad, max(bc, 1)+2*pad, n+pad+1
+	a, b := randSlice(r, ar*lda), randSlice(r, br*ldb)
+	c := randSlice(r, m*ldc)
+	ra, rb := make([]float32, len(a)), make([]float32, len(b))
+	for i, v := range a {
+		ra[i] = BF16(alpha * v)
+	}
+	for i, v := range b {
+		rb[i] = BF16(v)
+	}
+	want, mag := gemmRef(transA, transB, m, n, k, 1, ra, lda, rb, ldb, beta, c, ldc)
+	markWindow(mag, 0, m, n, ldc)
+	guard := append([]float32(nil), c...)
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	checkClose(t, "C", c, want, mag, k, guard)
+}
+
+// UseBF16 switches the active GEMM kernel to bf16 and back, composes with Force, and Sgemm then rounds.
+func TestUseBF16(t *testing.T) {
+	if !BF16Available() {
+		if _, err := UseBF16(); err == nil {
+			t.Fatal("UseBF16 without AVX512_BF16 did not fail")
+		}
+		t.Skip("no AVX512_BF16 on this CPU or build")
+	}
+	restore, err := UseBF16()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !BF16Active() || activeKernel != bf16Kernel {
+		t.Fatalf("after UseBF16 the GEMM kernel is %s", activeKernel.name)
+	}
+	x := float32(1 + 1.0/512) // not a bfloat16: rounds to 1
+	c := []float32{0}
+	Sgemm(false, false, 1, 1, 1, 1, []float32{x}, 1, []float32{1}, 1, 0, c, 1)
+	if c[0] != 1 {
+		t.Errorf("bf16 Sgemm of %v·1 = %v, want 1 (the operand rounded)", x, c[0])
+	}
+	back := Force(AVX2)
+	if BF16Active() {
+		t.Error("bf16 still active under Force(AVX2)")
+	}
+	back()
+	if !BF16Active() {
+		t.Error("bf16 not active again after Force's restore")
+	}
+	restore()
+	if BF16Active() {
+		t.Fatal("bf16 still active after restore")
+	}
+	Sgemm(false, false, 1, 1, 1, 1, []float32{x}, 1, []float32{1}, 1, 0, c, 1)
+	if c[0] != x {
+		t.Errorf("fp32 Sgemm of %v·1 = %v", x, c[0])
+	}
+}
+
+// The convolutions in bf16 (their GEMMs' operands rounded) match the reference on rounded operands: forward,
+// backward data and backward filter, on the shapes of TestConvPaths.
+func TestConvBF16(t *testing.T) {
+	if !BF16Available() {
+		t.Skip("no AVX512_BF16 on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	restore, err := UseBF16()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restore()
+	for ci, p := range []ConvParams{
+		convCase(3, 16, 13, 7, 5, 17, 2, "same"),
+		convCase(2, 8, 8, 33, 3, 29, 1, "same"),
+		convCase(2, 11, 9, 19, 1, 37, 1, "valid"),
+		sameConv5(5, 8, 29, 37),
+		tconv5(3, 4, 41, 19),
+	} {
+		t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
+			x, w, dy := bf16Slice(r, p.XLen()), bf16Slice(r, p.WLen()), bf16Slice(r, p.YLen())
+			y, ymag, dx, dxmag, dw, dwmag := convRefs(p, x, w, dy)
+			pl := convPlans[ci%len(convPlans)]
+			pl.split = ci%2 == 0 || p.splitK()
+			rows := []int{p.tileRows(), 13}[ci%2]
+			for _, c := range []struct {
+				name      string
+				terms     int
+				run       func(out []float32)
+				want, mag []float64
+			}{
+				{"Conv2D", p.KH * p.KW * p.C, func(out []float32) { conv2D(p, x, w, out, false, rows, pl) }, y, ymag},
+				{"BackwardData", p.KH * p.KW * p.F, func(out []float32) { conv2DBackwardData(p, dy, w, out, false, rows, pl) }, dx, dxmag},
+				{"BackwardFilter", p.N * p.OH * p.OW, func(out []float32) { conv2DBackwardFilter(p, x, dy, out, false, rows, pl) }, dw, dwmag},
+			} {
+				out := make([]float32, len(c.want))
+				mag := append([]float64(nil), c.mag...)
+				for i := range mag {
+					mag[i] += 1e-30
+				}
+				c.run(out)
+				checkClose(t, c.name, out, c.want, mag, c.terms, nil)
+			}
+			// And on operands that are not bfloat16 the result differs from fp32's by bf16's rounding, not more.
+			xf := randSlice(r, p.XLen())
+			yb := make([]float32, p.YLen())
+			conv2D(p, xf, w, yb, false, rows, pl)
+			yf, yfmag, _, _, _, _ := convRefs(p, xf, w, dy)
+			for i := range yb {
+				if d := math.Abs(float64(yb[i]) - yf[i]); d > 1.0/128*yfmag[i]+1e-6 {
+					t.Fatalf("Conv2D on fp32 input: element %d = %v, fp32 %v: off by %.3g, more than bf16's 2⁻⁸·%.3g", i,
+						yb[i], yf[i], d, yfmag[i])
+				}
+			}
+		})
+	}
+}
+
+// bf16Slice returns n values uniform in [-1, 1) rounded to bfloat16.
+func bf16Slice(r *rand.Rand, n int) []float32 {
+	s := randSlice(r, n)
+	for i, v := range s {
+		s[i] = BF16(v)
+	}
+	return s
+}
