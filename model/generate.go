@@ -9,8 +9,10 @@ import (
 // generateBatch bounds how many images one forward pass makes, which bounds inference memory.
 const generateBatch = 64
 
-// Generate runs g in inference mode (batch-norm running averages, no tape) on the codes z, row-major
-// [n, d_I + d_O], in batches of at most 64, and returns one image (Res·Res·Channels values, NHWC) per code.
+// Generate runs g in inference mode (batch-norm running averages) on the codes z, row-major [n, d_I + d_O], in
+// batches of at most 64, and returns one image (Res·Res·Channels values, NHWC) per code. Each batch runs on a tape
+// that is reset after it, so that its activations go back to the backend for the next batch or call to reuse (no
+// gradient is ever taken).
 func Generate(g Generator, cfg Config, z []float32) [][]float32 {
 	d := cfg.Z()
 	if len(z)%d != 0 {
@@ -18,9 +20,11 @@ func Generate(g Generator, cfg Config, z []float32) [][]float32 {
 	}
 	n, size := len(z)/d, cfg.ImageSize()
 	imgs := make([][]float32, 0, n)
+	tp := nn.NewTape()
 	for start := 0; start < n; start += generateBatch {
 		b := min(generateBatch, n-start)
-		out := g.Forward(nn.FromData(z[start*d:(start+b)*d], b, d), false).ToHost()
+		out := g.Forward(tp.Input(z[start*d:(start+b)*d], b, d), false).ToHost()
+		tp.Reset()
 		for i := range b {
 			imgs = append(imgs, out[i*size:(i+1)*size])
 		}
