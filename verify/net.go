@@ -102,6 +102,7 @@ const embedBatch = 128
 func (n *Net) Embed(images [][]float32) [][]float32 {
 	size := n.cfg.ImageSize()
 	out := make([][]float32, 0, len(images))
+	tp := nn.NewTape() // reset after each batch: the next batch reuses its buffers
 	for start := 0; start < len(images); start += embedBatch {
 		b := min(embedBatch, len(images)-start)
 		x := make([]float32, 0, b*size)
@@ -111,7 +112,8 @@ func (n *Net) Embed(images [][]float32) [][]float32 {
 			}
 			x = append(x, img...)
 		}
-		e := n.Forward(nn.FromData(x, b, n.cfg.Res, n.cfg.Res, n.cfg.Channels), false).ToHost()
+		e := n.Forward(tp.Input(x, b, n.cfg.Res, n.cfg.Res, n.cfg.Channels), false).ToHost()
+		tp.Reset()
 		for i := range b {
 			out = append(out, slices.Clone(e[i*n.cfg.Embed:(i+1)*n.cfg.Embed]))
 		}

@@ -344,3 +344,36 @@ func TestEvaluateStopsOnCancel(t *testing.T) {
 		t.Fatalf("Evaluate: %v", err)
 	}
 }
+
+// Embed runs its batches on a tape it resets (reusing the memory): the embeddings are, bit for bit, those of a plain
+// inference pass without a tape, across two batches, the second partial.
+func TestEmbedMatchesForwardWithoutTape(t *testing.T) {
+	cfg := DefaultConfig(16, 3)
+	rng := rand.New(rand.NewPCG(6, 7))
+	net, err := NewNet(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := cfg.ImageSize()
+	images := make([][]float32, embedBatch+5)
+	var all []float32
+	for i := range images {
+		images[i] = make([]float32, size)
+		for j := range images[i] {
+			images[i][j] = float32(2*rng.Float64() - 1)
+		}
+		all = append(all, images[i]...)
+	}
+	got := net.Embed(images)
+	for start := 0; start < len(images); start += embedBatch {
+		b := min(embedBatch, len(images)-start)
+		want := net.Forward(nn.FromData(all[start*size:(start+b)*size], b, cfg.Res, cfg.Res, cfg.Channels), false).ToHost()
+		for i := range b {
+			for j, v := range got[start+i] {
+				if math.Float32bits(v) != math.Float32bits(want[i*cfg.Embed+j]) {
+					t.Fatalf("image %d value %d = %v, without a tape %v", start+i, j, v, want[i*cfg.Embed+j])
+				}
+			}
+		}
+	}
+}
