@@ -15,6 +15,7 @@ import (
 	"sdgan/internal/atomicfile"
 	"sdgan/internal/progress"
 	"sdgan/model"
+	"sdgan/nn/kernels"
 )
 
 // Job is one call of Run.
@@ -133,6 +134,13 @@ func Run(ctx context.Context, job Job) error {
 	o := job.Options.Resolve()
 	if err := o.Validate(); err != nil {
 		return err
+	}
+	if o.Precision == PrecisionBF16 {
+		restore, err := kernels.UseBF16()
+		if err != nil {
+			return err
+		}
+		defer restore()
 	}
 	if !job.Resume {
 		if err := CheckNewRun(job.Dir); err != nil {

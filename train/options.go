@@ -9,6 +9,7 @@ import (
 	"sdgan/augment"
 	"sdgan/data"
 	"sdgan/model"
+	"sdgan/nn/kernels"
 )
 
 // Options is everything that defines a training run. A run folder stores them (config.json and every
@@ -43,6 +44,11 @@ type Options struct {
 	// matching-aware discriminator, as GAN-CLS's; Reed et al. 2016): it must then judge whether a tuple keeps one
 	// identity, not only whether its images look real. SD-DCGAN only.
 	Mismatch bool `json:"mismatch,omitempty"`
+	// Precision of the GEMMs, and so of every convolution and dense layer: "" (fp32) or "bf16" (both operands
+	// rounded to bfloat16, fp32 accumulation, as PyTorch's bf16 autocast; weights, optimiser state and
+	// activations stay fp32). bf16 needs a CPU with AVX512_BF16. Run switches the kernels for the whole process
+	// (kernels.UseBF16): one precision per process.
+	Precision string `json:"precision,omitempty"`
 	// AdamBetas overrides the loss's Adam β1, β2 (nil: the loss's; SAGAN's TTUR uses 0 and 0.9).
 	AdamBetas  []float64 `json:"adam_betas,omitempty"`
 	Clip       float64   `json:"clip"`        // WGAN weight clipping bound (SPEC: 0.01)
@@ -88,6 +94,12 @@ type Options struct {
 	Keep            int   `json:"keep"`             // checkpoints kept (the newest)
 }
 
+// The precisions of Options.Precision.
+const (
+	PrecisionFP32 = "fp32"
+	PrecisionBF16 = "bf16"
+)
+
 // Defaults returns the options of `sdgan train` with no flags: the 32×32 SD-DCGAN on builtin:fonts, with the
 // generator's moving average (10 kimg half-life, ramped up over the first 5% of images) and the matching-aware
 // discriminator (Mismatch), both chosen by measurement (QUALITY.md). Mismatch applies to SD-DCGAN only: set it
@@ -128,6 +140,9 @@ var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--
 // (d_norm "" → none: the penalty needs each tuple's own gradient, and batch norm couples the tuples).
 // AC-DCGAN's number of identity labels stays 0 until Run opens the data: it is the data's number of identities.
 func (o Options) Resolve() Options {
+	if o.Precision == PrecisionFP32 {
+		o.Precision = "" // fp32 is the default, as checkpoints from before the option store it
+	}
 	if o.Loss == "" {
 		o.Loss = LossDCGAN
 		if o.Model.Arch == model.BEGAN {
@@ -236,6 +251,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--keep %d: want at least 1 checkpoint kept", o.Keep)
 	case o.MemoryMiB < 0 || o.MemoryMiB > MaxMemoryMiB:
 		return fmt.Errorf("--memory-budget %d: want 0 (the default) to %d MiB", o.MemoryMiB, int64(MaxMemoryMiB))
+	case o.Precision != "" && o.Precision != PrecisionFP32 && o.Precision != PrecisionBF16:
+		return fmt.Errorf("--precision %q: want %s or %s", o.Precision, PrecisionFP32, PrecisionBF16)
+	case o.Precision == PrecisionBF16 && !kernels.BF16Available():
+		return fmt.Errorf("--precision bf16: %w", kernels.BF16Unavailable())
 	case o.Mismatch && o.Model.Arch == model.ACGAN:
 		return fmt.Errorf("--mismatch: it shows the discriminator tuples of different identities; the AC-DCGAN discriminator judges single images (its class head judges identity)")
 	case o.Mismatch && o.Model.Arch != model.DCGAN:

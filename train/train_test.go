@@ -17,6 +17,7 @@ import (
 
 	"sdgan/model"
 	"sdgan/nn"
+	"sdgan/nn/kernels"
 )
 
 // fixture writes a small folder-per-identity data set of random grey 32×32 PNGs and returns its path.
@@ -114,12 +115,19 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 		}},
 		{"acgan", model.ACGAN, nil},
 		{"acgan+ema+ada+sn+hinge+2D", model.ACGAN, acQuality},
+		{"dcgan+mismatch+ema bf16", model.DCGAN, func(o Options) Options {
+			o.Precision, o.Mismatch, o.EMAKimg = PrecisionBF16, true, 0.01
+			return o
+		}},
 	} {
 		arch := tc.arch
 		t.Run(tc.name, func(t *testing.T) {
 			o := smallOptions(ds, arch)
 			if tc.opt != nil {
 				o = tc.opt(o)
+			}
+			if o.Precision == PrecisionBF16 && !kernels.BF16Available() {
+				t.Skip("no AVX512_BF16 here")
 			}
 			straight, again, split := t.TempDir(), t.TempDir(), t.TempDir()
 			run(t, o, straight, false)
@@ -327,5 +335,38 @@ func TestBEGANUpdate(t *testing.T) {
 	}
 	if k, _ := beganUpdate(1, 1, 0.5, 10, 0); k != 1 {
 		t.Errorf("k %g; want clipped to 1", k)
+	}
+}
+
+// --precision bf16 trains with the bf16 GEMM and leaves the kernels in fp32 afterwards: its checkpoint differs from
+// the fp32 run's of the same seed (the products were rounded), and Run restores the kernels' precision.
+func TestPrecisionBF16TrainsInBF16(t *testing.T) {
+	ds := fixture(t, 5, 3)
+	o := smallOptions(ds, model.DCGAN)
+	o.Precision = "fp32" // the spelled-out default resolves to ""
+	if r := o.Resolve(); r.Precision != "" {
+		t.Fatalf("fp32 resolves to %q, want \"\"", r.Precision)
+	}
+	o.Precision = "fp16"
+	if err := o.Resolve().Validate(); err == nil || !strings.Contains(err.Error(), "--precision") {
+		t.Fatalf("--precision fp16: %v", err)
+	}
+	o.Precision = PrecisionBF16
+	if !kernels.BF16Available() {
+		if err := o.Resolve().Validate(); err == nil || !strings.Contains(err.Error(), "AVX512_BF16") {
+			t.Fatalf("--precision bf16 without AVX512_BF16: %v", err)
+		}
+		t.Skip("no AVX512_BF16 here")
+	}
+	fp32, bf16 := t.TempDir(), t.TempDir()
+	run(t, o, bf16, false)
+	if kernels.BF16Active() {
+		t.Fatal("the kernels are still in bf16 after Run")
+	}
+	o.Precision = ""
+	run(t, o, fp32, false)
+	name := filepath.Join(model.CheckpointDir, model.CheckpointName(o.Steps))
+	if bytes.Equal(readFile(t, filepath.Join(fp32, name)), readFile(t, filepath.Join(bf16, name))) {
+		t.Fatal("the bf16 run wrote the fp32 run's checkpoint: its GEMMs did not round")
 	}
 }

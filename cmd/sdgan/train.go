@@ -57,6 +57,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
 	fs.BoolVar(&f.noSiam, "non-siamese", false, "dcgan: stack the k images on the channel axis instead of a shared tower")
 	fs.IntVar(&f.filters, "filters", 128, "began: convolution width n")
+	fs.StringVar(&f.o.Precision, "precision", train.PrecisionFP32, "precision of the convolutions' and dense layers' products: fp32, or bf16 (operands rounded to bfloat16,\nfp32 accumulation, as PyTorch's bf16 autocast; needs AVX512_BF16; faster only where the CPU's bf16 dot product outruns its FMAs: BENCHMARKS.md)")
 	fs.StringVar(&f.o.Loss, "loss", "", "dcgan, acgan: dcgan (default), lsgan, wgan, wgan-gp or hinge (acgan adds the identity cross-entropy; wgan-gp: dcgan only); began: began")
 	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan, acgan: the discriminator's normalisation: batch or none")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")

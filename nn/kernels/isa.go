@@ -102,12 +102,17 @@ func BF16Available() bool { return bf16Kernel != nil }
 // error, changing nothing, where BF16Available is false.
 func UseBF16() (restore func(), err error) {
 	if !BF16Available() {
-		return nil, fmt.Errorf("bf16 needs a CPU with AVX-512 and AVX512_BF16 and a build with assembly (this one: %v available)", Available())
+		return nil, BF16Unavailable()
 	}
 	old := bf16
 	bf16 = true
 	setActive(active)
 	return func() { bf16 = old; setActive(active) }, nil
+}
+
+// BF16Unavailable is the error of UseBF16 where BF16Available is false: it says what is missing.
+func BF16Unavailable() error {
+	return fmt.Errorf("bf16 needs a CPU with AVX-512 and AVX512_BF16 and a build with assembly (this one: %v available)", Available())
 }
 
 // BF16Active reports whether the GEMMs run in bf16 now.
