@@ -219,3 +219,56 @@ func bf16Slice(r *rand.Rand, n int) []float32 {
 	}
 	return s
 }
+
+// The assembly pairing gives the Go pairing's bits, NaNs and infinities included, for every length (full and
+// masked groups of 16), with and without a high row, in place (dst = lo) or not.
+func TestPairRowsAsmMatchesGo(t *testing.T) {
+	if pairRowsAsm == nil {
+		t.Skip("no assembly pairing on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)),
+		math.MaxFloat32, 1 + 1.0/256, 1 + 3.0/256}
+	for n := 0; n <= 50; n++ {
+		for _, withHi := range []bool{true, false} {
+			for _, inPlace := range []bool{false, true} {
+				lo, hi := randSlice(r, n), randSlice(r, n)
+				for i := range lo {
+					if r.IntN(4) == 0 {
+						lo[i] = special[r.IntN(len(special))] * float32(1+r.IntN(3))
+						hi[i] = special[r.IntN(len(special))]
+					}
+				}
+				if !withHi {
+					hi = nil
+				}
+				want := make([]float32, n)
+				pairRowsGo(want, lo, hi)
+				got := make([]float32, n)
+				if inPlace {
+					got = append(got[:0], lo...)
+					pairRowsAsm(got, got, hi)
+				} else {
+					guarded := make([]float32, n+1) // a guard value past the end must stay
+					guarded[n] = 7
+					pairRowsAsm(guarded[:n], lo, hi)
+					if guarded[n] != 7 {
+						t.Fatalf("n %d: wrote past the end", n)
+					}
+					got = guarded[:n]
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("n %d hi %v in place %v: pair %d = %#08x, Go %#08x (lo %v hi %v)", n, withHi, inPlace, i,
+							math.Float32bits(got[i]), math.Float32bits(want[i]), lo[i], func() any {
+								if hi == nil {
+									return nil
+								}
+								return hi[i]
+							}())
+					}
+				}
+			}
+		}
+	}
+}

@@ -11,6 +11,9 @@ const canAVX512, canAVX2, canNEON = false, false, true
 // bf16Kernel: no bf16 GEMM on arm64 yet (BFMMLA would be its instruction).
 var bf16Kernel *microKernel
 
+// pairRowsAsm: none on arm64.
+var pairRowsAsm func(dst, lo, hi []float32)
+
 // gemmKernel returns the GEMM micro-kernel of isa.
 func gemmKernel(isa ISA) *microKernel {
 	if isa == NEON {

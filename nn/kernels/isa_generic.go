@@ -10,3 +10,6 @@ func gemmKernel(ISA) *microKernel { return &goKernel }
 
 // bf16Kernel: no bf16 GEMM without amd64 assembly.
 var bf16Kernel *microKernel
+
+// pairRowsAsm: none without amd64 assembly.
+var pairRowsAsm func(dst, lo, hi []float32)
