@@ -90,14 +90,7 @@ func TestSgemmBF16(t *testing.T) {
 // runBF16Case is runGemmCase for the bf16 GEMM: the oracle multiplies BF16(alpha·a) by BF16(b), in float64.
 func runBF16Case(t *testing.T, r *rand.Rand, gemm gemmFunc, transA, transB bool, m, n, k int, alpha, beta float32, pad int) {
 	t.Helper()
-	ar, ac, br, bc := m, k, k, n
-	if transA {
-		ar, ac = k, m
-	}
-	if transB {
-		br, bc = n, k
-	}
-	lda, ldb, ldc := max(ac, 1)+pad, max(bc, 1)+2*pad, n+pad+1
+	ar, br, lda, ldb, ldc := operandShapes(transA, transB, m, n, k, pad)
 	a, b := randSlice(r, ar*lda), randSlice(r, br*ldb)
 	c := randSlice(r, m*ldc)
 	ra, rb := make([]float32, len(a)), make([]float32, len(b))

@@ -121,14 +121,7 @@ func withPackedB(kern *microKernel, strat strategy) gemmFunc {
 func runGemmCase(t *testing.T, r *rand.Rand, gemm gemmFunc, transA, transB bool,
 	m, n, k int, alpha, beta float32, pad int) {
 	t.Helper()
-	ar, ac, br, bc := m, k, k, n
-	if transA {
-		ar, ac = k, m
-	}
-	if transB {
-		br, bc = n, k
-	}
-	lda, ldb, ldc := max(ac, 1)+pad, max(bc, 1)+2*pad, n+pad+1
+	ar, br, lda, ldb, ldc := operandShapes(transA, transB, m, n, k, pad)
 	off := 1 + r.IntN(3) // unaligned start
 	a := randSlice(r, off+ar*lda)[off:]
 	b := randSlice(r, off+br*ldb)[off:]
@@ -153,6 +146,19 @@ func runGemmCase(t *testing.T, r *rand.Rand, gemm gemmFunc, transA, transB bool,
 	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cbuf[off:off+(m-1)*ldc+n], ldc)
 	markWindow(mag, off, m, n, ldc)
 	checkClose(t, "C", cbuf, want, mag, k, guard)
+}
+
+// operandShapes returns the stored rows of A and B and leading dimensions wider than their rows by pad-dependent
+// amounts, for op(A) m×k and op(B) k×n.
+func operandShapes(transA, transB bool, m, n, k, pad int) (ar, br, lda, ldb, ldc int) {
+	ar, ac, br, bc := m, k, k, n
+	if transA {
+		ar, ac = k, m
+	}
+	if transB {
+		br, bc = n, k
+	}
+	return ar, br, max(ac, 1) + pad, max(bc, 1) + 2*pad, n + pad + 1
 }
 
 // markWindow makes sure every element of the m×n window counts as computed
