@@ -67,7 +67,7 @@ func TestSpread(t *testing.T) {
 func TestMachineWrite(t *testing.T) {
 	for _, m := range []Machine{
 		{CPU: kernels.CPU{Name: "AMD EPYC 9R45", Vendor: "AuthenticAMD", Family: 26, Model: 2, Core: "zen5"}, ISA: "avx512",
-			GEMMKernel: "avx512 14×32", Threads: 2, FMAPeak: 408},
+			GEMMKernel: "avx512 14×32", Threads: 2, FMAPeak: 408, FMASpread: 1.03},
 		{CPU: kernels.CPU{Name: "arm64", Core: "arm64"}, ISA: "neon", GEMMKernel: "neon 12×8", Threads: 4},
 	} {
 		var b bytes.Buffer
@@ -75,7 +75,7 @@ func TestMachineWrite(t *testing.T) {
 		s := b.String()
 		want := []string{m.CPU.Name, m.GEMMKernel, "not measured (no FMA loop for neon)"}
 		if m.FMAPeak > 0 {
-			want = []string{"family 26 model 2, zen5", "408 GFLOP/s measured", "204 per thread"}
+			want = []string{"family 26 model 2, zen5", "408 GFLOP/s measured", "204 per thread", "windows 1.03"}
 		}
 		for _, w := range want {
 			if !strings.Contains(s, w) {
