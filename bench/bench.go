@@ -93,11 +93,7 @@ func Run(measure string, warmup, reps int) (Timing, error) {
 		if base == "train32" {
 			res = 32
 		}
-		o := train.Defaults()
-		o.Model = model.DefaultConfig(model.DCGAN, res, 3)
-		o.Tuples = 32                    // 32 pairs, 64 images per pass: the reference step's shapes
-		o.Mismatch, o.EMAKimg = false, 0 // and its losses: no mismatched tuples, no moving average
-		s, err := train.NewStepper(o, data.Random(res, 3, 16, 4, 1))
+		s, err := train.NewStepper(train.ReferenceOptions(model.DCGAN, res), data.Random(res, 3, 16, 4, 1))
 		if err != nil {
 			return Timing{}, err
 		}

@@ -29,13 +29,7 @@ func benchStep(b *testing.B, arch string, res int) { benchStepWith(b, arch, res,
 
 // benchStepWith is benchStep with options changed by opt (nil: none).
 func benchStepWith(b *testing.B, arch string, res int, opt func(*Options)) {
-	o := Defaults()
-	o.Model = model.DefaultConfig(arch, res, 3)
-	o.Tuples = 32
-	o.Mismatch, o.EMAKimg = false, 0 // the reference PyTorch step's: no mismatched tuples, no moving average
-	if arch == model.BEGAN {
-		o.Loss = LossBEGAN
-	}
+	o := ReferenceOptions(arch, res)
 	if opt != nil {
 		opt(&o)
 	}

@@ -1,6 +1,23 @@
 package train
 
-import "sdgan/data"
+import (
+	"sdgan/data"
+	"sdgan/model"
+)
+
+// ReferenceOptions are the options of the PyTorch reference step (../shared/bench/torch_sdgan_step.py) for arch at
+// res×res, RGB: 32 tuples of k = 2 (64 images per pass), the paper's losses and nothing since (no mismatched
+// tuples, no moving average); SD-BEGAN with its own loss.
+func ReferenceOptions(arch string, res int) Options {
+	o := Defaults()
+	o.Model = model.DefaultConfig(arch, res, 3)
+	o.Tuples = 32
+	o.Mismatch, o.EMAKimg = false, 0
+	if arch == model.BEGAN {
+		o.Loss = LossBEGAN
+	}
+	return o
+}
 
 // Stepper runs training steps without a run folder: no logs, previews or checkpoints. Benchmarks use it to time
 // exactly the work of a step.
