@@ -71,6 +71,14 @@ func BenchmarkTrainStepR1Lazy32(b *testing.B) {
 	benchStepWith(b, model.DCGAN, 32, func(o *Options) { o.R1Gamma, o.R1Every = 10, 16 })
 }
 
+// The generator's moving average (the default 10 kimg half-life) against the same steps without it.
+func BenchmarkTrainStepDCGAN32EMA(b *testing.B) {
+	benchStepWith(b, model.DCGAN, 32, func(o *Options) { o.EMAKimg, o.EMARampUp = 10, 0.05 })
+}
+func BenchmarkTrainStepBEGAN32EMA(b *testing.B) {
+	benchStepWith(b, model.BEGAN, 32, func(o *Options) { o.EMAKimg, o.EMARampUp = 10, 0.05 })
+}
+
 func BenchmarkGenerateDCGAN64(b *testing.B) {
 	cfg := model.DefaultConfig(model.DCGAN, 64, 3)
 	g, err := model.NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))
