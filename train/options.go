@@ -94,6 +94,11 @@ type Options struct {
 	Keep            int   `json:"keep"`             // checkpoints kept (the newest)
 }
 
+// DefaultDO is SD-DCGAN's default observation code size d_O in `sdgan train`: 10, not SPEC's 50, chosen by
+// measurement (QUALITY.md): with less room in z_O, the generator keeps more of an identity's look in z_I.
+// SD-BEGAN and AC-DCGAN keep SPEC's 50 (model.DefaultConfig).
+const DefaultDO = 10
+
 // The precisions of Options.Precision.
 const (
 	PrecisionFP32 = "fp32"
@@ -105,8 +110,10 @@ const (
 // discriminator (Mismatch), both chosen by measurement (QUALITY.md). Mismatch applies to SD-DCGAN only: set it
 // false when changing Model.Arch.
 func Defaults() Options {
+	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
+	cfg.DO = DefaultDO
 	return Options{
-		Data: "builtin:fonts", Model: model.DefaultConfig(model.DCGAN, 32, 1), Loss: LossDCGAN, Tuples: 16,
+		Data: "builtin:fonts", Model: cfg, Loss: LossDCGAN, Tuples: 16,
 		Mismatch: true, EMAKimg: 10, EMARampUp: 0.05,
 		Steps: 5000, DPerG: 1, Clip: 0.01, Gamma: 0.5, LambdaK: 0.001, LRHalve: 100000, LRMin: 2e-5,
 		PreviewIDs: 6, PreviewObs: 8, PreviewEvery: 250, CheckpointEvery: 500, LogEvery: 10, Keep: 3,

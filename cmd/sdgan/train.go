@@ -54,7 +54,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&f.o.Model.Channels, "channels", 0, "1 (grey) or 3 (RGB); 0 = as the data: 1 for builtin:fonts, for a folder 1 when every image is greyscale, else 3")
 	fs.IntVar(&f.o.Model.K, "k", 2, "images per tuple (≥ 2)")
 	fs.IntVar(&f.o.Model.DI, "d-i", 50, "identity latent size d_I")
-	fs.IntVar(&f.o.Model.DO, "d-o", 50, "observation latent size d_O")
+	fs.IntVar(&f.o.Model.DO, "d-o", d.Model.DO, "observation latent size d_O (dcgan; began and acgan default to SPEC's 50)")
 	fs.BoolVar(&f.noSiam, "non-siamese", false, "dcgan: stack the k images on the channel axis instead of a shared tower")
 	fs.IntVar(&f.filters, "filters", 128, "began: convolution width n")
 	fs.StringVar(&f.o.Precision, "precision", train.PrecisionFP32, "precision of the convolutions' and dense layers' products: fp32, or bf16 (operands rounded to bfloat16,\nfp32 accumulation, as PyTorch's bf16 autocast; needs AVX512_BF16; faster only where the CPU's bf16 dot product outruns its FMAs: BENCHMARKS.md)")
@@ -153,6 +153,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	}
 	if !set["mismatch"] {
 		f.o.Mismatch = f.arch == model.DCGAN // the default applies where it can: SD-DCGAN's discriminator
+	}
+	if !set["d-o"] && f.arch != model.DCGAN {
+		f.o.Model.DO = model.DefaultConfig(f.arch, f.res, 1).DO // SPEC's: train.DefaultDO was measured on SD-DCGAN
 	}
 	names := make([]string, 0, len(set))
 	for name := range set {

@@ -306,19 +306,20 @@ func TestTrainFlagChecks(t *testing.T) {
 }
 
 // --dry-run shows the values the run would use: the loss's learning rates and the data's channels, not zeros; and
-// the defaults chosen in QUALITY.md (EMA, and mismatch where the architecture has SD-DCGAN's discriminator).
+// the defaults chosen in QUALITY.md (EMA, and mismatch and d_O 10 where the architecture is SD-DCGAN's).
 func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	for _, tc := range []struct {
 		args, want []string
 		absent     []string
 	}{
-		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`, `"mismatch": true`, `"ema_kimg": 10`, `"ema_rampup": 0.05`}, nil},
+		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`, `"mismatch": true`, `"ema_kimg": 10`, `"ema_rampup": 0.05`, `"d_o": 10,`}, nil},
+		{[]string{"--d-o", "50"}, []string{`"d_o": 50,`}, nil},
 		{[]string{"--mismatch=false", "--ema-kimg", "0"}, nil, []string{`"mismatch"`, `"ema_kimg"`}},
-		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`, `"ema_kimg": 10`}, []string{`"mismatch"`}},
+		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`, `"ema_kimg": 10`, `"d_o": 50,`}, []string{`"mismatch"`}},
 		{[]string{"--loss", "wgan-gp"}, []string{`"lr_g": 0.0001`, `"gp_lambda": 10`, `"d_norm": "none"`}, nil},
 		{[]string{"--r1", "10"}, []string{`"r1_gamma": 10`, `"r1_every": 16`}, nil},
-		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts"}, []string{`"mismatch"`}},
+		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts", `"d_o": 50,`}, []string{`"mismatch"`}},
 	} {
 		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)
 		code, stdout, stderr := sdgan(args...)
