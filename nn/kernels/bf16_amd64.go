@@ -2,8 +2,6 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
 // pairRowsAVX512BF16 rounds two rows to bfloat16 pairs (bf16_amd64.s): for i < n, dst[i] = bf16(lo[i]) |
 // bf16(hi[i]) << 16, with hi nil meaning zeros.
 //
@@ -12,7 +10,7 @@ func pairRowsAVX512BF16(dst, lo, hi *float32, n int)
 
 // pairRowsAsm is pairRows in assembly where the CPU has AVX512_BF16 (nil elsewhere).
 var pairRowsAsm = func() func(dst, lo, hi []float32) {
-	if !canAVX512 || !cpu.X86.HasAVX512BF16 {
+	if !canBF16 {
 		return nil
 	}
 	return func(dst, lo, hi []float32) {

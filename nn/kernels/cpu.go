@@ -89,9 +89,3 @@ func FMAPeak(threads int, d time.Duration) float64 {
 	}
 	return sum
 }
-
-// GEMMKernel describes the active GEMM micro-kernel and its blocking: "avx512 14×32, mc 140 kc 512 nc 4096".
-func GEMMKernel() string {
-	k := activeKernel
-	return fmt.Sprintf("%s %d×%d, mc %d kc %d nc %d", k.name, k.mr, k.nr, k.mc, k.kc, k.nc)
-}

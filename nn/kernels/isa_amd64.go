@@ -9,13 +9,15 @@ import "golang.org/x/sys/cpu"
 var (
 	canAVX512 = cpu.X86.HasAVX512F
 	canAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	// canBF16: the bf16 kernel (VDPBF16PS) and its rounding (VCVTNEPS2BF16) need AVX512_BF16.
+	canBF16 = canAVX512 && cpu.X86.HasAVX512BF16
 )
 
 const canNEON = false
 
 // bf16Kernel is the bf16 GEMM micro-kernel, nil where the CPU lacks AVX512_BF16.
 var bf16Kernel = func() *microKernel {
-	if canAVX512 && cpu.X86.HasAVX512BF16 {
+	if canBF16 {
 		return &avx512BF16Kernel
 	}
 	return nil

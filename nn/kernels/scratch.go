@@ -46,16 +46,3 @@ func putScratch(v *[]float32) {
 	scratch.free[c] = append(scratch.free[c], v)
 	scratch.mu.Unlock()
 }
-
-// scratchHeld is the number of floats the cache holds (for tests).
-func scratchHeld() int {
-	scratch.mu.Lock()
-	defer scratch.mu.Unlock()
-	n := 0
-	for _, l := range scratch.free {
-		for _, v := range l {
-			n += cap(*v)
-		}
-	}
-	return n
-}

@@ -32,3 +32,16 @@ func TestScratch(t *testing.T) {
 		putScratch(w)
 	}
 }
+
+// scratchHeld is the number of floats the cache holds.
+func scratchHeld() int {
+	scratch.mu.Lock()
+	defer scratch.mu.Unlock()
+	n := 0
+	for _, l := range scratch.free {
+		for _, v := range l {
+			n += cap(*v)
+		}
+	}
+	return n
+}
