@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"sdgan/nn/kernels"
@@ -14,15 +15,18 @@ type cpuBuffer struct{ s []float32 }
 func (b *cpuBuffer) Len() int { return len(b.s) }
 
 // cpuBackend is the CPU backend: package kernels on the host's memory. It keeps the buffers given back by Free
-// by length, for Alloc to hand out again (a step of training then allocates nothing once warmed up).
+// for Alloc to hand out again (a step of training then allocates nothing once warmed up). A request takes the
+// smallest free buffer that holds it, if that wastes at most a fraction of it (see fits), so that memory freed by
+// one kind of tensor (the generator's gradients) serves another of a different size (the discriminator's
+// activations) instead of the backend growing a set of buffers for every length.
 type cpuBackend struct {
 	mu   sync.Mutex
-	free map[int][]*cpuBuffer
+	free []*cpuBuffer // by capacity, smallest first
 }
 
 var theCPU = newCPU()
 
-func newCPU() *cpuBackend { return &cpuBackend{free: map[int][]*cpuBuffer{}} }
+func newCPU() *cpuBackend { return &cpuBackend{} }
 
 // CPU returns the CPU backend: package kernels on the host's memory, with the instruction set kernels.Active
 // picks (AVX-512, AVX2 or portable Go).
@@ -42,17 +46,23 @@ func cpuSlice(b Buffer) []float32 {
 
 func (*cpuBackend) Name() string { return "cpu" }
 
+// fits reports whether a free buffer of capacity c may serve a request for n values: it wastes at most
+// wasteDiv-th of c.
+func fits(c, n int) bool { return c-n <= c/wasteDiv }
+
+const wasteDiv = 4
+
 func (c *cpuBackend) Alloc(n int, zero bool) Buffer {
 	c.mu.Lock()
-	list := c.free[n]
-	if len(list) == 0 {
+	i, _ := slices.BinarySearchFunc(c.free, n, func(b *cpuBuffer, n int) int { return cap(b.s) - n })
+	if i == len(c.free) || !fits(cap(c.free[i].s), n) {
 		c.mu.Unlock()
 		return &cpuBuffer{s: make([]float32, n)} // zeroed
 	}
-	b := list[len(list)-1]
-	list[len(list)-1] = nil
-	c.free[n] = list[:len(list)-1]
+	b := c.free[i]
+	c.free = slices.Delete(c.free, i, i+1)
 	c.mu.Unlock()
+	b.s = b.s[:n]
 	if zero {
 		clear(b.s)
 	}
@@ -62,7 +72,8 @@ func (c *cpuBackend) Alloc(n int, zero bool) Buffer {
 func (c *cpuBackend) Free(b Buffer) {
 	cb := b.(*cpuBuffer)
 	c.mu.Lock()
-	c.free[len(cb.s)] = append(c.free[len(cb.s)], cb)
+	i, _ := slices.BinarySearchFunc(c.free, cap(cb.s), func(b *cpuBuffer, n int) int { return cap(b.s) - n })
+	c.free = slices.Insert(c.free, i, cb)
 	c.mu.Unlock()
 }
 

@@ -27,8 +27,8 @@ func NewAdam(params []*Tensor, lr, beta1, beta2, eps float32) *Adam {
 	return o
 }
 
-// Step updates every parameter from its gradient and then zeroes the gradients.
-// Parameters without a gradient (HasGrad false) are left alone.
+// Step updates every parameter from its gradient and then gives the gradient's memory back to the backend (see
+// dropGrad). Parameters without a gradient (HasGrad false) are left alone.
 func (o *Adam) Step() {
 	o.Steps++
 	t := float64(o.Steps)
@@ -42,6 +42,7 @@ func (o *Adam) Step() {
 			continue
 		}
 		p.dev.AdamStep(p.data, p.grad, o.m[i].data, o.v[i].data, co)
+		p.dropGrad()
 	}
 }
 
@@ -70,7 +71,7 @@ func NewRMSProp(params []*Tensor, lr, decay, eps float32) *RMSProp {
 	return o
 }
 
-// Step updates every parameter from its gradient and then zeroes the gradients.
+// Step updates every parameter from its gradient and then gives the gradient's memory back (see Adam.Step).
 func (o *RMSProp) Step() {
 	o.Steps++
 	for i, p := range o.params {
@@ -78,6 +79,7 @@ func (o *RMSProp) Step() {
 			continue
 		}
 		p.dev.RMSPropStep(p.data, p.grad, o.ms[i].data, o.LR, o.Decay, o.Eps)
+		p.dropGrad()
 	}
 }
 

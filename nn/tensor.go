@@ -222,6 +222,18 @@ func (t *Tensor) gradBuf() Buffer {
 	return t.grad
 }
 
+// dropGrad gives the gradient of a leaf (a parameter, whose gradient is not the tape's) back to its backend once
+// an optimiser has used it, like PyTorch's zero_grad(set_to_none=True): the next backward pass starts from zeros
+// in a buffer the backend hands out then, and in between the memory serves other tensors (the discriminator's
+// activations while the generator's gradients are not needed, and the other way round).
+func (t *Tensor) dropGrad() {
+	if t.grad == nil || t.tape != nil {
+		return
+	}
+	t.dev.Free(t.grad)
+	t.grad = nil
+}
+
 // takeGrad hands out's gradient buffer over to x as x's gradient, when x has none yet (the usual case: x has one
 // consumer) and both live on the same tape, so that an op whose input gradient is elementwise in its output
 // gradient computes it in place, with no new buffer and no pass to zero one. It reports whether it did; out.grad

@@ -7,11 +7,15 @@ import "runtime"
 // the next. A tile aims at colTileFloats values (2 MB, so that the buffer is
 // still in L2 when the GEMM packs it), but holds at least minTileRows rows
 // (fewer would stream the packed filter from L3 for too little work) unless
-// that exceeds maxTileFloats values (16 MB).
+// that exceeds maxTileFloats values (4 MB). That cap sets the largest
+// scratch buffers, which the scratch cache keeps: at 16 MB the 64×64
+// training step kept 52 MB of them, at 4 MB 36 MB (its 5×5 convolutions
+// over 256 and 512 channels get 163 rows a tile instead of 320, at the same
+// speed within the machine's noise; BENCHMARKS.md).
 const (
 	colTileFloats = 512 << 10
 	minTileRows   = 320
-	maxTileFloats = 4 << 20
+	maxTileFloats = 1 << 20
 )
 
 // tileRows returns how many output positions (rows of the column matrix) one
