@@ -24,9 +24,10 @@ var Measures = []string{"train64", "train32", "generate64", "sgemm4096"}
 // runs the step under bf16 autocast and the GEMM on bf16 tensors. They need a CPU with AVX512_BF16.
 var BF16Measures = []string{"train64-bf16", "train32-bf16", "sgemm4096-bf16"}
 
-// DefaultMeasures are Measures, and BF16Measures where this CPU has them.
+// DefaultMeasures are Measures, and BF16Measures where this CPU has them and the kernels in use are the AVX-512
+// ones (not forced to another instruction set).
 func DefaultMeasures() []string {
-	if kernels.BF16Available() {
+	if kernels.BF16Available() && kernels.Active() == kernels.AVX512 {
 		return append(slices.Clone(Measures), BF16Measures...)
 	}
 	return Measures

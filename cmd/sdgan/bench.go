@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sdgan/bench"
+	"sdgan/nn/kernels"
 )
 
 func benchCmd() *command {
@@ -22,14 +23,17 @@ func benchCmd() *command {
 		summary: "time sdgan's training step, generation and GEMM against PyTorch on this machine, side by side",
 		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fs := newFlagSet("bench", "[flags]", stderr)
-			measures := fs.String("measures", strings.Join(bench.DefaultMeasures(), ","), "what to time, comma-separated: "+
-				strings.Join(append(slices.Clone(bench.Measures), bench.BF16Measures...), ", ")+" (the bf16 ones need AVX512_BF16)")
+			measures := fs.String("measures", "", "what to time, comma-separated: "+
+				strings.Join(append(slices.Clone(bench.Measures), bench.BF16Measures...), ", ")+
+				" (the bf16 ones need AVX512_BF16; default: the first four, and the bf16 ones where the CPU has them)")
 			reps := fs.Int("reps", 7, "timed repetitions per measure (the median is reported)")
 			warmup := fs.Int("warmup", 2, "untimed repetitions first")
 			asJSON := fs.Bool("json", false, "print JSON (the machine and a list of results) instead of a table")
 			torchMode := fs.String("torch", "best", "PyTorch configuration: best (tuned, the bar to beat), default (a plain install) or none")
 			python := fs.String("python", "/usr/bin/python3", "Python interpreter with torch (Debian: apt-get install python3-torch libopenblas0-pthread)")
 			script := fs.String("torch-script", "", "the PyTorch reference step to run instead of the copy built into sdgan (torch_sdgan_step.py)")
+			isaName := fs.String("isa", "", "the instruction set sdgan's kernels use, to compare them on this CPU: "+
+				isaNames()+" (default: the best available)")
 			one := fs.String("one", "", "internal: time one measure in this process and print its JSON")
 			var device deviceFlag
 			addDeviceFlag(fs, &device)
@@ -38,6 +42,19 @@ func benchCmd() *command {
 			}
 			if *reps < 1 || *warmup < 0 {
 				return usagef("--reps %d --warmup %d: want reps ≥ 1 and warmup ≥ 0", *reps, *warmup)
+			}
+			if *isaName != "" {
+				isa, err := kernels.ParseISA(*isaName)
+				if err != nil {
+					return usagef("--isa: %v", err)
+				}
+				if !kernels.Can(isa) {
+					return usagef("--isa %s: not available in this build or on this CPU (available: %s)", isa, isaNames())
+				}
+				defer kernels.Force(isa)()
+			}
+			if *measures == "" {
+				*measures = strings.Join(bench.DefaultMeasures(), ",")
 			}
 			if *one != "" {
 				if err := device.use(); err != nil {
@@ -83,7 +100,7 @@ func benchCmd() *command {
 					return interrupted("after %d measures", len(results))
 				}
 				fmt.Fprintf(stderr, "timing %s: sdgan…", m)
-				sd, err := runOne(ctx, self, m, device.String(), *warmup, *reps)
+				sd, err := runOne(ctx, self, m, device.String(), kernels.Active().String(), *warmup, *reps)
 				if err != nil {
 					if ctx.Err() != nil {
 						fmt.Fprintln(stderr)
@@ -122,9 +139,18 @@ func benchCmd() *command {
 	}
 }
 
+// isaNames lists the instruction sets this build and CPU can run, best first.
+func isaNames() string {
+	var s []string
+	for _, isa := range kernels.Available() {
+		s = append(s, isa.String())
+	}
+	return strings.Join(s, ", ")
+}
+
 // runOne times a measure in a child process of this binary, so that its peak memory is its own.
-func runOne(ctx context.Context, self, measure, device string, warmup, reps int) (bench.Timing, error) {
-	cmd := exec.CommandContext(ctx, self, "bench", "--one", measure, "--device", device, "--warmup", strconv.Itoa(warmup),
+func runOne(ctx context.Context, self, measure, device, isa string, warmup, reps int) (bench.Timing, error) {
+	cmd := exec.CommandContext(ctx, self, "bench", "--one", measure, "--device", device, "--isa", isa, "--warmup", strconv.Itoa(warmup),
 		"--reps", strconv.Itoa(reps))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sdgan/nn/kernels"
 )
 
 // The first signal cancels the command's context; the second exits with 130 at once.
@@ -182,6 +184,38 @@ func TestDeviceFlag(t *testing.T) {
 		code, _, stderr = sdgan(append(slices.Clone(args), "--device", "cpu")...)
 		if code == 2 || strings.Contains(stderr, "device") {
 			t.Errorf("%v --device cpu: exit %d, stderr %q; want it accepted", args, code, stderr)
+		}
+	}
+}
+
+// bench --isa forces the kernels' instruction set in the measuring process, refuses a name it does not know or an
+// instruction set this build and CPU cannot run, and a bf16 measure under another instruction set than AVX-512
+// fails instead of timing fp32.
+func TestBenchISA(t *testing.T) {
+	bf16Refusal := "forced to portable"
+	if !kernels.BF16Available() {
+		bf16Refusal = "bf16 needs a CPU with AVX-512 and AVX512_BF16"
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--isa", "avx9"}, 2, `unknown instruction set "avx9"`},
+		{[]string{"--isa", "portable", "--one", "nothing"}, 1, `unknown measure "nothing"`},
+		{[]string{"--isa", "portable", "--one", "train32-bf16"}, 1, bf16Refusal},
+	} {
+		code, _, stderr := sdgan(append([]string{"bench"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("bench %v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+	for _, isa := range []string{"neon", "avx512", "avx2"} {
+		if i, _ := kernels.ParseISA(isa); !kernels.Can(i) {
+			code, _, stderr := sdgan("bench", "--isa", isa)
+			if code != 2 || !strings.Contains(stderr, "not available") {
+				t.Errorf("bench --isa %s here: exit %d, stderr %q; want 2 and \"not available\"", isa, code, stderr)
+			}
 		}
 	}
 }

@@ -140,6 +140,12 @@ func TestUseBF16(t *testing.T) {
 	if BF16Active() {
 		t.Fatal("bf16 still active after restore")
 	}
+	back = Force(AVX2)
+	if r, err := UseBF16(); err == nil {
+		r()
+		t.Error("UseBF16 under Force(AVX2) did not fail: a bf16 run would silently be fp32")
+	}
+	back()
 	Sgemm(false, false, 1, 1, 1, 1, []float32{x}, 1, []float32{1}, 1, 0, c, 1)
 	if c[0] != x {
 		t.Errorf("fp32 Sgemm of %v·1 = %v", x, c[0])

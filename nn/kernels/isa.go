@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ISA is an instruction set the kernels can use. One switch, Active, picks it
 // for every kernel: the GEMM micro-kernel (and so the convolutions), the
@@ -40,6 +43,19 @@ func (i ISA) String() string {
 	return fmt.Sprintf("ISA(%d)", int(i))
 }
 
+// ParseISA returns the instruction set named name (as String writes it), or an error that lists the names.
+func ParseISA(name string) (ISA, error) {
+	for _, isa := range []ISA{Portable, AVX2, AVX512, NEON} {
+		if isa.String() == name {
+			return isa, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown instruction set %q (want portable, avx2, avx512 or neon)", name)
+}
+
+// Can reports whether this build and CPU can run isa.
+func Can(isa ISA) bool { return slices.Contains(Available(), isa) }
+
 // active is the instruction set in use; activeKernel (the GEMM micro-kernel)
 // follows it.
 var active = Available()[0]
@@ -67,11 +83,7 @@ func Available() []ISA {
 // benchmarks that compare the paths. It must not be called while kernels
 // run. It panics if this build or CPU cannot run isa.
 func Force(isa ISA) (restore func()) {
-	ok := false
-	for _, a := range Available() {
-		ok = ok || a == isa
-	}
-	if !ok {
+	if !Can(isa) {
 		panic(fmt.Sprintf("kernels: %v is not available in this build or on this CPU (available: %v)", isa, Available()))
 	}
 	old := active
@@ -98,11 +110,15 @@ func BF16Available() bool { return bf16Kernel != nil }
 // UseBF16 makes every GEMM, and so every convolution and dense layer, round both operands to bfloat16 (ties to
 // even) and accumulate the products in fp32, until restore is called: PyTorch's bf16 autocast for these ops.
 // Everything else (weights, optimiser state, activations between ops) stays fp32. It applies while the AVX-512
-// kernels are active (Force(AVX2) or Portable run fp32). It must not be called while kernels run, and returns an
-// error, changing nothing, where BF16Available is false.
+// kernels are active (Force(AVX2) or Portable afterwards run fp32). It must not be called while kernels run, and
+// returns an error, changing nothing, where BF16Available is false or the kernels are forced to another
+// instruction set (a run asked for bf16 would otherwise silently run fp32).
 func UseBF16() (restore func(), err error) {
 	if !BF16Available() {
 		return nil, BF16Unavailable()
+	}
+	if active != AVX512 {
+		return nil, fmt.Errorf("bf16 runs on the AVX-512 kernels, and the kernels are forced to %v", active)
 	}
 	old := bf16
 	bf16 = true
