@@ -32,6 +32,11 @@ func TestSizesMatchNetworks(t *testing.T) {
 		}
 	}
 	cfgs = append(cfgs, DefaultConfig(DCGAN, 64, 3), DefaultConfig(BEGAN, 32, 3))
+	for _, res := range []int{32, 64} { // the identity head
+		c := DefaultConfig(DCGAN, res, 1)
+		c.InfoHead, c.DI = true, 7
+		cfgs = append(cfgs, c)
+	}
 	for _, norm := range []string{NormBatch, NormNone} { // the discriminator's options
 		for _, sn := range []bool{false, true} {
 			for _, siamese := range []bool{true, false} {

@@ -49,6 +49,10 @@ type Config struct {
 	DNorm string `json:"d_norm,omitempty"`
 	// SpectralNorm divides every discriminator weight by its largest singular value (Miyato et al., 2018).
 	SpectralNorm bool `json:"spectral_norm,omitempty"`
+	// InfoHead (Siamese SD-DCGAN only) gives the discriminator a dense head on its tower that predicts each
+	// image's z_I from that image alone: InfoGAN's Q network (Chen et al. 2016) for the identity code. Training's
+	// Options.Info weighs its loss.
+	InfoHead bool `json:"info_head,omitempty"`
 
 	// SD-BEGAN only.
 	Filters int `json:"filters,omitempty"` // n, the convolution width (SPEC: 128)
@@ -139,6 +143,8 @@ func (c Config) Validate() error {
 		return bad("d_norm", fmt.Sprintf("%q", c.DNorm), "none: only the SD-DCGAN and AC-DCGAN discriminators have this option")
 	case !dcgan && c.SpectralNorm:
 		return bad("spectral_norm", c.SpectralNorm, "false: only the SD-DCGAN and AC-DCGAN discriminators have this option")
+	case c.InfoHead && (c.Arch != DCGAN || !c.Siamese):
+		return bad("info_head", c.InfoHead, "false: only the Siamese SD-DCGAN discriminator has an identity head")
 	case c.Arch == ACGAN && c.Siamese:
 		return bad("siamese", c.Siamese, "false: the AC-DCGAN discriminator judges one image at a time")
 	case c.Arch == ACGAN && (c.Classes < 2 || c.Classes > MaxClasses):
@@ -225,6 +231,9 @@ func (c Config) DiscriminatorSize() int64 {
 	}
 	if c.SpectralNorm {
 		n += sn + int64(last) + int64(outs)
+	}
+	if c.InfoHead {
+		n += denseSize(16*int64(last), int64(c.DI))
 	}
 	return n
 }

@@ -115,8 +115,9 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) (Discriminator, error) {
 // batch norms), and separately for every batch the discriminator sees (real, fake). Non-Siamese: the k images
 // are stacked on the channel axis into one tower.
 //
-// Options: Config.DNorm "none" drops the batch norms (the convolutions then have biases), and
-// Config.SpectralNorm normalises every weight.
+// Options: Config.DNorm "none" drops the batch norms (the convolutions then have biases),
+// Config.SpectralNorm normalises every weight (not the identity head's), and Config.InfoHead adds a dense layer
+// from each image's tower output to its z_I (ForwardInfo).
 //
 // AC-DCGAN's discriminator is the Siamese layout for one image (k = 1: the tower, then the merge convolution on
 // its single feature map) whose dense layer has 1 + Classes outputs: the real/fake logit and the identity logits.
@@ -129,6 +130,7 @@ type dcganDiscriminator struct {
 	merge *nn.Conv
 	mbn   *nn.BN
 	out   *nn.Dense
+	info  *nn.Dense // the identity head (Config.InfoHead); nil without
 }
 
 func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
@@ -165,6 +167,10 @@ func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
 		}
 		d.out.SN = nn.NewSpectralNorm("D/out", d.out.W, rng)
 	}
+	if cfg.InfoHead { // drawn last, so that the other weights do not depend on the option
+		d.info = nn.NewDense("D/info", 16*c, cfg.DI, true)
+		initWeights(rng, d.info.W)
+	}
 	return d
 }
 
@@ -184,6 +190,28 @@ func (d *dcganDiscriminator) towerForward(x *nn.Tensor, training bool, groups in
 }
 
 func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
+	logits, _ := d.forward(x, training, false)
+	return logits
+}
+
+// InfoDiscriminator is a discriminator with an identity head (Config.InfoHead).
+type InfoDiscriminator interface {
+	Discriminator
+	// ForwardInfo is Forward that also returns, for every image of x in x's order, the head's estimate of the z_I
+	// it was made from [tuples·k, d_I], computed from that image's tower output alone.
+	ForwardInfo(x *nn.Tensor, training bool) (logits, zi *nn.Tensor)
+}
+
+// ForwardInfo implements InfoDiscriminator; it panics without the head.
+func (d *dcganDiscriminator) ForwardInfo(x *nn.Tensor, training bool) (logits, zi *nn.Tensor) {
+	if d.info == nil {
+		panic("model: ForwardInfo of a discriminator without an identity head (Config.InfoHead)")
+	}
+	return d.forward(x, training, true)
+}
+
+// forward is Forward, and with info the identity head's output in x's image order.
+func (d *dcganDiscriminator) forward(x *nn.Tensor, training, info bool) (logits, zi *nn.Tensor) {
 	k, r, c := d.cfg.K, d.cfg.Res, d.cfg.Channels
 	if d.k == 1 {
 		k = 1
@@ -202,6 +230,10 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 		byPos := nn.Transpose(nn.Reshape(x, n, k, r*r*c), 1, 0, 2)
 		feats := d.towerForward(nn.Reshape(byPos, k*n, r, r, c), training, k) // [k·n, 4, 4, c']
 		fh, fw, fc := feats.Dim(1), feats.Dim(2), feats.Dim(3)
+		if info { // per image from its own features, then back from position-major to x's order
+			zi = d.info.Forward(nn.Reshape(feats, k*n, fh*fw*fc))
+			zi = nn.Reshape(nn.Transpose(nn.Reshape(zi, k, n, d.cfg.DI), 1, 0, 2), n*k, d.cfg.DI)
+		}
 		// Concatenate each tuple's k feature maps on the channel axis: [k, n, fh·fw, c'] → [n, fh·fw, k, c'].
 		h = nn.Transpose(nn.Reshape(feats, k, n, fh*fw, fc), 1, 2, 0, 3)
 		h = nn.Reshape(h, n, fh, fw, k*fc)
@@ -214,7 +246,7 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 	} else {
 		h = d.merge.ForwardAct(h, nn.LeakyReLUAct(0.2))
 	}
-	return d.out.Forward(nn.Reshape(h, n, -1)) // [n, outs]
+	return d.out.Forward(nn.Reshape(h, n, -1)), zi // [n, outs]
 }
 
 func (d *dcganDiscriminator) Params() []*nn.Tensor {
@@ -229,7 +261,11 @@ func (d *dcganDiscriminator) Params() []*nn.Tensor {
 	if d.mbn != nil {
 		ps = append(ps, d.mbn.Params()...)
 	}
-	return append(ps, d.out.Params()...)
+	ps = append(ps, d.out.Params()...)
+	if d.info != nil {
+		ps = append(ps, d.info.Params()...)
+	}
+	return ps
 }
 
 func (d *dcganDiscriminator) Buffers() []*nn.Tensor {

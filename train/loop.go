@@ -42,6 +42,8 @@ func (a *statsSum) add(s stats) {
 	a.sum.KT += s.KT
 	a.sum.M += s.M
 	a.sum.AugmentP += s.AugmentP
+	a.sum.InfoD += s.InfoD
+	a.sum.InfoG += s.InfoG
 	a.sum.AC.CEReal += s.AC.CEReal
 	a.sum.AC.CEFake += s.AC.CEFake
 	a.sum.AC.AccReal += s.AC.AccReal
@@ -60,6 +62,7 @@ func (a *statsSum) mean() stats {
 	n, np := float64(max(a.n, 1)), float64(max(a.penalised, 1))
 	return stats{DLoss: a.sum.DLoss / n, GLoss: a.sum.GLoss / n, LReal: a.sum.LReal / n, LFake: a.sum.LFake / n,
 		KT: a.sum.KT / n, M: a.sum.M / n, AugmentP: a.sum.AugmentP / n, RT: a.sum.RT, RTSet: a.sum.RTSet,
+		InfoD: a.sum.InfoD / n, InfoG: a.sum.InfoG / n,
 		AC:      acParts{CEReal: a.sum.AC.CEReal / n, CEFake: a.sum.AC.CEFake / n, AccReal: a.sum.AC.AccReal / n},
 		Penalty: a.sum.Penalty / np, GradNorm: a.sum.GradNorm / np, Penalised: a.penalised > 0}
 }
@@ -78,6 +81,9 @@ type logLine struct {
 	*BEGANLine
 	*ACGANLine
 	AugmentP *float64 `json:"augment_p,omitempty"` // mean augmentation probability (runs with --augment)
+	// The identity loss (runs with --info, weighted): the discriminator's update's and the generator's, means.
+	InfoD *float64 `json:"info_d,omitempty"`
+	InfoG *float64 `json:"info_g,omitempty"`
 	// The evaluation of EvalStep (runs with --verifier), generated and real figures by key, when one ran since the
 	// previous line.
 	EvalStep int64              `json:"eval_step,omitempty"`
@@ -291,6 +297,9 @@ func Run(ctx context.Context, job Job) error {
 			if m.Penalised {
 				line.Penalty, line.GradNorm = &m.Penalty, &m.GradNorm
 			}
+			if o.Info > 0 {
+				line.InfoD, line.InfoG = &m.InfoD, &m.InfoG
+			}
 			if pending != nil {
 				line.EvalStep, line.Eval, line.EvalReal = pending.step, pending.gen, pending.real
 				pending = nil
@@ -313,6 +322,9 @@ func Run(ctx context.Context, job Job) error {
 			}
 			if m.Penalised {
 				fields += fmt.Sprintf("  pen %.3g  |∇D| %.3g", m.Penalty, m.GradNorm)
+			}
+			if o.Info > 0 {
+				fields += fmt.Sprintf("  info %.3f", m.InfoG)
 			}
 			bar.Set(int(t.step), fields)
 		}

@@ -257,3 +257,9 @@ func gradientPenalty(sq *nn.Tensor, lambda float64) *nn.Tensor {
 func r1Penalty(sq *nn.Tensor, gamma float64) *nn.Tensor {
 	return nn.Scale(nn.Mean(sq), float32(gamma/2))
 }
+
+// infoLoss is InfoGAN's loss on the identity code (Options.Info): the mean squared error of the discriminator's
+// per-image estimates est [n, d_I] of the codes zi [n, d_I] the images were made from, times the weight.
+func infoLoss(est, zi *nn.Tensor, weight float64) *nn.Tensor {
+	return nn.Scale(nn.MSE(est, zi), float32(weight))
+}

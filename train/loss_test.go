@@ -60,6 +60,24 @@ func TestLossValuesAndGradients(t *testing.T) {
 	}
 }
 
+// The identity loss of --info on hand-computed numbers: estimates [[1, 2], [0, 0]] of codes [[0, 2], [1, 1]],
+// weight 2: 2·mean((est − z)²) = 2·(1 + 0 + 1 + 1)/4 = 1.5, ∂/∂est = 2·2·(est − z)/4 = est − z.
+func TestInfoLoss(t *testing.T) {
+	tp := nn.NewTape()
+	est := tp.Input([]float32{1, 2, 0, 0}, 2, 2)
+	est.SetRequiresGrad(true)
+	l := infoLoss(est, tp.Input([]float32{0, 2, 1, 1}, 2, 2), 2)
+	tp.Backward(l)
+	if got := l.Item(); math.Abs(float64(got)-1.5) > 1e-6 {
+		t.Errorf("loss %v, want 1.5", got)
+	}
+	for i, want := range []float32{1, 0, -1, -1} {
+		if got := est.GradToHost()[i]; math.Abs(float64(got-want)) > 1e-6 {
+			t.Errorf("∂/∂est[%d] = %v, want %v", i, got, want)
+		}
+	}
+}
+
 // Every loss names an optimiser and positive learning rates, and only SD-BEGAN's has no objectives.
 func TestLossTableIsComplete(t *testing.T) {
 	for name, l := range losses {

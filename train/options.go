@@ -44,6 +44,11 @@ type Options struct {
 	// matching-aware discriminator, as GAN-CLS's; Reed et al. 2016): it must then judge whether a tuple keeps one
 	// identity, not only whether its images look real. SD-DCGAN only.
 	Mismatch bool `json:"mismatch,omitempty"`
+	// Info weighs an InfoGAN loss on the identity code (0 = none): the discriminator's identity head
+	// (Config.InfoHead, which Info > 0 needs) estimates each generated image's z_I from that image alone, and
+	// both networks minimise Info × the mean squared error of the estimate, so that every image carries its
+	// identity whatever its z_O. Siamese SD-DCGAN only.
+	Info float64 `json:"info,omitempty"`
 	// Precision of the GEMMs, and so of every convolution and dense layer: "" (fp32) or "bf16" (both operands
 	// rounded to bfloat16, fp32 accumulation, as PyTorch's bf16 autocast; weights, optimiser state and
 	// activations stay fp32). bf16 needs a CPU with AVX512_BF16. Run switches the kernels for the whole process
@@ -262,6 +267,12 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--precision %q: want %s or %s", o.Precision, PrecisionFP32, PrecisionBF16)
 	case o.Precision == PrecisionBF16 && !kernels.BF16Available():
 		return fmt.Errorf("--precision bf16: %w", kernels.BF16Unavailable())
+	case !(o.Info >= 0 && o.Info <= MaxPenalty):
+		return fmt.Errorf("--info %g: want a weight in [0, %g] (0 = none)", o.Info, float64(MaxPenalty))
+	case o.Info > 0 && (o.Model.Arch != model.DCGAN || !o.Model.Siamese):
+		return fmt.Errorf("--info: the identity head reads each image's own features, which only the Siamese SD-DCGAN discriminator has (--arch %s, siamese %v)", o.Model.Arch, o.Model.Siamese)
+	case (o.Info > 0) != o.Model.InfoHead:
+		return fmt.Errorf("--info %g with info_head %v: the identity head is there exactly when the weight is above 0", o.Info, o.Model.InfoHead)
 	case o.Mismatch && o.Model.Arch == model.ACGAN:
 		return fmt.Errorf("--mismatch: it shows the discriminator tuples of different identities; the AC-DCGAN discriminator judges single images (its class head judges identity)")
 	case o.Mismatch && o.Model.Arch != model.DCGAN:

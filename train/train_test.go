@@ -113,6 +113,10 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			o.Loss, o.R1Gamma, o.R1Every, o.DPerG, o.Augment, o.AugmentP = LossHinge, 1, 3, 2, "translation,color", 0.5
 			return o
 		}},
+		{"dcgan+info+mismatch+augment+d-per-g 2", model.DCGAN, func(o Options) Options {
+			o.Info, o.Model.InfoHead, o.Mismatch, o.DPerG, o.Augment = 1, true, true, 2, "translation"
+			return o
+		}},
 		{"acgan", model.ACGAN, nil},
 		{"acgan+ema+ada+sn+hinge+2D", model.ACGAN, acQuality},
 		{"dcgan+mismatch+ema bf16", model.DCGAN, func(o Options) Options {
@@ -166,6 +170,14 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			}
 			if o.EMAKimg > 0 && !c.HasEMA() {
 				t.Error("no G_ema tensors in the checkpoint")
+			}
+			if o.Info > 0 {
+				if !c.Config.InfoHead || !hasTensor(c, "D/info/weights") {
+					t.Error("a run with --info wrote no identity head")
+				}
+				if log := string(readFile(t, filepath.Join(straight, "stats.jsonl"))); strings.Count(log, `"info_g"`) != 4 {
+					t.Errorf("stats.jsonl logs the identity loss on %d lines, want 4", strings.Count(log, `"info_g"`))
+				}
 			}
 			if o.AugmentTarget > 0 && strings.Contains(c.Meta[metaAugment], `"p":0,`) {
 				t.Errorf("ADA's p never moved (%s): the resume test does not cover it", c.Meta[metaAugment])
@@ -369,4 +381,10 @@ func TestPrecisionBF16TrainsInBF16(t *testing.T) {
 	if bytes.Equal(readFile(t, filepath.Join(fp32, name)), readFile(t, filepath.Join(bf16, name))) {
 		t.Fatal("the bf16 run wrote the fp32 run's checkpoint: its GEMMs did not round")
 	}
+}
+
+// hasTensor reports whether the checkpoint holds a tensor of that name.
+func hasTensor(c *model.Checkpoint, name string) bool {
+	_, ok := c.Tensors[name]
+	return ok
 }

@@ -29,6 +29,7 @@ type trainer struct {
 
 	tape       *nn.Tape
 	real, z    []float32 // batch buffers
+	zi         []float32 // --info: each fake image's z_I
 	mismatch   []float32 // --mismatch's tuples
 	imageShape []int
 
@@ -46,6 +47,7 @@ type stats struct {
 	KT, M        float64 // BEGAN
 	AC           acParts // AC-DCGAN: the identity cross-entropies (of the last discriminator update, and G's on fakes)
 	AugmentP     float64 // the augmentation probability used by this step
+	InfoD, InfoG float64 // --info: the identity loss (weighted) of the last discriminator update and of G's
 	RT           float64 // ADA's r_t when this step adjusted p (RTSet)
 	RTSet        bool
 	// A gradient penalty's value (WGAN-GP's, or R1's before lazy scaling) and the mean gradient norm of its
@@ -97,6 +99,9 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 	n := o.Tuples * o.Model.K
 	t.real = make([]float32, n*o.Model.ImageSize())
 	t.z = make([]float32, n*o.Model.Z())
+	if o.Info > 0 {
+		t.zi = make([]float32, n*o.Model.DI)
+	}
 	t.imageShape = []int{n, o.Model.Res, o.Model.Res, o.Model.Channels}
 	if o.Model.Arch == model.ACGAN {
 		if len(ds.Identities) != o.Model.Classes {
@@ -180,7 +185,7 @@ func (t *trainer) dcganStep() (stats, error) {
 			real.SetRequiresGrad(true) // R1 differentiates the discriminator's outputs on them
 		}
 		dReal := t.d.Forward(t.aug.Apply(real), true)
-		dFake := t.d.Forward(t.aug.Apply(fake.Detach()), true)
+		dFake, info := t.judgeFake(fake.Detach())
 		if t.opt.Mismatch { // real images of different identities are fakes too: half of the fake side
 			dFake = nn.Concat(0, dFake, t.d.Forward(t.aug.Apply(t.mismatched()), true))
 		}
@@ -189,6 +194,10 @@ func (t *trainer) dcganStep() (stats, error) {
 		total, err := t.penalise(ld, real, fake, dReal, r1, &s) // the gradient penalties, if any
 		if err != nil {
 			return s, err
+		}
+		if info != nil {
+			total = nn.Add(total, info)
+			s.InfoD = float64(info.Item())
 		}
 		t.tape.Backward(total)
 		t.optD.Step()
@@ -199,14 +208,35 @@ func (t *trainer) dcganStep() (stats, error) {
 		t.tape.Release(mark) // the discriminator passes are spent: the generator pass reuses their memory
 	}
 	setRequiresGrad(t.d.Params(), false)
-	lg := spec.g(t.d.Forward(t.aug.Apply(fake), true))
-	t.tape.Backward(lg)
+	out, info := t.judgeFake(fake)
+	lg := spec.g(out)
+	total := lg
+	if info != nil {
+		total = nn.Add(lg, info)
+		s.InfoG = float64(info.Item())
+	}
+	t.tape.Backward(total)
 	setRequiresGrad(t.d.Params(), true)
 	t.optG.Step()
 	s.GLoss = float64(lg.Item())
 	s.RT, s.RTSet = t.aug.EndStep(t.opt.Tuples * t.opt.Model.K * t.opt.DPerG)
 	t.tape.Reset()
 	return s, nil
+}
+
+// judgeFake runs the discriminator on fake tuples (augmented as every input is) and, with --info, returns the
+// identity loss of its per-image z_I estimates against the codes of the last batch (nil without).
+func (t *trainer) judgeFake(fake *nn.Tensor) (out, info *nn.Tensor) {
+	x := t.aug.Apply(fake)
+	if t.opt.Info == 0 {
+		return t.d.Forward(x, true), nil
+	}
+	out, est := t.d.(model.InfoDiscriminator).ForwardInfo(x, true)
+	z, di := t.opt.Model.Z(), t.opt.Model.DI
+	for i := range len(t.z) / z {
+		copy(t.zi[i*di:(i+1)*di], t.z[i*z:i*z+di])
+	}
+	return out, infoLoss(est, t.tape.Input(t.zi, len(t.zi)/di, di), t.opt.Info)
 }
 
 // acganBatch draws the next real images with their identity labels, and the fakes' labels (uniform over the

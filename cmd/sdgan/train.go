@@ -62,6 +62,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan, acgan: the discriminator's normalisation: batch or none")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")
 	fs.BoolVar(&f.o.Mismatch, "mismatch", d.Mismatch, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator; on by default for --arch dcgan, --mismatch=false turns it off)")
+	fs.Float64Var(&f.o.Info, "info", 0, "dcgan: weight of an InfoGAN loss on z_I: a head on the discriminator's tower estimates each fake image's z_I from that\nimage alone, and both networks minimise the weight × its squared error, so that every image shows its identity (0 = none)")
 	fs.Float64Var(&f.o.EMAKimg, "ema-kimg", d.EMAKimg, "half-life of the generator's moving average (G_ema), in thousands of images; 0 = none")
 	fs.Float64Var(&f.o.EMARampUp, "ema-rampup", d.EMARampUp, "the moving average's half-life is at most this fraction of the images seen so far (0 = no ramp-up)")
 	fs.StringVar(&f.o.Augment, "augment", d.Augment, "dcgan, acgan: differentiable augmentation of every image D sees: a comma-separated policy of translation, cutout, color, or none")
@@ -113,6 +114,7 @@ var archFlags = map[string]struct {
 	"d-norm":         {dcgans, "the DCGAN discriminator's normalisation"},
 	"spectral-norm":  {dcgans, "the DCGAN discriminator's normalisation"},
 	"mismatch":       {dcgan, "SD-DCGAN's discriminator inputs (tuples; the AC-DCGAN discriminator judges single images)"},
+	"info":           {dcgan, "the identity head of SD-DCGAN's Siamese discriminator"},
 	"augment":        {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 	"augment-p":      {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 	"augment-target": {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
@@ -192,6 +194,7 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		cfg.Filters = f.filters
 	} else {
 		cfg.DNorm, cfg.SpectralNorm = f.dNorm, f.sn
+		cfg.InfoHead = o.Info > 0
 		if cfg.DNorm == model.NormBatch {
 			cfg.DNorm = "" // the default, as checkpoints from before the option store it
 		}
