@@ -45,7 +45,7 @@ type Options struct {
 	// identity, not only whether its images look real. SD-DCGAN only.
 	Mismatch bool `json:"mismatch,omitempty"`
 	// Info weighs an InfoGAN loss on the identity code (0 = none): the discriminator's identity head
-	// (Config.InfoHead, which Info > 0 needs) estimates each generated image's z_I from that image alone, and
+	// (Config.InfoHead, which Resolve sets from Info) estimates each generated image's z_I from that image alone, and
 	// both networks minimise Info × the mean squared error of the estimate, so that every image carries its
 	// identity whatever its z_O. Siamese SD-DCGAN only.
 	Info float64 `json:"info,omitempty"`
@@ -143,13 +143,14 @@ const (
 
 // flagOf names the flag of each model.Config field that one sets (fields that no flag sets keep their JSON name).
 var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--channels", "k": "--k", "d_i": "--d-i",
-	"d_o": "--d-o", "filters": "--filters"}
+	"d_o": "--d-o", "filters": "--filters", "info_head": "--info"}
 
 // Resolve fills in what the options leave to a default, so that config.json and --dry-run show what the run uses:
 // the architecture's loss ("" → dcgan or began), the loss's learning rates (0 → its default), the data's
 // natural channel count for builtin:fonts (0 → 1; a folder's stays 0 until Run opens it, as data.Open decides),
 // and for the gradient penalties λ = 10, R1 every 16 updates, and for WGAN-GP a discriminator without batch norm
-// (d_norm "" → none: the penalty needs each tuple's own gradient, and batch norm couples the tuples).
+// (d_norm "" → none: the penalty needs each tuple's own gradient, and batch norm couples the tuples), and the
+// discriminator's identity head where --info weighs its loss.
 // AC-DCGAN's number of identity labels stays 0 until Run opens the data: it is the data's number of identities.
 func (o Options) Resolve() Options {
 	if o.Precision == PrecisionFP32 {
@@ -181,6 +182,7 @@ func (o Options) Resolve() Options {
 	if o.R1Gamma > 0 && o.R1Every == 0 {
 		o.R1Every = 16
 	}
+	o.Model.InfoHead = o.Info > 0 // the discriminator has the identity head exactly when its loss is weighed
 	return o
 }
 
@@ -269,10 +271,6 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--precision bf16: %w", kernels.BF16Unavailable())
 	case !(o.Info >= 0 && o.Info <= MaxPenalty):
 		return fmt.Errorf("--info %g: want a weight in [0, %g] (0 = none)", o.Info, float64(MaxPenalty))
-	case o.Info > 0 && (o.Model.Arch != model.DCGAN || !o.Model.Siamese):
-		return fmt.Errorf("--info: the identity head reads each image's own features, which only the Siamese SD-DCGAN discriminator has (--arch %s, siamese %v)", o.Model.Arch, o.Model.Siamese)
-	case (o.Info > 0) != o.Model.InfoHead:
-		return fmt.Errorf("--info %g with info_head %v: the identity head is there exactly when the weight is above 0", o.Info, o.Model.InfoHead)
 	case o.Mismatch && o.Model.Arch == model.ACGAN:
 		return fmt.Errorf("--mismatch: it shows the discriminator tuples of different identities; the AC-DCGAN discriminator judges single images (its class head judges identity)")
 	case o.Mismatch && o.Model.Arch != model.DCGAN:

@@ -114,7 +114,7 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			return o
 		}},
 		{"dcgan+info+mismatch+augment+d-per-g 2", model.DCGAN, func(o Options) Options {
-			o.Info, o.Model.InfoHead, o.Mismatch, o.DPerG, o.Augment = 1, true, true, 2, "translation"
+			o.Info, o.Mismatch, o.DPerG, o.Augment = 1, true, 2, "translation"
 			return o
 		}},
 		{"acgan", model.ACGAN, nil},

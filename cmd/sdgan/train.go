@@ -194,7 +194,6 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		cfg.Filters = f.filters
 	} else {
 		cfg.DNorm, cfg.SpectralNorm = f.dNorm, f.sn
-		cfg.InfoHead = o.Info > 0
 		if cfg.DNorm == model.NormBatch {
 			cfg.DNorm = "" // the default, as checkpoints from before the option store it
 		}

@@ -9,7 +9,7 @@ import "runtime"
 // (fewer would stream the packed filter from L3 for too little work) unless
 // that exceeds maxTileFloats values (4 MB). That cap sets the largest
 // scratch buffers, which the scratch cache keeps: at 16 MB the 64×64
-// training step kept 52 MB of them, at 4 MB 36 MB (its 5×5 convolutions
+// training step kept 52 MB of them, at 4 MB 37 MB (its 5×5 convolutions
 // over 256 and 512 channels get 163 rows a tile instead of 320, at the same
 // speed within the machine's noise; BENCHMARKS.md).
 const (
