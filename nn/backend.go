@@ -126,10 +126,10 @@ type Backend interface {
 	// (kernels.PairLossGrad).
 	PairLossGrad(op LossOp, da, db, dloss, a, b Buffer)
 
-	// AdamStep applies one Adam update to p from g, updating the moments m and v, and zeroes g
+	// AdamStep applies one Adam update to p from g, updating the moments m and v; g is only read
 	// (kernels.AdamStep).
 	AdamStep(p, g, m, v Buffer, c AdamCoeffs)
-	// RMSPropStep applies one RMSProp update to p from g, updating the mean squares ms, and zeroes g
+	// RMSPropStep applies one RMSProp update to p from g, updating the mean squares ms; g is only read
 	// (kernels.RMSPropStep).
 	RMSPropStep(p, g, ms Buffer, lr, decay, eps float32)
 	// Clamp limits every value of x to [lo, hi] (kernels.Clamp).

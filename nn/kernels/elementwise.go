@@ -93,14 +93,15 @@ type AdamCoeffs struct {
 }
 
 // AdamStep applies one Adam update to the parameters p from their gradient
-// g, updating the moments m and v, and then zeroes g; for each i, in float32:
+// g, updating the moments m and v; for each i, in float32:
 //
 //	m[i] = β1·m[i] + (1−β1)·g[i]
 //	v[i] = β2·v[i] + ((1−β2)·g[i])·g[i]
 //	p[i] −= (StepSize·m[i]) / (√v[i]/SqrtC2 + Eps)
-//	g[i] = 0
 //
-// p, m and v must be as long as g. Large slices are updated in two halves on
+// g is only read: the optimiser gives it back to the backend afterwards
+// (nn's dropGrad), so zeroing it here would be a wasted pass. p, m and v
+// must be as long as g. Large slices are updated in two halves on
 // two goroutines (each value on its own: the same bits).
 func AdamStep(p, g, m, v []float32, c AdamCoeffs) {
 	if len(p) != len(g) || len(m) != len(g) || len(v) != len(g) {

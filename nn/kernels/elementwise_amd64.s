@@ -430,7 +430,7 @@ next:
 
 // func adamAVX512(p, grad, m, v *float32, n int, b1, c1, b2, c2, eps, stepSize, sqrtC2 float32)
 //
-//	for i < n: adamStepGo's update of p[i], m[i], v[i]; grad[i] = 0
+//	for i < n: adamStepGo's update of p[i], m[i], v[i] (grad is only read)
 TEXT ·adamAVX512(SB), NOSPLIT, $0-68
 	MOVQ         p+0(FP), DI
 	MOVQ         grad+8(FP), SI
@@ -444,7 +444,6 @@ TEXT ·adamAVX512(SB), NOSPLIT, $0-68
 	VBROADCASTSS eps+56(FP), Z24
 	VBROADCASTSS stepSize+60(FP), Z25
 	VBROADCASTSS sqrtC2+64(FP), Z26
-	VPXORD       Z27, Z27, Z27
 
 loop16:
 	CMPQ    CX, $16
@@ -457,7 +456,6 @@ loop16:
 	VMOVUPS Z1, (DX)
 	VMOVUPS Z3, (R8)
 	VMOVUPS Z6, (DI)
-	VMOVUPS Z27, (SI)
 	ADDQ    $64, SI
 	ADDQ    $64, DX
 	ADDQ    $64, R8
@@ -477,7 +475,6 @@ tail:
 	VMOVUPS   Z1, K7, (DX)
 	VMOVUPS   Z3, K7, (R8)
 	VMOVUPS   Z6, K7, (DI)
-	VMOVUPS   Z27, K7, (SI)
 
 done:
 	VZEROUPPER

@@ -101,5 +101,4 @@ func adamStepGo(p, g, m, v []float32, c AdamCoeffs) {
 		denom := float32(math.Sqrt(float64(v[j])))/sqrtC2 + eps
 		p[j] -= stepSize * m[j] / denom
 	}
-	clear(g)
 }

@@ -10,12 +10,11 @@ import (
 // slices are cut into (parallel) cannot change a bit.
 
 // RMSPropStep applies one update of TensorFlow 1's RMSProp without momentum
-// to the parameters p from their gradient g, updating the mean squares ms,
-// and then zeroes g; for each i, in float32:
+// to the parameters p from their gradient g (only read, as in AdamStep),
+// updating the mean squares ms; for each i, in float32:
 //
 //	ms[i] = decay·ms[i] + ((1−decay)·g[i])·g[i]
 //	p[i] −= (lr·g[i]) / float32(√float64(ms[i] + eps))
-//	g[i] = 0
 //
 // p and ms must be as long as g.
 func RMSPropStep(p, g, ms []float32, lr, decay, eps float32) {
@@ -28,7 +27,6 @@ func RMSPropStep(p, g, ms []float32, lr, decay, eps float32) {
 			ms[j] = float32(decay*ms[j]) + float32((1-decay)*gj*gj)
 			p[j] -= lr * gj / float32(math.Sqrt(float64(ms[j]+eps)))
 		}
-		clear(g)
 	})
 }
 
