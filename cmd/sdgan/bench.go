@@ -34,6 +34,8 @@ func benchCmd() *command {
 			script := fs.String("torch-script", "", "the PyTorch reference step to run instead of the copy built into sdgan (torch_sdgan_step.py)")
 			isaName := fs.String("isa", "", "the instruction set sdgan's kernels use, to compare them on this CPU: "+
 				isaNames()+" (default: the best available)")
+			blocking := fs.String("blocking", "", "the fp32 GEMM's cache blocking MC,KC,NC, to compare blockings on this CPU (default: the one chosen for this core, "+
+				"which the kernels line shows; the bf16 measures keep theirs)")
 			one := fs.String("one", "", "internal: time one measure in this process and print its JSON")
 			var device deviceFlag
 			addDeviceFlag(fs, &device)
@@ -52,6 +54,17 @@ func benchCmd() *command {
 					return usagef("--isa %s: not available in this build or on this CPU (available: %s)", isa, isaNames())
 				}
 				defer kernels.Force(isa)()
+			}
+			if *blocking != "" {
+				b, err := kernels.ParseBlocking(*blocking)
+				if err != nil {
+					return usagef("--blocking: %v", err)
+				}
+				restore, err := kernels.SetBlocking(b)
+				if err != nil {
+					return usagef("--blocking %s: %v", *blocking, err)
+				}
+				defer restore()
 			}
 			if *measures == "" {
 				*measures = strings.Join(bench.DefaultMeasures(), ",")
@@ -100,7 +113,7 @@ func benchCmd() *command {
 					return interrupted("after %d measures", len(results))
 				}
 				fmt.Fprintf(stderr, "timing %s: sdgan…", m)
-				sd, err := runOne(ctx, self, m, device.String(), kernels.Active().String(), *warmup, *reps)
+				sd, err := runOne(ctx, self, m, device.String(), kernels.Active().String(), *blocking, *warmup, *reps)
 				if err != nil {
 					if ctx.Err() != nil {
 						fmt.Fprintln(stderr)
@@ -149,9 +162,12 @@ func isaNames() string {
 }
 
 // runOne times a measure in a child process of this binary, so that its peak memory is its own.
-func runOne(ctx context.Context, self, measure, device, isa string, warmup, reps int) (bench.Timing, error) {
-	cmd := exec.CommandContext(ctx, self, "bench", "--one", measure, "--device", device, "--isa", isa, "--warmup", strconv.Itoa(warmup),
-		"--reps", strconv.Itoa(reps))
+func runOne(ctx context.Context, self, measure, device, isa, blocking string, warmup, reps int) (bench.Timing, error) {
+	args := []string{"bench", "--one", measure, "--device", device, "--isa", isa, "--warmup", strconv.Itoa(warmup), "--reps", strconv.Itoa(reps)}
+	if blocking != "" {
+		args = append(args, "--blocking", blocking)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

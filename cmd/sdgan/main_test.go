@@ -190,7 +190,7 @@ func TestDeviceFlag(t *testing.T) {
 
 // bench --isa forces the kernels' instruction set in the measuring process, refuses a name it does not know or an
 // instruction set this build and CPU cannot run, and a bf16 measure under another instruction set than AVX-512
-// fails instead of timing fp32.
+// fails instead of timing fp32; --blocking refuses what the micro-kernel cannot use.
 func TestBenchISA(t *testing.T) {
 	bf16Refusal := "forced to portable"
 	if !kernels.BF16Available() {
@@ -204,6 +204,10 @@ func TestBenchISA(t *testing.T) {
 		{[]string{"--isa", "avx9"}, 2, `unknown instruction set "avx9"`},
 		{[]string{"--isa", "portable", "--one", "nothing"}, 1, `unknown measure "nothing"`},
 		{[]string{"--isa", "portable", "--one", "train32-bf16"}, 1, bf16Refusal},
+		{[]string{"--blocking", "140,512"}, 2, "--blocking: blocking \"140,512\": want MC,KC,NC"},
+		{[]string{"--isa", "portable", "--blocking", "3,64,8"}, 2, "mc 3: want a positive multiple of the go micro-kernel's 2 rows"},
+		{[]string{"--isa", "portable", "--blocking", "4,64,6"}, 2, "nc 6: want a positive multiple"},
+		{[]string{"--isa", "portable", "--blocking", "4,64,8", "--one", "nothing"}, 1, `unknown measure "nothing"`}, // accepted
 	} {
 		code, _, stderr := sdgan(append([]string{"bench"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

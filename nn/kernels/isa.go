@@ -143,7 +143,7 @@ func useAVX2() bool { return active == AVX2 || active == AVX512 }
 // GEMMKernel describes the active GEMM micro-kernel and its blocking: "avx512 14×32, mc 140 kc 512 nc 4096".
 func GEMMKernel() string {
 	k := activeKernel
-	return fmt.Sprintf("%s %d×%d, mc %d kc %d nc %d", k.name, k.mr, k.nr, k.mc, k.kc, k.nc)
+	return fmt.Sprintf("%s %d×%d, %v", k.name, k.mr, k.nr, k.blocking())
 }
 
 // activeKernel is the GEMM micro-kernel of the active instruction set.

@@ -23,6 +23,8 @@ var bf16Kernel = func() *microKernel {
 	return nil
 }()
 
+func init() { tuneForCore(ThisCPU().Core, &avx512Kernel, bf16Kernel) }
+
 // gemmKernel returns the GEMM micro-kernel of isa.
 func gemmKernel(isa ISA) *microKernel {
 	switch isa {
