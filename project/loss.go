@@ -16,6 +16,10 @@ const (
 	FeaturesVerifier = "verifier" // an identity verifier (sdgan verifier train)
 )
 
+// TermPair names the identity term: the model's Siamese discriminator judges tuples that pair the images with new
+// views of the projected identity (see Loss.Pair).
+const TermPair = "pair"
+
 // DefaultLoss is the loss spec the commands use unless told otherwise; see QUALITY.md for how it was chosen.
 const DefaultLoss = "l2"
 
@@ -26,15 +30,21 @@ type Spec struct {
 	PixelWeight   float64 //
 	Features      string  // FeaturesD, FeaturesVerifier or ""
 	FeatureWeight float64 //
+	PairWeight    float64 // the weight of the identity term (TermPair); 0 = none
 }
 
+// NeedsDiscriminator reports whether the spec uses the model's discriminator, which only a training checkpoint
+// holds.
+func (s Spec) NeedsDiscriminator() bool { return s.Features == FeaturesD || s.PairWeight > 0 }
+
 // ParseLoss reads a loss spec: terms joined by "+", each a name with an optional weight written "w*name":
-// l1 or l2 (pixel distances), d (the discriminator's features), verifier (the verifier's features). Examples:
-// "l2", "verifier", "l2+0.1*d". Errors say what is expected.
+// l1 or l2 (pixel distances), d (the discriminator's features), verifier (the verifier's features), pair (the
+// discriminator's judgement that new views of the projected identity show the images' identity). Examples:
+// "l2", "verifier", "l2+0.1*d", "l2+0.05*pair". Errors say what is expected.
 func ParseLoss(text string) (Spec, error) {
 	s := Spec{Text: text}
 	if strings.TrimSpace(text) == "" {
-		return s, fmt.Errorf("loss %q: empty; want terms such as l2, l1, d, verifier or l2+0.1*verifier", text)
+		return s, fmt.Errorf("loss %q: empty; want terms such as l2, l1, d, verifier, pair or l2+0.1*verifier", text)
 	}
 	for _, term := range strings.Split(text, "+") {
 		term = strings.TrimSpace(term)
@@ -57,18 +67,33 @@ func ParseLoss(text string) (Spec, error) {
 				return s, fmt.Errorf("loss %q: two feature terms (%s and %s); want at most one of d, verifier", text, s.Features, name)
 			}
 			s.Features, s.FeatureWeight = name, w
+		case TermPair:
+			if s.PairWeight != 0 {
+				return s, fmt.Errorf("loss %q: pair twice", text)
+			}
+			s.PairWeight = w
 		default:
-			return s, fmt.Errorf("loss %q: unknown term %q; want l1, l2 (pixels), d (the discriminator's features) or verifier (the verifier's features), joined by +, each with an optional weight w*", text, name)
+			return s, fmt.Errorf("loss %q: unknown term %q; want l1, l2 (pixels), d (the discriminator's features), verifier (the verifier's features) or pair (the discriminator's identity judgement), joined by +, each with an optional weight w*", text, name)
 		}
 	}
 	return s, nil
 }
 
-// Build turns the spec into a Loss, with d the model's discriminator (needed for "d") and v a verifier (needed
-// for "verifier"); either may be nil when the spec does not use it. The networks' parameters are frozen (they
+// Build turns the spec into a Loss, with d the model's discriminator (needed for "d" and "pair") and v a verifier
+// (needed for "verifier"); either may be nil when the spec does not use it. The networks' parameters are frozen (they
 // stop requiring gradients). cfg is the generator's: a verifier must take its images.
 func (s Spec) Build(cfg model.Config, d model.Discriminator, v *verify.Verifier) (Loss, error) {
-	l := Loss{Name: s.Text, Pixel: s.Pixel, PixelWeight: s.PixelWeight, FeatureWeight: s.FeatureWeight}
+	l := Loss{Name: s.Text, Pixel: s.Pixel, PixelWeight: s.PixelWeight, FeatureWeight: s.FeatureWeight, PairWeight: s.PairWeight}
+	if s.PairWeight > 0 {
+		switch {
+		case d == nil:
+			return l, fmt.Errorf("loss %s: the pair term needs the discriminator, which a training checkpoint holds", s.Text)
+		case cfg.Arch != model.DCGAN:
+			return l, fmt.Errorf("loss %s: the pair term needs the SD-DCGAN discriminator, which judges tuples of one identity; --arch %s has none", s.Text, cfg.Arch)
+		}
+		freeze(d.Params())
+		l.Pair = func(tuples *nn.Tensor) *nn.Tensor { return d.Forward(tuples, false) }
+	}
 	switch s.Features {
 	case FeaturesD:
 		if d == nil {

@@ -12,7 +12,9 @@
 //
 // The loss is a pixel distance (L1 or L2), a perceptual feature distance (features of the model's discriminator
 // or of an identity verifier, each layer compared as LPIPS compares them: channel vectors normalised to unit
-// length, squared distance averaged over positions), or a weighted sum of both; see Loss. Gradients reach the
+// length, squared distance averaged over positions), or a weighted sum of both, plus, optionally, an identity term
+// that asks the model's Siamese discriminator whether new views of the projected identity (its z_I with random z_O)
+// show the identity of the images; see Loss. Gradients reach the
 // codes through package nn's tape: the codes enter as a tape input that requires a gradient, and the networks'
 // parameters are frozen.
 package project
@@ -43,13 +45,26 @@ type FeatureFunc func(x *nn.Tensor) ([]*nn.Tensor, error)
 // FeatureWeight × the perceptual distance of Features (none when Features is nil): per layer, the squared
 // distance between the unit-length channel vectors of the two images' features, averaged over positions; then
 // averaged over layers. Both distances are averaged over the images.
+//
+// Plus PairWeight × the identity term, when Pair is not nil: the pixel and feature terms alone pin z_I down only
+// as far as the images need it, since each image's own z_O can draw it whatever z_I is; the identity term asks
+// for a z_I whose other views show the same identity. At every step each start draws PairViews new observation
+// codes, generates its z_I with them, and builds k-tuples of k − 1 of the images and one new view; Pair (the
+// SD-DCGAN discriminator, trained to tell real tuples of one identity from tuples of different identities when
+// trained with mismatch) gives each tuple a logit, and the term is the cross-entropy of calling them real, averaged
+// over the start's tuples. Its gradient reaches z_I through the new views.
 type Loss struct {
 	Name          string // how reports name it, e.g. "l2+verifier"
 	Pixel         string
 	PixelWeight   float64
 	Features      FeatureFunc
 	FeatureWeight float64
+	Pair          func(tuples *nn.Tensor) *nn.Tensor // k-tuples [tuples·k, res, res, c] → logits [tuples, 1]
+	PairWeight    float64
 }
+
+// PairViews is how many new views of each start's identity the identity term judges at each step.
+const PairViews = 4
 
 // Options controls a projection. Defaults returns StyleGAN2-ADA's settings.
 type Options struct {
@@ -144,6 +159,9 @@ func Project(ctx context.Context, g model.Generator, cfg model.Config, targets [
 	}
 	if (loss.Pixel == "" || loss.PixelWeight == 0) && (loss.Features == nil || loss.FeatureWeight == 0) {
 		return nil, errors.New("project: the loss has neither a pixel nor a feature term")
+	}
+	if loss.PairWeight != 0 && (loss.Pair == nil || cfg.K < 2) {
+		return nil, fmt.Errorf("project: an identity term needs a discriminator of k-tuples (k = %d)", cfg.K)
 	}
 	freeze(g.Params())
 	p := &projector{g: g, cfg: cfg, loss: loss, o: o, n: len(targets), rng: rand.New(rand.NewPCG(o.Seed, 0x9e0c))}
@@ -305,6 +323,10 @@ func (p *projector) evalLosses(starts []codes) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.loss.PairWeight != 0 {
+		pl, _ := p.pairTerm(tp, starts, false)
+		l = nn.Add(l, nn.Scale(pl, float32(p.loss.PairWeight)))
+	}
 	out := make([]float64, len(starts))
 	for i, v := range l.ToHost() {
 		out[i] = float64(v)
@@ -437,6 +459,12 @@ func (p *projector) gradients(tp *nn.Tape, starts []codes, sigma float64) ([]flo
 	if err != nil {
 		return nil, nil, err
 	}
+	var views *nn.Tensor // the identity term's codes, when there is one
+	if p.loss.PairWeight != 0 {
+		var pl *nn.Tensor
+		pl, views = p.pairTerm(tp, starts, true)
+		l = nn.Add(l, nn.Scale(pl, float32(p.loss.PairWeight)))
+	}
 	losses := make([]float64, s)
 	for k, v := range l.ToHost() {
 		losses[k] = float64(v)
@@ -456,7 +484,60 @@ func (p *projector) gradients(tp *nn.Tape, starts []codes, sigma float64) ([]flo
 			}
 		}
 	}
+	if views != nil { // the new views' z_I is the start's too
+		gv := views.GradToHost() // [s·PairViews, d_I + d_O]
+		for k := range s {
+			for v := range PairViews {
+				row := gv[(k*PairViews+v)*(dI+dO):]
+				for j := range dI {
+					grads[k][j] += float64(row[j])
+				}
+			}
+		}
+	}
 	return losses, grads, nil
+}
+
+// pairTerm records the identity term of each start (a tensor [starts]; see Loss) and returns it with the codes of
+// the new views [starts·PairViews, d_I + d_O], which require a gradient when grad is set. The new views' z_O are
+// drawn from the prior with the projector's generator of random numbers; tuple v of a start holds images v, v + 1,
+// … (mod n) and new view v.
+func (p *projector) pairTerm(tp *nn.Tape, starts []codes, grad bool) (term, zs *nn.Tensor) {
+	s, d, k, size := len(starts), p.cfg.Z(), p.cfg.K, p.cfg.ImageSize()
+	z := make([]float32, 0, s*PairViews*d)
+	for _, st := range starts {
+		for range PairViews {
+			z = append(z, to32(st.zi)...)
+			for range p.cfg.DO {
+				z = append(z, float32(2*p.rng.Float64()-1))
+			}
+		}
+	}
+	zs = tp.Input(z, s*PairViews, d)
+	if grad {
+		zs.SetRequiresGrad(true)
+	}
+	views := nn.Reshape(p.g.Forward(zs, false), s*PairViews, 1, size)
+	others := make([]float32, 0, s*PairViews*(k-1)*size)
+	for range s {
+		for v := range PairViews {
+			for t := range k - 1 {
+				i := (v + t) % p.n
+				others = append(others, p.targets[i*size:(i+1)*size]...)
+			}
+		}
+	}
+	tuples := nn.Concat(1, nn.FromData(others, s*PairViews, k-1, size), views)
+	logits := p.loss.Pair(nn.Reshape(tuples, s*PairViews*k, p.cfg.Res, p.cfg.Res, p.cfg.Channels))
+	sizes := make([]int, s)
+	for i := range sizes {
+		sizes[i] = PairViews
+	}
+	per := make([]*nn.Tensor, s)
+	for i, l := range nn.Split(logits, 0, sizes...) {
+		per[i] = nn.Reshape(nn.SigmoidBCEConst(l, 1), 1)
+	}
+	return nn.Concat(0, per...), zs
 }
 
 // optimise runs the steps on every start at once and keeps the best.

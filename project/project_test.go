@@ -53,6 +53,8 @@ func TestParseLoss(t *testing.T) {
 		{"l2", Spec{Pixel: PixelL2, PixelWeight: 1}, ""},
 		{" l1 + 0.5*verifier", Spec{Pixel: PixelL1, PixelWeight: 1, Features: FeaturesVerifier, FeatureWeight: 0.5}, ""},
 		{"d", Spec{Features: FeaturesD, FeatureWeight: 1}, ""},
+		{"l2+0.05*pair", Spec{Pixel: PixelL2, PixelWeight: 1, PairWeight: 0.05}, ""},
+		{"pair+2*pair", Spec{}, "pair twice"},
 		{"", Spec{}, "empty"},
 		{"l2+l1", Spec{}, "two pixel terms"},
 		{"d+verifier", Spec{}, "two feature terms"},
@@ -127,6 +129,85 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The identity term's gradient reaches z_I through the new views: the gradients of an l2 + pair loss match
+// central differences (the new views' random z_O drawn alike for every evaluation), and the term changes the loss.
+func TestPairGradients(t *testing.T) {
+	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
+	cfg.DI, cfg.DO = 3, 2
+	g, err := model.NewGenerator(cfg, rand.New(rand.NewPCG(11, 12)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := model.NewDiscriminator(cfg, rand.New(rand.NewPCG(13, 14)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	freeze(g.Params())
+	rng := rand.New(rand.NewPCG(15, 16))
+	targets := model.GenerateGrid(g, cfg, model.Uniform(rng, 1, cfg.DI), model.Uniform(rng, 3, cfg.DO))
+	// A random discriminator's logits barely move with z_I: its weights ×3 (every layer's, so the logits' slope
+	// grows by 3 per layer) make the pair term dominate the loss, so that a gradient missing it would fail.
+	for _, w := range d.Params() {
+		v := w.ToHost()
+		for i := range v {
+			v[i] *= 3
+		}
+		w.CopyFromHost(v)
+	}
+	loss, err := Spec{Text: "0.001*l2+pair", Pixel: PixelL2, PixelWeight: 0.001, PairWeight: 1}.Build(cfg, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &projector{g: g, cfg: cfg, loss: loss, n: 3}
+	if err := p.setTargets(targets); err != nil {
+		t.Fatal(err)
+	}
+	reseed := func() { p.rng = rand.New(rand.NewPCG(17, 18)) }
+	reseed()
+	starts := []codes{p.randomCodes(), p.randomCodes()}
+	reseed()
+	_, grads, err := p.gradients(nn.NewTape(), starts, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = 1e-3
+	for k := range starts {
+		for j, x := range ptrs(starts[k].zi) { // z_I: where the identity term acts
+			old := *x
+			*x = old + h
+			reseed()
+			up, err := p.evalLosses(starts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			*x = old - h
+			reseed()
+			down, err := p.evalLosses(starts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			*x = old
+			fd := (up[k] - down[k]) / (2 * h)
+			if diff := math.Abs(fd - grads[k][j]); diff > 0.05*math.Abs(fd)+2e-4 {
+				t.Errorf("start %d, z_I value %d: gradient %g, finite difference %g", k, j, grads[k][j], fd)
+			}
+		}
+	}
+	reseed()
+	with, err := p.evalLosses(starts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.loss.PairWeight = 0
+	without, err := p.evalLosses(starts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(with[0] > without[0]) {
+		t.Errorf("l2 + pair = %g, not above l2 alone %g (the cross-entropy is positive)", with[0], without[0])
 	}
 }
 
@@ -251,5 +332,15 @@ func TestProjectRefuses(t *testing.T) {
 	}
 	if _, err := (Spec{Features: FeaturesD, FeatureWeight: 1}).Build(cfg, nil, nil); err == nil || !strings.Contains(err.Error(), "discriminator") {
 		t.Errorf("--loss d without a discriminator: error %v", err)
+	}
+	if _, err := (Spec{Pixel: PixelL2, PixelWeight: 1, PairWeight: 1}).Build(cfg, nil, nil); err == nil || !strings.Contains(err.Error(), "needs the discriminator") {
+		t.Errorf("--loss l2+pair without a discriminator: error %v", err)
+	}
+	bd, err := model.NewDiscriminator(cfg, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Spec{Pixel: PixelL2, PixelWeight: 1, PairWeight: 1}).Build(cfg, bd, nil); err == nil || !strings.Contains(err.Error(), "SD-DCGAN discriminator") {
+		t.Errorf("--loss l2+pair on SD-BEGAN: error %v", err)
 	}
 }

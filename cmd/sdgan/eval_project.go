@@ -146,7 +146,7 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 	}
 	spec, _ := project.ParseLoss(o.loss)
 	var d model.Discriminator
-	if spec.Features == project.FeaturesD {
+	if spec.NeedsDiscriminator() {
 		if d, err = model.LoadDiscriminator(in.ckpt); err != nil {
 			return nil, fmt.Errorf("--loss %s: %w", o.loss, err)
 		}

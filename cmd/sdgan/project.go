@@ -48,7 +48,8 @@ func (o *projectOptions) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "output folder: reconstruction.png, new-views.png, zi.json, latents.json; required")
 	fs.IntVar(&o.observations, "observations", 8, fmt.Sprintf("new observations (z_O) of the projected identity in new-views.png, 1 to %d", maxNewViews))
 	fs.StringVar(&o.loss, "loss", project.DefaultLoss, "what the projection minimises: l2, l1 (pixels), d (the discriminator's features, from a training checkpoint),\n"+
-		"verifier (the --verifier's features), or a weighted sum such as l2+0.1*verifier")
+		"verifier (the --verifier's features), pair (the SD-DCGAN discriminator's judgement that new views of the projected\n"+
+		"identity show the images' identity, from a training checkpoint), or a weighted sum such as l2+0.1*verifier")
 	fs.StringVar(&o.verifier, "verifier", "", "identity verifier (from sdgan verifier train) for --loss verifier")
 	fs.IntVar(&o.steps, "steps", d.Steps, fmt.Sprintf("optimiser steps, 1 to %d", project.MaxSteps))
 	fs.IntVar(&o.starts, "starts", d.Starts, fmt.Sprintf("random starts optimised side by side, the best kept, 1 to %d", project.MaxStarts))
@@ -143,7 +144,7 @@ func loadProjection(ctx context.Context, o projectOptions, stderr io.Writer) (*p
 		return nil, usagef("%d images: this model (k = %d) takes 1 to %d images of one identity (k·4)", len(o.inputs), cfg.K, most)
 	}
 	var d model.Discriminator
-	if spec.Features == project.FeaturesD {
+	if spec.NeedsDiscriminator() {
 		if d, err = model.LoadDiscriminator(p.ckpt); err != nil {
 			return nil, fmt.Errorf("--loss %s: %w (an imported generator has none: use --loss l2 or a verifier)", o.loss, err)
 		}
