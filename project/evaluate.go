@@ -47,6 +47,10 @@ type EvalRow struct {
 	// The reconstruction of the K inputs by their projections, averaged over inputs.
 	MSSSIM float64 `json:"recon_msssim,omitempty"`
 	PSNR   float64 `json:"recon_psnr_db,omitempty"`
+	// ViewsMSSSIM is the mean MS-SSIM between two new views of one projected identity (for the real-inputs row:
+	// between two real images of one identity). Far above the real row's, the views repeat one image (as when
+	// they copy an input), which the verifier's acceptance rewards: new views should differ as real images do.
+	ViewsMSSSIM float64 `json:"views_msssim"`
 
 	// PerIdentity breaks the acceptance rates down by identity (the reference rows have none).
 	PerIdentity []IdentityRow `json:"per_identity,omitempty"`
@@ -83,6 +87,21 @@ type EvalReport struct {
 type scores struct {
 	same, diff   []float64
 	msssim, psnr []float64
+	within       []float64 // MS-SSIM between images of one identity (see EvalRow.ViewsMSSSIM)
+}
+
+// addWithin adds the MS-SSIM of every pair of imgs (images of one identity).
+func (s *scores) addWithin(imgs [][]float32, cfg model.Config) error {
+	for i := range imgs {
+		for j := i + 1; j < len(imgs); j++ {
+			ms, _, err := Quality(imgs[i], imgs[j], cfg)
+			if err != nil {
+				return err
+			}
+			s.within = append(s.within, ms)
+		}
+	}
+	return nil
 }
 
 func (s *scores) row(k, ids int, threshold float64) (EvalRow, error) {
@@ -97,6 +116,9 @@ func (s *scores) row(k, ids int, threshold float64) (EvalRow, error) {
 	}
 	if len(s.msssim) > 0 { // the reference rows reconstruct nothing
 		r.MSSSIM, r.PSNR = eval.Mean(s.msssim), eval.Mean(s.psnr)
+	}
+	if len(s.within) > 0 {
+		r.ViewsMSSSIM = eval.Mean(s.within)
 	}
 	return r, nil
 }
@@ -189,7 +211,14 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 		score(&real, n, idents[n].inputs)
 		rng := rand.New(rand.NewPCG(job.Seed^0x7a4d, uint64(ids[n])))
 		zi := model.Uniform(rng, 1, job.Cfg.DI)
-		score(&random, n, model.GenerateGrid(job.G, job.Cfg, zi, model.Uniform(rng, job.Views, job.Cfg.DO)))
+		views := model.GenerateGrid(job.G, job.Cfg, zi, model.Uniform(rng, job.Views, job.Cfg.DO))
+		score(&random, n, views)
+		if err := real.addWithin(idents[n].inputs, job.Cfg); err != nil {
+			return nil, err
+		}
+		if err := random.addWithin(views, job.Cfg); err != nil {
+			return nil, err
+		}
 	}
 	var err error
 	if rep.Real, err = real.row(maxK, len(ids), rep.Threshold); err != nil {
@@ -229,6 +258,9 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 			}
 			rng := rand.New(rand.NewPCG(job.Seed^0x9e0d, uint64(ids[n])<<8|uint64(k)))
 			views := model.GenerateGrid(job.G, job.Cfg, [][]float32{r.ZI}, model.Uniform(rng, job.Views, job.Cfg.DO))
+			if err := s.addWithin(views, job.Cfg); err != nil {
+				return nil, err
+			}
 			var mine scores
 			score(&mine, n, views)
 			s.same, s.diff = append(s.same, mine.same...), append(s.diff, mine.diff...)

@@ -211,6 +211,34 @@ func TestPairGradients(t *testing.T) {
 	}
 }
 
+// addWithin scores every pair of one identity's images: identical images 1, and three images three pairs.
+func TestAddWithin(t *testing.T) {
+	_, cfg := tinyBEGAN(t)
+	rng := rand.New(rand.NewPCG(21, 22))
+	a, b := make([]float32, cfg.ImageSize()), make([]float32, cfg.ImageSize())
+	for i := range a {
+		a[i], b[i] = float32(2*rng.Float64()-1), float32(2*rng.Float64()-1)
+	}
+	var s scores
+	if err := s.addWithin([][]float32{a, a}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.within) != 1 || math.Abs(s.within[0]-1) > 1e-9 {
+		t.Fatalf("two identical images: %v, want [1]", s.within)
+	}
+	s = scores{}
+	if err := s.addWithin([][]float32{a, b, a}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ab, _, err := Quality(a, b, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{ab, 1, ab}; len(s.within) != 3 || math.Abs(s.within[0]-want[0]) > 1e-9 || math.Abs(s.within[1]-1) > 1e-9 || !(ab < 0.5) {
+		t.Errorf("images a, b, a: %v, want %v (noise images far apart)", s.within, want)
+	}
+}
+
 func ptrs(v []float64) []*float64 {
 	out := make([]*float64, len(v))
 	for i := range v {

@@ -316,7 +316,7 @@ func TestEvalProject(t *testing.T) {
 			t.Errorf("eval project: stdout %q, stderr %q; want the table and a warning saying %q", stdout, stderr, tc.warn)
 		}
 		js := string(readBytes(t, filepath.Join(out, "report.json")))
-		if !strings.Contains(js, tc.ids) || !strings.Contains(js, `"k": 3`) || !strings.Contains(js, `"per_identity"`) {
+		if !strings.Contains(js, tc.ids) || !strings.Contains(js, `"k": 3`) || !strings.Contains(js, `"per_identity"`) || !strings.Contains(js, `"views_msssim"`) {
 			t.Errorf("report.json does not evaluate on %s:\n%s", tc.ids, js)
 		}
 		for _, f := range []string{"report.html", "report.md", "example-k1-1.png", "example-k3-1.png"} {
