@@ -158,7 +158,7 @@ func Project(ctx context.Context, g model.Generator, cfg model.Config, targets [
 		return nil, fmt.Errorf("project: pixel distance %q: want %q, %q or none", loss.Pixel, PixelL1, PixelL2)
 	}
 	if (loss.Pixel == "" || loss.PixelWeight == 0) && (loss.Features == nil || loss.FeatureWeight == 0) {
-		return nil, errors.New("project: the loss has neither a pixel nor a feature term")
+		return nil, errors.New("project: the loss has neither a pixel nor a feature term (l1, l2, d or verifier); the identity term (pair) alone does not reconstruct the images")
 	}
 	if loss.PairWeight != 0 && (loss.Pair == nil || cfg.K < 2) {
 		return nil, fmt.Errorf("project: an identity term needs a discriminator of k-tuples (k = %d)", cfg.K)
