@@ -20,7 +20,8 @@ const (
 // views of the projected identity (see Loss.Pair).
 const TermPair = "pair"
 
-// DefaultLoss is the loss spec the commands use unless told otherwise; see QUALITY.md for how it was chosen.
+// DefaultLoss is the loss spec the commands use unless told otherwise; the README (projection, "The loss") says
+// how it was chosen.
 const DefaultLoss = "l2"
 
 // Spec is a parsed loss spec: at most one pixel term and at most one feature term, each with its weight.
