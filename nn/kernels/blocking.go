@@ -75,7 +75,7 @@ func SetBlocking(b Blocking) (restore func(), err error) {
 }
 
 // tuneForCore sets the AVX-512 micro-kernels' blocking for the core ThisCPU names (Core). Zen 5, with two 512-bit
-// FMA pipes, packs B in blocks of 1024 columns instead of 4096: 4096³ ran 3–8% faster in fp32 and 7–16% in bf16
+// FMA pipes, packs B in blocks of 1024 columns instead of 4096: 4096³ ran 3–10% faster in fp32 and 7–16% in bf16
 // there (BENCHMARKS.md, "Zen 5"), the training steps the same (their products are narrower than either). Other
 // cores keep the blocking chosen on Zen 4 until measured; `sdgan bench --blocking` is the way to measure one.
 // Only NC changes, so no bits do (see Blocking).
