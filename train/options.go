@@ -143,7 +143,7 @@ const (
 
 // flagOf names the flag of each model.Config field that one sets (fields that no flag sets keep their JSON name).
 var flagOf = map[string]string{"arch": "--arch", "res": "--res", "channels": "--channels", "k": "--k", "d_i": "--d-i",
-	"d_o": "--d-o", "filters": "--filters", "info_head": "--info"}
+	"d_o": "--d-o", "filters": "--filters"}
 
 // Resolve fills in what the options leave to a default, so that config.json and --dry-run show what the run uses:
 // the architecture's loss ("" → dcgan or began), the loss's learning rates (0 → its default), the data's
@@ -196,6 +196,10 @@ func (o Options) Validate() error {
 	}
 	if m.Arch == model.ACGAN && m.Classes == 0 { // as the data's identities; Run checks again once it has them
 		m.Classes = 2
+	}
+	if o.Info > 0 && (m.Arch != model.DCGAN || !m.Siamese) { // before the model's own check of the head Resolve adds
+		return fmt.Errorf("--info %g: the identity head reads each image's own features, which only the Siamese SD-DCGAN discriminator has (--arch %s, siamese %v)",
+			o.Info, m.Arch, m.Siamese)
 	}
 	if err := m.Validate(); err != nil {
 		var ce *model.ConfigError

@@ -43,6 +43,7 @@ func TestValidateNamesFlagAndLimit(t *testing.T) {
 		{func(o *Options) { o.Model.Res = 48 }, "--res 48"},
 		{func(o *Options) { o.PreviewIDs = 1 << 20 }, "preview grid 1048576×8"},
 		{func(o *Options) { o.MemoryMiB = 1 << 50 }, "--memory-budget"},
+		{func(o *Options) { o.Info, o.Model.Siamese = 1, false }, "--info 1: the identity head reads each image's own features"},
 		{func(o *Options) {
 			o.Model, o.Loss, o.Mismatch = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false
 			o.Model.Filters, o.Model.Hidden = 1024, 16384
