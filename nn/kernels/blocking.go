@@ -58,9 +58,6 @@ func (b Blocking) check(kern *microKernel) error {
 // blocking returns kern's blocking.
 func (kern *microKernel) blocking() Blocking { return Blocking{MC: kern.mc, KC: kern.kc, NC: kern.nc} }
 
-// ActiveBlocking returns the blocking of the active GEMM micro-kernel.
-func ActiveBlocking() Blocking { return activeKernel.blocking() }
-
 // SetBlocking makes the active GEMM micro-kernel use b until restore is called: for benchmarks that compare
 // blockings on one machine (`sdgan bench --blocking`). It must not be called while kernels run. It returns an
 // error, changing nothing, when the micro-kernel cannot use b.

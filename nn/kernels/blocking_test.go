@@ -35,7 +35,7 @@ func TestParseBlocking(t *testing.T) {
 // TestSetBlockingRefuses checks that a blocking the active micro-kernel cannot use is refused and changes nothing.
 func TestSetBlockingRefuses(t *testing.T) {
 	kern := activeKernel
-	before := ActiveBlocking()
+	before := activeKernel.blocking()
 	for _, b := range []Blocking{
 		{MC: kern.mr + 1, KC: 64, NC: kern.nr}, // mc not a multiple of the tile's rows
 		{MC: 0, KC: 64, NC: kern.nr},
@@ -48,7 +48,7 @@ func TestSetBlockingRefuses(t *testing.T) {
 			restore()
 			t.Errorf("SetBlocking(%v) on the %s kernel: no error", b, kern.name)
 		}
-		if got := ActiveBlocking(); got != before {
+		if got := activeKernel.blocking(); got != before {
 			t.Fatalf("a refused SetBlocking(%v) changed the blocking to %v", b, got)
 		}
 	}
@@ -71,7 +71,7 @@ func TestBlockingKeepsBits(t *testing.T) {
 		return gemm, conv
 	}
 	wantGemm, wantConv := run()
-	def := ActiveBlocking()
+	def := activeKernel.blocking()
 	for _, bl := range []Blocking{
 		{MC: kern.mr, KC: def.KC, NC: kern.nr},
 		{MC: 2 * kern.mr, KC: def.KC, NC: 3 * kern.nr},
@@ -89,7 +89,7 @@ func TestBlockingKeepsBits(t *testing.T) {
 			sameBits(t, "conv", conv, wantConv)
 		})
 	}
-	if got := ActiveBlocking(); got != def {
+	if got := activeKernel.blocking(); got != def {
 		t.Errorf("blocking after restore: %v, want %v", got, def)
 	}
 }
