@@ -20,6 +20,10 @@ const (
 // views of the projected identity (see Loss.Pair).
 const TermPair = "pair"
 
+// TermSpread names the term that keeps the identity term's new views apart (see Loss.SpreadWeight): the pair term
+// alone is satisfied by new views that all copy one of the images.
+const TermSpread = "spread"
+
 // DefaultLoss is the loss spec the commands use unless told otherwise; the README (projection, "The loss") says
 // how it was chosen.
 const DefaultLoss = "l2"
@@ -32,6 +36,7 @@ type Spec struct {
 	Features      string  // FeaturesD, FeaturesVerifier or ""
 	FeatureWeight float64 //
 	PairWeight    float64 // the weight of the identity term (TermPair); 0 = none
+	SpreadWeight  float64 // the weight of TermSpread, which needs the pair term's views; 0 = none
 }
 
 // NeedsDiscriminator reports whether the spec uses the model's discriminator, which only a training checkpoint
@@ -40,8 +45,9 @@ func (s Spec) NeedsDiscriminator() bool { return s.Features == FeaturesD || s.Pa
 
 // ParseLoss reads a loss spec: terms joined by "+", each a name with an optional weight written "w*name":
 // l1 or l2 (pixel distances), d (the discriminator's features), verifier (the verifier's features), pair (the
-// discriminator's judgement that new views of the projected identity show the images' identity). Examples:
-// "l2", "verifier", "l2+0.1*d", "l2+0.05*pair". Errors say what is expected.
+// discriminator's judgement that new views of the projected identity show the images' identity),
+// spread (keeps pair's new views of the identity as varied as a random identity's). Examples: "l2", "verifier",
+// "l2+0.1*d", "l2+0.05*pair", "l2+0.1*pair+spread". Errors say what is expected.
 func ParseLoss(text string) (Spec, error) {
 	s := Spec{Text: text}
 	if strings.TrimSpace(text) == "" {
@@ -73,9 +79,17 @@ func ParseLoss(text string) (Spec, error) {
 				return s, fmt.Errorf("loss %q: pair twice", text)
 			}
 			s.PairWeight = w
+		case TermSpread:
+			if s.SpreadWeight != 0 {
+				return s, fmt.Errorf("loss %q: spread twice", text)
+			}
+			s.SpreadWeight = w
 		default:
-			return s, fmt.Errorf("loss %q: unknown term %q; want l1, l2 (pixels), d (the discriminator's features), verifier (the verifier's features) or pair (the discriminator's identity judgement), joined by +, each with an optional weight w*", text, name)
+			return s, fmt.Errorf("loss %q: unknown term %q; want l1, l2 (pixels), d (the discriminator's features), verifier (the verifier's features) pair (the discriminator's identity judgement) or spread (with pair: new views kept varied), joined by +, each with an optional weight w*", text, name)
 		}
+	}
+	if s.SpreadWeight != 0 && s.PairWeight == 0 {
+		return s, fmt.Errorf("loss %q: spread keeps the pair term's new views apart; use it with pair, e.g. l2+0.1*pair+spread", text)
 	}
 	return s, nil
 }
@@ -84,7 +98,7 @@ func ParseLoss(text string) (Spec, error) {
 // (needed for "verifier"); either may be nil when the spec does not use it. The networks' parameters are frozen (they
 // stop requiring gradients). cfg is the generator's: a verifier must take its images.
 func (s Spec) Build(cfg model.Config, d model.Discriminator, v *verify.Verifier) (Loss, error) {
-	l := Loss{Name: s.Text, Pixel: s.Pixel, PixelWeight: s.PixelWeight, FeatureWeight: s.FeatureWeight, PairWeight: s.PairWeight}
+	l := Loss{Name: s.Text, Pixel: s.Pixel, PixelWeight: s.PixelWeight, FeatureWeight: s.FeatureWeight, PairWeight: s.PairWeight, SpreadWeight: s.SpreadWeight}
 	if s.PairWeight > 0 {
 		switch {
 		case d == nil:

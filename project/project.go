@@ -53,6 +53,13 @@ type FeatureFunc func(x *nn.Tensor) ([]*nn.Tensor, error)
 // SD-DCGAN discriminator, trained to tell real tuples of one identity from tuples of different identities when
 // trained with mismatch) gives each tuple a logit, and the term is the cross-entropy of calling them real, averaged
 // over the start's tuples. Its gradient reaches z_I through the new views.
+//
+// Plus SpreadWeight × the spread term, with the identity term: the identity term alone is satisfied by a z_I whose
+// new views all copy one of the images (the discriminator accepts a tuple of two copies). The spread term is
+// max(0, 1 − d/τ), with d the mean L1 pixel distance between two of the start's new views (over every pair of
+// them) and τ the same for the generator's random identities (the mean over SpreadIdentities of them, measured
+// once per projection): it is 0 while the views vary as much as a random identity's do, and grows to 1 as they
+// become one image.
 type Loss struct {
 	Name          string // how reports name it, e.g. "l2+verifier"
 	Pixel         string
@@ -61,10 +68,14 @@ type Loss struct {
 	FeatureWeight float64
 	Pair          func(tuples *nn.Tensor) *nn.Tensor // k-tuples [tuples·k, res, res, c] → logits [tuples, 1]
 	PairWeight    float64
+	SpreadWeight  float64 // needs the identity term (PairWeight > 0)
 }
 
 // PairViews is how many new views of each start's identity the identity term judges at each step.
 const PairViews = 4
+
+// SpreadIdentities is how many random identities (each with PairViews views) measure the spread term's τ.
+const SpreadIdentities = 64
 
 // Options controls a projection. Defaults returns StyleGAN2-ADA's settings.
 type Options struct {
@@ -163,10 +174,16 @@ func Project(ctx context.Context, g model.Generator, cfg model.Config, targets [
 	if loss.PairWeight != 0 && (loss.Pair == nil || cfg.K < 2) {
 		return nil, fmt.Errorf("project: an identity term needs a discriminator of k-tuples (k = %d)", cfg.K)
 	}
+	if loss.SpreadWeight != 0 && loss.PairWeight == 0 {
+		return nil, errors.New("project: the spread term keeps the identity term's new views apart: it needs the identity term (pair)")
+	}
 	freeze(g.Params())
 	p := &projector{g: g, cfg: cfg, loss: loss, o: o, n: len(targets), rng: rand.New(rand.NewPCG(o.Seed, 0x9e0c))}
 	if err := p.setTargets(targets); err != nil {
 		return nil, err
+	}
+	if loss.SpreadWeight != 0 {
+		p.tau = typicalSpread(g, cfg, rand.New(rand.NewPCG(o.Seed, 0x5b7e)))
 	}
 	starts, err := p.pickStarts(ctx)
 	if err != nil {
@@ -188,6 +205,7 @@ type projector struct {
 	o    Options
 	n    int // images
 	rng  *rand.Rand
+	tau  float64 // the spread term's τ: the mean spread of a random identity's views (see Loss)
 
 	targets []float32 // the n targets, row-major
 	// feats are the targets' features, normalised as the loss compares them, each [n·positions, c]
@@ -325,7 +343,7 @@ func (p *projector) evalLosses(starts []codes) ([]float64, error) {
 	}
 	if p.loss.PairWeight != 0 {
 		pl, _ := p.pairTerm(tp, starts, false)
-		l = nn.Add(l, nn.Scale(pl, float32(p.loss.PairWeight)))
+		l = nn.Add(l, pl)
 	}
 	out := make([]float64, len(starts))
 	for i, v := range l.ToHost() {
@@ -463,7 +481,7 @@ func (p *projector) gradients(tp *nn.Tape, starts []codes, sigma float64) ([]flo
 	if p.loss.PairWeight != 0 {
 		var pl *nn.Tensor
 		pl, views = p.pairTerm(tp, starts, true)
-		l = nn.Add(l, nn.Scale(pl, float32(p.loss.PairWeight)))
+		l = nn.Add(l, pl)
 	}
 	losses := make([]float64, s)
 	for k, v := range l.ToHost() {
@@ -498,8 +516,9 @@ func (p *projector) gradients(tp *nn.Tape, starts []codes, sigma float64) ([]flo
 	return losses, grads, nil
 }
 
-// pairTerm records the identity term of each start (a tensor [starts]; see Loss) and returns it with the codes of
-// the new views [starts·PairViews, d_I + d_O], which require a gradient when grad is set. The new views' z_O are
+// pairTerm records each start's identity term times PairWeight, plus its spread term times SpreadWeight when
+// there is one (a tensor [starts]; see Loss), and returns it with the codes of the new views
+// [starts·PairViews, d_I + d_O], which require a gradient when grad is set. The new views' z_O are
 // drawn from the prior with the projector's generator of random numbers; tuple v of a start holds images v, v + 1,
 // … (mod n) and new view v.
 func (p *projector) pairTerm(tp *nn.Tape, starts []codes, grad bool) (term, zs *nn.Tensor) {
@@ -537,7 +556,60 @@ func (p *projector) pairTerm(tp *nn.Tape, starts []codes, grad bool) (term, zs *
 	for i, l := range nn.Split(logits, 0, sizes...) {
 		per[i] = nn.Reshape(nn.SigmoidBCEConst(l, 1), 1)
 	}
-	return nn.Concat(0, per...), zs
+	term = nn.Scale(nn.Concat(0, per...), float32(p.loss.PairWeight))
+	if p.loss.SpreadWeight != 0 {
+		d := spreadOf(nn.Reshape(views, s, PairViews, size))
+		tau := make([]float32, s)
+		for i := range tau {
+			tau[i] = float32(p.tau)
+		}
+		hinge := nn.ReLU(nn.Scale(nn.Sub(nn.FromData(tau, s), d), float32(1/p.tau)))
+		term = nn.Add(term, nn.Scale(hinge, float32(p.loss.SpreadWeight)))
+	}
+	return term, zs
+}
+
+// spreadOf returns, for views [s, v, size] (v ≥ 2 images of each of s identities), each identity's mean L1
+// distance between two of its views, over every pair: a tensor [s].
+func spreadOf(views *nn.Tensor) *nn.Tensor {
+	s, v, size := views.Dim(0), views.Dim(1), views.Dim(2)
+	sizes := make([]int, v)
+	for i := range sizes {
+		sizes[i] = 1
+	}
+	each := nn.Split(views, 1, sizes...)
+	var sum *nn.Tensor
+	for a := range v {
+		for b := a + 1; b < v; b++ {
+			d := nn.Mean(nn.Reshape(nn.Abs(nn.Sub(each[a], each[b])), s, size), 1)
+			if sum == nil {
+				sum = d
+			} else {
+				sum = nn.Add(sum, d)
+			}
+		}
+	}
+	return nn.Scale(sum, float32(2/float64(v*(v-1))))
+}
+
+// typicalSpread returns the mean spread (spreadOf) of PairViews views of SpreadIdentities random identities of g,
+// codes drawn from the prior with rng; never below 1e-6, so that it can divide.
+func typicalSpread(g model.Generator, cfg model.Config, rng *rand.Rand) float64 {
+	tp := nn.NewTape()
+	defer tp.Reset()
+	z := make([]float32, 0, SpreadIdentities*PairViews*cfg.Z())
+	for range SpreadIdentities {
+		zi := model.Uniform(rng, 1, cfg.DI)[0]
+		for _, zo := range model.Uniform(rng, PairViews, cfg.DO) {
+			z = append(append(z, zi...), zo...)
+		}
+	}
+	x := g.Forward(tp.Input(z, SpreadIdentities*PairViews, cfg.Z()), false)
+	var mean float64
+	for _, d := range spreadOf(nn.Reshape(x, SpreadIdentities, PairViews, cfg.ImageSize())).ToHost() {
+		mean += float64(d) / SpreadIdentities
+	}
+	return max(mean, 1e-6)
 }
 
 // optimise runs the steps on every start at once and keeps the best.

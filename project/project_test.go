@@ -55,6 +55,9 @@ func TestParseLoss(t *testing.T) {
 		{"d", Spec{Features: FeaturesD, FeatureWeight: 1}, ""},
 		{"l2+0.05*pair", Spec{Pixel: PixelL2, PixelWeight: 1, PairWeight: 0.05}, ""},
 		{"pair+2*pair", Spec{}, "pair twice"},
+		{"l2+0.1*pair+spread", Spec{Pixel: PixelL2, PixelWeight: 1, PairWeight: 0.1, SpreadWeight: 1}, ""},
+		{"l2+spread", Spec{}, "use it with pair"},
+		{"l2+pair+spread+spread", Spec{}, "spread twice"},
 		{"", Spec{}, "empty"},
 		{"l2+l1", Spec{}, "two pixel terms"},
 		{"d+verifier", Spec{}, "two feature terms"},
@@ -132,8 +135,9 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	}
 }
 
-// The identity term's gradient reaches z_I through the new views: the gradients of an l2 + pair loss match
-// central differences (the new views' random z_O drawn alike for every evaluation), and the term changes the loss.
+// The identity terms' gradients reach z_I through the new views: checked against central differences, once with
+// the pair term dominating the loss and once with the spread term (its τ raised so that its hinge is active), so
+// that a gradient missing either would fail; and each term raises the loss it is added to.
 func TestPairGradients(t *testing.T) {
 	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
 	cfg.DI, cfg.DO = 3, 2
@@ -157,57 +161,94 @@ func TestPairGradients(t *testing.T) {
 		}
 		w.CopyFromHost(v)
 	}
-	loss, err := Spec{Text: "0.001*l2+pair", Pixel: PixelL2, PixelWeight: 0.001, PairWeight: 1}.Build(cfg, d, nil)
-	if err != nil {
-		t.Fatal(err)
+	typical := typicalSpread(g, cfg, rand.New(rand.NewPCG(19, 20)))
+	if !(typical > 1e-4) {
+		t.Fatalf("typical spread %g: a random generator's views should differ", typical)
 	}
-	p := &projector{g: g, cfg: cfg, loss: loss, n: 3}
-	if err := p.setTargets(targets); err != nil {
-		t.Fatal(err)
-	}
-	reseed := func() { p.rng = rand.New(rand.NewPCG(17, 18)) }
-	reseed()
-	starts := []codes{p.randomCodes(), p.randomCodes()}
-	reseed()
-	_, grads, err := p.gradients(nn.NewTape(), starts, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const h = 1e-3
-	for k := range starts {
-		for j, x := range ptrs(starts[k].zi) { // z_I: where the identity term acts
-			old := *x
-			*x = old + h
-			reseed()
-			up, err := p.evalLosses(starts)
+	for _, tc := range []struct {
+		name string
+		spec Spec
+		off  func(*Loss) // removes the term under test
+	}{
+		{"pair", Spec{Text: "0.001*l2+pair", Pixel: PixelL2, PixelWeight: 0.001, PairWeight: 1}, func(l *Loss) { l.PairWeight = 0 }},
+		{"spread", Spec{Text: "0.001*l2+0.001*pair+spread", Pixel: PixelL2, PixelWeight: 0.001, PairWeight: 0.001, SpreadWeight: 1},
+			func(l *Loss) { l.SpreadWeight = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			loss, err := tc.spec.Build(cfg, d, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			*x = old - h
+			// τ at 10× the typical spread keeps the spread term's hinge open at any z_I.
+			p := &projector{g: g, cfg: cfg, loss: loss, n: 3, tau: 10 * typical}
+			if err := p.setTargets(targets); err != nil {
+				t.Fatal(err)
+			}
+			reseed := func() { p.rng = rand.New(rand.NewPCG(17, 18)) }
 			reseed()
-			down, err := p.evalLosses(starts)
+			starts := []codes{p.randomCodes(), p.randomCodes()}
+			reseed()
+			_, grads, err := p.gradients(nn.NewTape(), starts, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			*x = old
-			fd := (up[k] - down[k]) / (2 * h)
-			if diff := math.Abs(fd - grads[k][j]); diff > 0.05*math.Abs(fd)+2e-4 {
-				t.Errorf("start %d, z_I value %d: gradient %g, finite difference %g", k, j, grads[k][j], fd)
+			const h = 1e-3
+			for k := range starts {
+				for j, x := range ptrs(starts[k].zi) { // z_I: where the identity terms act
+					old := *x
+					*x = old + h
+					reseed()
+					up, err := p.evalLosses(starts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					*x = old - h
+					reseed()
+					down, err := p.evalLosses(starts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					*x = old
+					fd := (up[k] - down[k]) / (2 * h)
+					if diff := math.Abs(fd - grads[k][j]); diff > 0.05*math.Abs(fd)+2e-4 {
+						t.Errorf("start %d, z_I value %d: gradient %g, finite difference %g", k, j, grads[k][j], fd)
+					}
+				}
 			}
+			reseed()
+			with, err := p.evalLosses(starts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.off(&p.loss)
+			reseed()
+			without, err := p.evalLosses(starts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !(with[0] > without[0]+1e-3) {
+				t.Errorf("with %s the loss is %g, not above %g without it (the term is positive here)", tc.name, with[0], without[0])
+			}
+		})
+	}
+}
+
+// The spread of identical views is 0, and views that are constants 0, 1, 2, 3 have pairs 1, 2, 3, 1, 2, 1 apart:
+// spreadOf averages the pairs' mean L1 distances.
+func TestSpreadOf(t *testing.T) {
+	const v, size = 4, 5
+	views := make([]float32, 0, 2*v*size)
+	for range v { // identity 0: copies
+		views = append(views, 0.1, -0.2, 0.3, 0.4, -0.5)
+	}
+	for i := range v { // identity 1: view i is i everywhere, so the pairs' distances are 1, 2, 3, 1, 2, 1
+		for range size {
+			views = append(views, float32(i))
 		}
 	}
-	reseed()
-	with, err := p.evalLosses(starts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.loss.PairWeight = 0
-	without, err := p.evalLosses(starts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !(with[0] > without[0]) {
-		t.Errorf("l2 + pair = %g, not above l2 alone %g (the cross-entropy is positive)", with[0], without[0])
+	got := spreadOf(nn.FromData(views, 2, v, size)).ToHost()
+	if want := []float32{0, 10.0 / 6}; math.Abs(float64(got[0]-want[0])) > 1e-6 || math.Abs(float64(got[1]-want[1])) > 1e-5 {
+		t.Errorf("spreadOf = %v; want %v", got, want)
 	}
 }
 

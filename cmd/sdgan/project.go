@@ -49,7 +49,8 @@ func (o *projectOptions) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.observations, "observations", 8, fmt.Sprintf("new observations (z_O) of the projected identity in new-views.png, 1 to %d", maxNewViews))
 	fs.StringVar(&o.loss, "loss", project.DefaultLoss, "what the projection minimises: l2, l1 (pixels), d (the discriminator's features, from a training checkpoint),\n"+
 		"verifier (the --verifier's features), pair (the SD-DCGAN discriminator's judgement that new views of the projected\n"+
-		"identity show the images' identity, from a training checkpoint), or a weighted sum such as l2+0.1*verifier")
+		"identity show the images' identity, from a training checkpoint), spread (with pair: keeps those new views as varied as a\n"+
+		"random identity's), or a weighted sum such as l2+0.1*verifier or l2+0.1*pair+spread")
 	fs.StringVar(&o.verifier, "verifier", "", "identity verifier (from sdgan verifier train) for --loss verifier")
 	fs.IntVar(&o.steps, "steps", d.Steps, fmt.Sprintf("optimiser steps, 1 to %d", project.MaxSteps))
 	fs.IntVar(&o.starts, "starts", d.Starts, fmt.Sprintf("random starts optimised side by side, the best kept, 1 to %d", project.MaxStarts))
