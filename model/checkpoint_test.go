@@ -37,6 +37,11 @@ func TestSizesMatchNetworks(t *testing.T) {
 		c.InfoHead, c.DI = true, 7
 		cfgs = append(cfgs, c)
 	}
+	for _, k := range []int{2, 3} { // the comparison map
+		c := DefaultConfig(DCGAN, 32, 1)
+		c.Compare, c.K = true, k
+		cfgs = append(cfgs, c)
+	}
 	for _, norm := range []string{NormBatch, NormNone} { // the discriminator's options
 		for _, sn := range []bool{false, true} {
 			for _, siamese := range []bool{true, false} {

@@ -53,6 +53,11 @@ type Config struct {
 	// image's z_I from that image alone: InfoGAN's Q network (Chen et al. 2016) for the identity code. Training's
 	// Options.Info weighs its loss.
 	InfoHead bool `json:"info_head,omitempty"`
+	// Compare (Siamese SD-DCGAN only) gives the discriminator's merge, beside the k images' feature maps, one
+	// more: per position and channel, the mean over the k images of |f_i − mean_j f_j|, how far the tuple's images
+	// are apart in that feature. With it, comparing the images is one layer's work instead of something the merge
+	// convolution must learn from their concatenation.
+	Compare bool `json:"d_compare,omitempty"`
 
 	// SD-BEGAN only.
 	Filters int `json:"filters,omitempty"` // n, the convolution width (SPEC: 128)
@@ -145,6 +150,8 @@ func (c Config) Validate() error {
 		return bad("spectral_norm", c.SpectralNorm, "false: only the SD-DCGAN and AC-DCGAN discriminators have this option")
 	case c.InfoHead && (c.Arch != DCGAN || !c.Siamese):
 		return bad("info_head", c.InfoHead, "false: only the Siamese SD-DCGAN discriminator has an identity head")
+	case c.Compare && (c.Arch != DCGAN || !c.Siamese):
+		return bad("d_compare", c.Compare, "false: only the Siamese SD-DCGAN discriminator compares a tuple's images")
 	case c.Arch == ACGAN && c.Siamese:
 		return bad("siamese", c.Siamese, "false: the AC-DCGAN discriminator judges one image at a time")
 	case c.Arch == ACGAN && (c.Classes < 2 || c.Classes > MaxClasses):
@@ -225,6 +232,9 @@ func (c Config) DiscriminatorSize() int64 {
 	}
 	last := ch[len(ch)-1]
 	in := last * max(images, 1)
+	if c.Compare {
+		in += last
+	}
 	n += convSize(3, in, last, !batchNorm) + denseSize(4*int64(last), int64(outs)) // merge, out
 	if batchNorm {
 		n += bnSize(last)

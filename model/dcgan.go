@@ -116,8 +116,9 @@ func NewDiscriminator(cfg Config, rng *rand.Rand) (Discriminator, error) {
 // are stacked on the channel axis into one tower.
 //
 // Options: Config.DNorm "none" drops the batch norms (the convolutions then have biases),
-// Config.SpectralNorm normalises every weight (not the identity head's), and Config.InfoHead adds a dense layer
-// from each image's tower output to its z_I (ForwardInfo).
+// Config.SpectralNorm normalises every weight (not the identity head's), Config.InfoHead adds a dense layer
+// from each image's tower output to its z_I (ForwardInfo), and Config.Compare gives the merge one more feature map:
+// how far the tuple's images are from their mean.
 //
 // AC-DCGAN's discriminator is the Siamese layout for one image (k = 1: the tower, then the merge convolution on
 // its single feature map) whose dense layer has 1 + Classes outputs: the real/fake logit and the identity logits.
@@ -152,7 +153,11 @@ func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
 		}
 	}
 	c := ch[len(ch)-1]
-	d.merge = nn.NewConv("D/merge/conv", 3, c*max(d.k, 1), c, 2, nn.Same, !batchNorm)
+	in := c * max(d.k, 1)
+	if cfg.Compare {
+		in += c
+	}
+	d.merge = nn.NewConv("D/merge/conv", 3, in, c, 2, nn.Same, !batchNorm)
 	if batchNorm {
 		d.mbn = nn.NewBN("D/merge/bn", c, cfg.BNMomentum, cfg.BNEps)
 	}
@@ -236,7 +241,12 @@ func (d *dcganDiscriminator) forward(x *nn.Tensor, training, info bool) (logits,
 		}
 		// Concatenate each tuple's k feature maps on the channel axis: [k, n, fh·fw, c'] → [n, fh·fw, k, c'].
 		h = nn.Transpose(nn.Reshape(feats, k, n, fh*fw, fc), 1, 2, 0, 3)
-		h = nn.Reshape(h, n, fh, fw, k*fc)
+		if d.cfg.Compare { // and the mean over the k of |f_i − mean_j f_j|, one more map: [n, fh·fw, k + 1, c']
+			mean := nn.Reshape(nn.Mean(h, 2), n, fh*fw, 1, fc)
+			spread := nn.Reshape(nn.Mean(nn.Abs(nn.Sub(h, mean)), 2), n, fh*fw, 1, fc)
+			h = nn.Concat(2, h, spread)
+		}
+		h = nn.Reshape(h, n, fh, fw, h.Dim(2)*fc)
 	default:
 		stacked := nn.Transpose(nn.Reshape(x, n, k, r, r, c), 0, 2, 3, 1, 4) // [n, r, r, k, c]
 		h = d.towerForward(nn.Reshape(stacked, n, r, r, k*c), training, 1)

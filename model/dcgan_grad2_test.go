@@ -13,24 +13,28 @@ import (
 // The second-order check through a whole Siamese discriminator: the gradient of a WGAN-GP-style penalty
 // S = Σ_tuples (‖∇_x Σ D(x)‖ − 1)², which nn.Grad and Backward compute through the double backward of every op
 // the discriminator uses (reshape and transpose of the tuples, convolutions with leaky ReLU, grouped batch norm,
-// the channel concatenation, the dense layer, spectral normalisation), against central differences of S, where S
+// the channel concatenation, the dense layer, spectral normalisation, the comparison map's mean and absolute
+// deviation), against central differences of S, where S
 // at each perturbed point comes from Backward's first-order gradients. Directions are random, over the images
 // and over all parameters at once.
 func TestDiscriminatorSecondOrder(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		k    int
-		norm string
-		sn   bool
-		std  float64 // of the weights: gradients of order 1
+		name    string
+		k       int
+		norm    string
+		sn      bool
+		compare bool
+		std     float64 // of the weights: gradients of order 1
 	}{
-		{"batch norm k=2", 2, NormBatch, false, 0.08},
-		{"no norm k=3", 3, NormNone, false, 0.045},
-		{"spectral norm k=2", 2, NormNone, true, 0.08},
+		{"batch norm k=2", 2, NormBatch, false, false, 0.08},
+		{"no norm k=3", 3, NormNone, false, false, 0.045},
+		{"spectral norm k=2", 2, NormNone, true, false, 0.08},
+		{"compare batch norm k=2", 2, NormBatch, false, true, 0.08},
+		{"compare batch norm k=3", 3, NormBatch, false, true, 0.08},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig(DCGAN, 32, 1)
-			cfg.K, cfg.DNorm, cfg.SpectralNorm = tc.k, tc.norm, tc.sn
+			cfg.K, cfg.DNorm, cfg.SpectralNorm, cfg.Compare = tc.k, tc.norm, tc.sn, tc.compare
 			rng := rand.New(rand.NewPCG(3, uint64(tc.k)))
 			d := newDCGANDiscriminator(cfg, rng)
 			for _, p := range d.Params() { // larger weights than the initialisation's

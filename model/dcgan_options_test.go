@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -89,5 +90,51 @@ func TestDiscriminatorOptions(t *testing.T) {
 	began.SpectralNorm = true
 	if err := began.Validate(); err == nil {
 		t.Error("began with spectral_norm: no error")
+	}
+	for _, c := range []Config{DefaultConfig(DCGAN, 32, 1), DefaultConfig(BEGAN, 32, 1), DefaultConfig(ACGAN, 32, 1)} {
+		c.Compare, c.Siamese = true, false
+		if c.Arch == ACGAN {
+			c.Classes = 10
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "d_compare") {
+			t.Errorf("%s (not Siamese) with d_compare: error %v, want one naming d_compare", c.Arch, err)
+		}
+	}
+}
+
+// The comparison map is what its doc says: for a tuple of identical images it is zero, so the discriminator's
+// output is the one with the map's weights dropped; and it changes the output of a tuple whose images differ.
+func TestDiscriminatorCompare(t *testing.T) {
+	cfg := DefaultConfig(DCGAN, 32, 1)
+	cfg.DNorm = NormNone // batch statistics would mix the tuples
+	with := cfg
+	with.Compare = true
+	rng := func() *rand.Rand { return rand.New(rand.NewPCG(5, 6)) }
+	plain, dc := newDCGANDiscriminator(cfg, rng()), newDCGANDiscriminator(with, rng())
+	for i, p := range plain.Params() { // dc's weights where the shapes agree (all but the merge's)
+		if q := dc.Params()[i]; slices.Equal(p.Shape, q.Shape) {
+			p.CopyFromHost(q.ToHost())
+		}
+	}
+	// The merge weights [3, 3, 2c + c, c] of dc: the first 2c input channels into plain's.
+	c := plain.merge.W.Dim(3)
+	pw, cw := plain.merge.W.ToHost(), dc.merge.W.ToHost()
+	for pos := range 9 {
+		for in := range 2 * c {
+			copy(pw[(pos*2*c+in)*c:(pos*2*c+in+1)*c], cw[(pos*3*c+in)*c:(pos*3*c+in+1)*c])
+		}
+	}
+	plain.merge.W.CopyFromHost(pw)
+	img := nn.New(1, 32, 32, 1)
+	nn.InitUniform(rand.New(rand.NewPCG(7, 8)), -1, 1, img)
+	other := nn.New(1, 32, 32, 1)
+	nn.InitUniform(rand.New(rand.NewPCG(9, 10)), -1, 1, other)
+	same := nn.Concat(0, img, img)
+	if a, b := plain.Forward(same, false).Item(), dc.Forward(same, false).Item(); math.Abs(float64(a-b)) > 1e-4*(1+math.Abs(float64(a))) {
+		t.Errorf("identical images: %g with the comparison map, %g without; want equal (the map is 0)", b, a)
+	}
+	diff := nn.Concat(0, img, other)
+	if a, b := plain.Forward(diff, false).Item(), dc.Forward(diff, false).Item(); math.Abs(float64(a-b)) < 1e-4 {
+		t.Errorf("different images: %g with the comparison map, %g without; want them to differ", b, a)
 	}
 }

@@ -33,6 +33,7 @@ type trainFlags struct {
 	dryRun   bool
 	dNorm    string
 	sn       bool
+	compare  bool
 	augP     string // a probability, or "auto"
 	augPer   string // "image" or "tuple"
 	betas    string // --adam-betas "β1,β2"
@@ -60,6 +61,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.o.Precision, "precision", train.PrecisionFP32, "precision of the convolutions' and dense layers' products: fp32, or bf16 (operands rounded to bfloat16,\nfp32 accumulation, as PyTorch's bf16 autocast; needs AVX512_BF16; faster only where the CPU's bf16 dot product outruns its FMAs: BENCHMARKS.md)")
 	fs.StringVar(&f.o.Loss, "loss", "", "dcgan, acgan: dcgan (default), lsgan, wgan, wgan-gp or hinge (acgan adds the identity cross-entropy; wgan-gp: dcgan only); began: began")
 	fs.StringVar(&f.dNorm, "d-norm", model.NormBatch, "dcgan, acgan: the discriminator's normalisation: batch or none")
+	fs.BoolVar(&f.compare, "d-compare", false, "dcgan: the Siamese discriminator's merge also sees how far a tuple's images are apart in each feature\n(the mean over the k of |f_i − mean f|): an explicit comparison for judging identity")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")
 	fs.BoolVar(&f.o.Mismatch, "mismatch", d.Mismatch, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator; on by default for --arch dcgan, --mismatch=false turns it off)")
 	fs.Float64Var(&f.o.Info, "info", 0, "dcgan: weight of an InfoGAN loss on z_I: a head on the discriminator's tower estimates each fake image's z_I from that\nimage alone, and both networks minimise the weight × its squared error, so that every image shows its identity (0 = none)")
@@ -115,6 +117,7 @@ var archFlags = map[string]struct {
 	"spectral-norm":  {dcgans, "the DCGAN discriminator's normalisation"},
 	"mismatch":       {dcgan, "SD-DCGAN's discriminator inputs (tuples; the AC-DCGAN discriminator judges single images)"},
 	"info":           {dcgan, "the identity head of SD-DCGAN's Siamese discriminator"},
+	"d-compare":      {dcgan, "the comparison map of SD-DCGAN's Siamese discriminator"},
 	"augment":        {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 	"augment-p":      {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 	"augment-target": {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
@@ -187,13 +190,16 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		}
 		f.o.AdamBetas = []float64{x, y}
 	}
+	if f.compare && f.noSiam {
+		return f.o, usagef("--d-compare compares the per-image features of the Siamese discriminator's tower; --non-siamese stacks the images into one tower, which has none")
+	}
 	o := f.o
 	cfg := model.DefaultConfig(f.arch, f.res, o.Model.Channels)
 	cfg.K, cfg.DI, cfg.DO, cfg.Siamese = o.Model.K, o.Model.DI, o.Model.DO, cfg.Siamese && !f.noSiam
 	if f.arch == model.BEGAN {
 		cfg.Filters = f.filters
 	} else {
-		cfg.DNorm, cfg.SpectralNorm = f.dNorm, f.sn
+		cfg.DNorm, cfg.SpectralNorm, cfg.Compare = f.dNorm, f.sn, f.compare
 		if cfg.DNorm == model.NormBatch {
 			cfg.DNorm = "" // the default, as checkpoints from before the option store it
 		}

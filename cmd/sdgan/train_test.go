@@ -284,6 +284,8 @@ func TestTrainFlagChecks(t *testing.T) {
 		{[]string{"--arch", "vae"}, "--arch \"vae\": want dcgan, began or acgan"},
 		{[]string{"--arch", "acgan", "--r1", "10"}, "--r1 does not apply to --arch acgan"},
 		{[]string{"--arch", "acgan", "--loss", "wgan-gp"}, "--loss wgan-gp applies to --arch dcgan"},
+		{[]string{"--d-compare", "--non-siamese"}, "--d-compare compares the per-image features"},
+		{[]string{"--arch", "began", "--d-compare"}, "--d-compare does not apply to --arch began"},
 		{[]string{"--info", "1", "--non-siamese"}, "--info 1: the identity head reads each image's own features, which only the Siamese SD-DCGAN discriminator has"},
 		{[]string{"--info", "-1"}, "--info -1: want a weight in [0, 10000]"},
 		{[]string{"--arch", "began", "--info", "1"}, "--info does not apply to --arch began"},
