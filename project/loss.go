@@ -85,7 +85,7 @@ func ParseLoss(text string) (Spec, error) {
 			}
 			s.SpreadWeight = w
 		default:
-			return s, fmt.Errorf("loss %q: unknown term %q; want l1, l2 (pixels), d (the discriminator's features), verifier (the verifier's features) pair (the discriminator's identity judgement) or spread (with pair: new views kept varied), joined by +, each with an optional weight w*", text, name)
+			return s, fmt.Errorf("loss %q: unknown term %q; want l1, l2 (pixels), d (the discriminator's features), verifier (the verifier's features), pair (the discriminator's identity judgement) or spread (with pair: new views kept varied), joined by +, each with an optional weight w*", text, name)
 		}
 	}
 	if s.SpreadWeight != 0 && s.PairWeight == 0 {

@@ -559,11 +559,7 @@ func (p *projector) pairTerm(tp *nn.Tape, starts []codes, grad bool) (term, zs *
 	term = nn.Scale(nn.Concat(0, per...), float32(p.loss.PairWeight))
 	if p.loss.SpreadWeight != 0 {
 		d := spreadOf(nn.Reshape(views, s, PairViews, size))
-		tau := make([]float32, s)
-		for i := range tau {
-			tau[i] = float32(p.tau)
-		}
-		hinge := nn.ReLU(nn.Scale(nn.Sub(nn.FromData(tau, s), d), float32(1/p.tau)))
+		hinge := nn.ReLU(nn.Scale(nn.Sub(nn.Scalar(float32(p.tau)), d), float32(1/p.tau))) // max(0, 1 − d/τ)
 		term = nn.Add(term, nn.Scale(hinge, float32(p.loss.SpreadWeight)))
 	}
 	return term, zs

@@ -113,19 +113,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 				flat := append(append([]*float64{}, ptrs(starts[k].zi)...), ptrs(starts[k].zo[0])...)
 				flat = append(flat, ptrs(starts[k].zo[1])...)
 				for j, x := range flat {
-					old := *x
-					*x = old + h
-					up, err := p.evalLosses(starts)
-					if err != nil {
-						t.Fatal(err)
-					}
-					*x = old - h
-					down, err := p.evalLosses(starts)
-					if err != nil {
-						t.Fatal(err)
-					}
-					*x = old
-					fd := (up[k] - down[k]) / (2 * h)
+					fd := centralDifference(t, p, starts, k, x, h, func() {})
 					if d := math.Abs(fd - grads[k][j]); d > 0.05*math.Abs(fd)+2e-4 {
 						t.Errorf("start %d, code value %d: gradient %g, finite difference %g", k, j, grads[k][j], fd)
 					}
@@ -195,21 +183,7 @@ func TestPairGradients(t *testing.T) {
 			const h = 1e-3
 			for k := range starts {
 				for j, x := range ptrs(starts[k].zi) { // z_I: where the identity terms act
-					old := *x
-					*x = old + h
-					reseed()
-					up, err := p.evalLosses(starts)
-					if err != nil {
-						t.Fatal(err)
-					}
-					*x = old - h
-					reseed()
-					down, err := p.evalLosses(starts)
-					if err != nil {
-						t.Fatal(err)
-					}
-					*x = old
-					fd := (up[k] - down[k]) / (2 * h)
+					fd := centralDifference(t, p, starts, k, x, h, reseed)
 					if diff := math.Abs(fd - grads[k][j]); diff > 0.05*math.Abs(fd)+2e-4 {
 						t.Errorf("start %d, z_I value %d: gradient %g, finite difference %g", k, j, grads[k][j], fd)
 					}
@@ -278,6 +252,24 @@ func TestAddWithin(t *testing.T) {
 	if want := []float64{ab, 1, ab}; len(s.within) != 3 || math.Abs(s.within[0]-want[0]) > 1e-9 || math.Abs(s.within[1]-1) > 1e-9 || !(ab < 0.5) {
 		t.Errorf("images a, b, a: %v, want %v (noise images far apart)", s.within, want)
 	}
+}
+
+// centralDifference returns (L_k(x + h) − L_k(x − h)) / 2h for start k's loss L_k, x one of the starts' codes,
+// calling before ahead of each evaluation (to reseed the new views' draws); x is left as it was.
+func centralDifference(t *testing.T, p *projector, starts []codes, k int, x *float64, h float64, before func()) float64 {
+	t.Helper()
+	old := *x
+	defer func() { *x = old }()
+	at := func(v float64) float64 {
+		*x = v
+		before()
+		l, err := p.evalLosses(starts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l[k]
+	}
+	return (at(old+h) - at(old-h)) / (2 * h)
 }
 
 func ptrs(v []float64) []*float64 {
