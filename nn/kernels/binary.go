@@ -107,7 +107,18 @@ func Binary(op BinaryOp, y, a, b []float32, ys, as, bs []int) {
 			binaryVS(op, y[lo:lo+inner], a[lo:lo+inner], s)
 		}
 	default:
-		forBroadcast(ys, as, bs, func(i, ia, ib int) { y[i] = binaryOne(op, a[ia], b[ib]) })
+		forRuns(ys, as, bs, func(i, ia, ib, n, sa, sb int) {
+			switch yr := y[i : i+n]; {
+			case sa == 1 && sb == 1:
+				binaryVV(op, yr, a[ia:ia+n], b[ib:ib+n])
+			case sa == 1:
+				binaryVS(op, yr, a[ia:ia+n], b[ib])
+			default:
+				for j := range yr {
+					yr[j] = binaryOne(op, a[ia+j*sa], b[ib+j*sb])
+				}
+			}
+		})
 	}
 }
 
@@ -225,10 +236,40 @@ func BinaryGrad(op BinaryOp, da, db, dy, a, b []float32, ys, as, bs []int) {
 		}
 	default:
 		if da != nil {
-			forBroadcast(ys, as, bs, func(i, ia, ib int) { da[ia] += float32(dy[i] * partialA(op, a[ia], b[ib])) })
+			forRuns(ys, as, bs, func(i, ia, ib, n, sa, sb int) {
+				switch {
+				case sa == 1 && sb == 1:
+					gradAVV(op, da[ia:ia+n], dy[i:i+n], b[ib:ib+n])
+				case sa == 1:
+					gradAVS(op, da[ia:ia+n], dy[i:i+n], b[ib])
+				default: // one element of a for the whole run: summed in order
+					acc := da[ia]
+					for j, g := range dy[i : i+n] {
+						acc += float32(g * partialA(op, a[ia], b[ib+j*sb]))
+					}
+					da[ia] = acc
+				}
+			})
 		}
 		if db != nil {
-			forBroadcast(ys, as, bs, func(i, ia, ib int) { db[ib] += float32(dy[i] * partialB(op, a[ia], b[ib])) })
+			forRuns(ys, as, bs, func(i, ia, ib, n, sa, sb int) {
+				switch {
+				case sa == 1 && sb == 1:
+					gradBVV(op, db[ib:ib+n], dy[i:i+n], a[ia:ia+n], b[ib:ib+n])
+				case sa == 1:
+					db[ib] = gradBSum(op, db[ib], dy[i:i+n], a[ia:ia+n], b[ib])
+				case sb == 1:
+					for j, g := range dy[i : i+n] {
+						db[ib+j] += float32(g * partialB(op, a[ia], b[ib+j]))
+					}
+				default:
+					acc := db[ib]
+					for _, g := range dy[i : i+n] {
+						acc += float32(g * partialB(op, a[ia], b[ib]))
+					}
+					db[ib] = acc
+				}
+			})
 		}
 	}
 }
@@ -356,24 +397,50 @@ func broadcastStrides(out, in []int) []int {
 	return st
 }
 
-// forBroadcast calls fn(i, ia, ib) for every element i of out, in order,
-// with the matching indexes into a and b.
-func forBroadcast(out, a, b []int, fn func(i, ia, ib int)) {
-	sa, sb := broadcastStrides(out, a), broadcastStrides(out, b)
-	idx := make([]int, len(out))
+// forRuns walks the elements of out in order, a run at a time, and calls
+// fn(i, ia, ib, n, sa, sb) for each run: the elements out[i:i+n], whose
+// elements of a and b are a[ia+j·sa] and b[ib+j·sb] for j < n, sa and sb
+// being 1 (the input runs along) or 0 (it is broadcast). A run is the
+// trailing axes of out merged for as long as both inputs stay contiguous (or
+// broadcast) across them, so that the callers' loops run over long slices
+// instead of calling a function per element; the elements, and so any sums
+// the callers accumulate, come in the same order as one index walk.
+func forRuns(out, a, b []int, fn func(i, ia, ib, n, sa, sb int)) {
+	total := shapeSize(out)
+	if total == 0 {
+		return
+	}
+	fa, fb := broadcastStrides(out, a), broadcastStrides(out, b)
+	var dims, sta, stb []int // out's axes but those of size 1 (which never move)
+	for ax, d := range out {
+		if d != 1 {
+			dims, sta, stb = append(dims, d), append(sta, fa[ax]), append(stb, fb[ax])
+		}
+	}
+	if len(dims) == 0 {
+		fn(0, 0, 0, 1, 0, 0)
+		return
+	}
+	last := len(dims) - 1
+	sa, sb := sta[last], stb[last] // 0 or 1: an input's last axis of size > 1 has stride 1
+	n, r := dims[last], last       // the run covers axes r… of dims
+	for r > 0 && sta[r-1] == sa*n && stb[r-1] == sb*n {
+		r--
+		n *= dims[r]
+	}
+	idx := make([]int, r)
 	ia, ib := 0, 0
-	n := shapeSize(out)
-	for i := range n {
-		fn(i, ia, ib)
-		for ax := len(out) - 1; ax >= 0; ax-- {
+	for i := 0; i < total; i += n {
+		fn(i, ia, ib, n, sa, sb)
+		for ax := r - 1; ax >= 0; ax-- {
 			idx[ax]++
-			ia += sa[ax]
-			ib += sb[ax]
-			if idx[ax] < out[ax] {
+			ia += sta[ax]
+			ib += stb[ax]
+			if idx[ax] < dims[ax] {
 				break
 			}
-			ia -= sa[ax] * out[ax]
-			ib -= sb[ax] * out[ax]
+			ia -= sta[ax] * dims[ax]
+			ib -= stb[ax] * dims[ax]
 			idx[ax] = 0
 		}
 	}

@@ -83,6 +83,15 @@ var binaryShapes = []struct {
 	{[]int{2, 3, 1}, []int{3, 5}, layoutGeneral},
 	{[]int{5}, []int{2, 3, 5}, layoutGeneral},
 	{[]int{0, 3}, []int{3}, layoutTile},
+	// the general walk's runs: both inputs along the run, one broadcast along it, axes of 1 inside and at the end
+	{[]int{2, 3, 4, 5, 6}, []int{2, 1, 4, 5, 6}, layoutGeneral},
+	{[]int{2, 1, 4, 5, 6}, []int{2, 3, 4, 5, 6}, layoutGeneral},
+	{[]int{3, 1}, []int{1, 5}, layoutGeneral},
+	{[]int{4, 1, 6}, []int{4, 5, 1}, layoutGeneral},
+	{[]int{2, 1, 3, 1}, []int{1, 4, 1, 1}, layoutGeneral},
+	{[]int{3, 1, 1}, []int{1, 1, 1}, layoutBlock},
+	{[]int{1, 1, 1}, []int{2, 1, 1}, layoutGeneral},
+	{[]int{0, 3, 1}, []int{1, 4}, layoutGeneral},
 }
 
 // refOp is a op b, written out per op.
@@ -216,6 +225,12 @@ func TestSumAxes(t *testing.T) {
 		{[]int{3, 4, 5}, []int{3, 1, 5}},
 		{[]int{7}, []int{7}},
 		{[]int{2, 1, 33}, []int{1, 1, 33}},
+		{[]int{2, 3, 4, 5, 6}, []int{2, 1, 4, 5, 6}},
+		{[]int{4, 1, 6, 1}, []int{1, 1, 6, 1}},
+		{[]int{5, 3, 1, 4}, []int{5, 1, 1, 4}},
+		{[]int{3, 4, 5}, []int{1, 4, 5}},
+		{[]int{1, 1}, []int{1, 1}},
+		{[]int{0, 4}, []int{1, 4}},
 	} {
 		x := randValues(r, shapeSize(tc.xs), false)
 		acc := make([]float64, shapeSize(tc.keep))

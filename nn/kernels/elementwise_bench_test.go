@@ -92,3 +92,33 @@ func BenchmarkAdamStep(b *testing.B) {
 		}
 	})
 }
+
+// The comparison map of --d-compare (model/dcgan.go) on a 32×32 batch: the tuples' features [16 tuples, 4·4
+// positions, k = 2, 512 channels] less their mean over the k, and that mean (a sum over an inner axis): the
+// general broadcasting walk.
+func BenchmarkBroadcastCompare(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 5))
+	hs, ms := []int{16, 16, 2, 512}, []int{16, 16, 1, 512}
+	h, m := randSlice(r, shapeSize(hs)), randSlice(r, shapeSize(ms))
+	y, dh, dm := make([]float32, len(h)), make([]float32, len(h)), make([]float32, len(m))
+	b.Run("sub", func(b *testing.B) {
+		for b.Loop() {
+			Binary(OpSub, y, h, m, hs, hs, ms)
+		}
+	})
+	b.Run("sub-grad", func(b *testing.B) {
+		for b.Loop() {
+			BinaryGrad(OpSub, dh, dm, y, h, m, hs, hs, ms)
+		}
+	})
+	b.Run("mean", func(b *testing.B) {
+		for b.Loop() {
+			SumAxes(m, h, hs, ms, 0.5)
+		}
+	})
+	b.Run("mean-grad", func(b *testing.B) {
+		for b.Loop() {
+			SumAxesGrad(dh, m, hs, ms, 0.5)
+		}
+	})
+}

@@ -11,7 +11,19 @@ import "fmt"
 func SumAxes(y, x []float32, xs, keep []int, scale float64) {
 	checkReduce("sum", y, x, xs, keep)
 	acc := make([]float64, len(y))
-	forBroadcast(xs, xs, keep, func(i, _, o int) { acc[o] += float64(x[i]) })
+	forRuns(xs, xs, keep, func(i, _, o, n, _, so int) {
+		if so == 1 {
+			for j, v := range x[i : i+n] {
+				acc[o+j] += float64(v)
+			}
+			return
+		}
+		s := acc[o] // summed in order, as one walk over x would
+		for _, v := range x[i : i+n] {
+			s += float64(v)
+		}
+		acc[o] = s
+	})
 	for i, v := range acc {
 		y[i] = float32(v * scale)
 	}
@@ -21,7 +33,18 @@ func SumAxes(y, x []float32, xs, keep []int, scale float64) {
 // gradient of its output: dx[i] += scale·dy[o], o being i's element of keep.
 func SumAxesGrad(dx, dy []float32, xs, keep []int, scale float32) {
 	checkReduce("sum gradient", dy, dx, xs, keep)
-	forBroadcast(xs, xs, keep, func(i, _, o int) { dx[i] += float32(scale * dy[o]) })
+	forRuns(xs, xs, keep, func(i, _, o, n, _, so int) {
+		if so == 1 {
+			for j := range dx[i : i+n] {
+				dx[i+j] += float32(scale * dy[o+j])
+			}
+			return
+		}
+		g := float32(scale * dy[o])
+		for j := range dx[i : i+n] {
+			dx[i+j] += g
+		}
+	})
 }
 
 // checkReduce panics unless keep has xs's rank, its axes are those of xs or
