@@ -98,6 +98,17 @@ func (l lossSpec) newOptimizer(params []*nn.Tensor, lr float64) nn.Optimizer {
 	return nn.NewAdam(params, float32(lr), l.beta1, l.beta2, 1e-8)
 }
 
+// dMismatch is the discriminator's loss when the outputs on mismatched real tuples (--mismatch) are fakes too.
+// Weight 0 concatenates them with the generator's fakes into one fake term, an equal share since the two are as
+// many. A weight w > 0 makes the fake term (fakes + w·mismatched)/(1 + w): every d of the table is a real term plus
+// a fake term, so this is the weighted sum of d over the two, whose real terms add up to one.
+func (l lossSpec) dMismatch(real, fake, mismatched *nn.Tensor, w float32) *nn.Tensor {
+	if w == 0 {
+		return l.d(real, nn.Concat(0, fake, mismatched))
+	}
+	return nn.Add(nn.Scale(l.d(real, fake), 1/(1+w)), nn.Scale(l.d(real, mismatched), w/(1+w)))
+}
+
 // half is ½(a + b).
 func half(a, b *nn.Tensor) *nn.Tensor { return nn.Scale(nn.Add(a, b), 0.5) }
 

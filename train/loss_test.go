@@ -122,3 +122,49 @@ func TestAdamBetasOption(t *testing.T) {
 		t.Errorf("lsgan with --adam-betas: %v, want an error naming the flag", err)
 	}
 }
+
+// --mismatch-weight: the fake term is (fakes + w·mismatched)/(1 + w). On WGAN's outputs real = [1.5, −2], fake =
+// [0.5, 3], mismatched = [−1, 2] the means are −0.25, 1.75 and 0.5, so D = (1.75 + 0.5w)/(1 + w) + 0.25, with
+// ∂/∂fake = ½/(1 + w), ∂/∂mismatched = ½w/(1 + w) and ∂/∂real = −½ whatever w. Weight 0 (one mean over both) is
+// weight 1's value; and for every loss of the table, weight 1 is the concatenation's value.
+func TestMismatchWeight(t *testing.T) {
+	run := func(loss string, w float32) (d float32, gReal, gFake, gMis []float32) {
+		tp := nn.NewTape()
+		real := tp.Input([]float32{1.5, -2}, 2, 1)
+		fake := tp.Input([]float32{0.5, 3}, 2, 1)
+		mis := tp.Input([]float32{-1, 2}, 2, 1)
+		for _, x := range []*nn.Tensor{real, fake, mis} {
+			x.SetRequiresGrad(true)
+		}
+		ld := losses[loss].dMismatch(real, fake, mis, w)
+		tp.Backward(ld)
+		return ld.Item(), real.GradToHost(), fake.GradToHost(), mis.GradToHost()
+	}
+	near := func(what string, got float32, want float64) {
+		t.Helper()
+		if math.Abs(float64(got)-want) > 1e-6 {
+			t.Errorf("%s = %.7f, want %.7f", what, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		w, d, fake, mis float64
+	}{
+		{0, 1.375, 0.25, 0.25},
+		{1, 1.375, 0.25, 0.25},
+		{3, 1.0625, 0.125, 0.375},
+		{0.5, 1.5833333, 1.0 / 3, 1.0 / 6},
+	} {
+		d, gr, gf, gm := run(LossWGAN, float32(tc.w))
+		near("D", d, tc.d)
+		for i := range 2 {
+			near("∂D/∂real", gr[i], -0.5)
+			near("∂D/∂fake", gf[i], tc.fake)
+			near("∂D/∂mismatched", gm[i], tc.mis)
+		}
+	}
+	for _, loss := range []string{LossDCGAN, LossLSGAN, LossWGAN, LossHinge, LossWGANGP} {
+		d0, _, _, _ := run(loss, 0)
+		d1, _, _, _ := run(loss, 1)
+		near(loss+": D at weight 1", d1, float64(d0))
+	}
+}

@@ -44,6 +44,10 @@ type Options struct {
 	// matching-aware discriminator, as GAN-CLS's; Reed et al. 2016): it must then judge whether a tuple keeps one
 	// identity, not only whether its images look real. SD-DCGAN only.
 	Mismatch bool `json:"mismatch,omitempty"`
+	// MismatchWeight is the mismatched tuples' share of the discriminator's fake term, as a weight against the
+	// generator's fakes: the fake term is (fakes + w·mismatched)/(1 + w). 0 (the default) concatenates the two
+	// sides into one mean, which is the same value as w = 1 (the two sides are equally many) in other bits.
+	MismatchWeight float64 `json:"mismatch_weight,omitempty"`
 	// Info weighs an InfoGAN loss on the identity code (0 = none): the discriminator's identity head
 	// (Config.InfoHead, which Resolve sets from Info) estimates each generated image's z_I from that image alone, and
 	// both networks minimise Info × the mean squared error of the estimate, so that every image carries its
@@ -275,6 +279,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--precision bf16: %w", kernels.BF16Unavailable())
 	case !(o.Info >= 0 && o.Info <= MaxPenalty):
 		return fmt.Errorf("--info %g: want a weight in [0, %g] (0 = none)", o.Info, float64(MaxPenalty))
+	case !(o.MismatchWeight >= 0 && o.MismatchWeight <= MaxPenalty):
+		return fmt.Errorf("--mismatch-weight %g: want a weight in [0, %g] (0 = the default, an equal share)", o.MismatchWeight, float64(MaxPenalty))
+	case o.MismatchWeight > 0 && !o.Mismatch:
+		return fmt.Errorf("--mismatch-weight %g: it weighs the mismatched tuples, which --mismatch=false turns off", o.MismatchWeight)
 	case o.Mismatch && o.Model.Arch == model.ACGAN:
 		return fmt.Errorf("--mismatch: it shows the discriminator tuples of different identities; the AC-DCGAN discriminator judges single images (its class head judges identity)")
 	case o.Mismatch && o.Model.Arch != model.DCGAN:

@@ -186,10 +186,10 @@ func (t *trainer) dcganStep() (stats, error) {
 		}
 		dReal := t.d.Forward(t.aug.Apply(real), true)
 		dFake, info := t.judgeFake(fake.Detach())
-		if t.opt.Mismatch { // real images of different identities are fakes too: half of the fake side
-			dFake = nn.Concat(0, dFake, t.d.Forward(t.aug.Apply(t.mismatched()), true))
-		}
 		ld := spec.d(dReal, dFake)
+		if t.opt.Mismatch { // real images of different identities are fakes too
+			ld = spec.dMismatch(dReal, dFake, t.d.Forward(t.aug.Apply(t.mismatched()), true), float32(t.opt.MismatchWeight))
+		}
 		t.observeReal(dReal, spec.boundary)
 		total, err := t.penalise(ld, real, fake, dReal, r1, &s) // the gradient penalties, if any
 		if err != nil {

@@ -64,6 +64,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&f.compare, "d-compare", false, "dcgan: the Siamese discriminator's merge also sees how far a tuple's images are apart in each feature\n(the mean over the k of |f_i − mean f|): an explicit comparison for judging identity")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")
 	fs.BoolVar(&f.o.Mismatch, "mismatch", d.Mismatch, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator; on by default for --arch dcgan, --mismatch=false turns it off)")
+	fs.Float64Var(&f.o.MismatchWeight, "mismatch-weight", 0, "dcgan: weight of the mismatched tuples against the generator's fakes in the discriminator's fake term,\n(fakes + w·mismatched)/(1 + w); 0 = an equal share by count (the default; the same value as 1)")
 	fs.Float64Var(&f.o.Info, "info", 0, "dcgan: weight of an InfoGAN loss on z_I: a head on the discriminator's tower estimates each fake image's z_I from that\nimage alone, and both networks minimise the weight × its squared error, so that every image shows its identity (0 = none)")
 	fs.Float64Var(&f.o.EMAKimg, "ema-kimg", d.EMAKimg, "half-life of the generator's moving average (G_ema), in thousands of images; 0 = none")
 	fs.Float64Var(&f.o.EMARampUp, "ema-rampup", d.EMARampUp, "the moving average's half-life is at most this fraction of the images seen so far (0 = no ramp-up)")
@@ -104,25 +105,26 @@ var archFlags = map[string]struct {
 	archs []string
 	what  string
 }{
-	"non-siamese":    {dcgan, "SD-DCGAN's discriminator layout (the AC-DCGAN discriminator judges one image)"},
-	"d-per-g":        {dcgans, "the DCGAN discriminator's updates"},
-	"clip":           {dcgans, "--loss wgan's weight clipping"},
-	"gp-lambda":      {dcgan, "--loss wgan-gp's gradient penalty on SD-DCGAN's tuples"},
-	"r1":             {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
-	"r1-every":       {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
-	"filters":        {began, "SD-BEGAN's convolution width"},
-	"gamma":          {began, "SD-BEGAN's diversity ratio"},
-	"lambda-k":       {began, "SD-BEGAN's k_t learning rate"},
-	"d-norm":         {dcgans, "the DCGAN discriminator's normalisation"},
-	"spectral-norm":  {dcgans, "the DCGAN discriminator's normalisation"},
-	"mismatch":       {dcgan, "SD-DCGAN's discriminator inputs (tuples; the AC-DCGAN discriminator judges single images)"},
-	"info":           {dcgan, "the identity head of SD-DCGAN's Siamese discriminator"},
-	"d-compare":      {dcgan, "the comparison map of SD-DCGAN's Siamese discriminator"},
-	"augment":        {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
-	"augment-p":      {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
-	"augment-target": {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
-	"augment-kimg":   {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
-	"augment-per":    {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"non-siamese":     {dcgan, "SD-DCGAN's discriminator layout (the AC-DCGAN discriminator judges one image)"},
+	"d-per-g":         {dcgans, "the DCGAN discriminator's updates"},
+	"clip":            {dcgans, "--loss wgan's weight clipping"},
+	"gp-lambda":       {dcgan, "--loss wgan-gp's gradient penalty on SD-DCGAN's tuples"},
+	"r1":              {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
+	"r1-every":        {dcgan, "the R1 penalty of SD-DCGAN's discriminator"},
+	"filters":         {began, "SD-BEGAN's convolution width"},
+	"gamma":           {began, "SD-BEGAN's diversity ratio"},
+	"lambda-k":        {began, "SD-BEGAN's k_t learning rate"},
+	"d-norm":          {dcgans, "the DCGAN discriminator's normalisation"},
+	"spectral-norm":   {dcgans, "the DCGAN discriminator's normalisation"},
+	"mismatch":        {dcgan, "SD-DCGAN's discriminator inputs (tuples; the AC-DCGAN discriminator judges single images)"},
+	"mismatch-weight": {dcgan, "SD-DCGAN's discriminator inputs (tuples; the AC-DCGAN discriminator judges single images)"},
+	"info":            {dcgan, "the identity head of SD-DCGAN's Siamese discriminator"},
+	"d-compare":       {dcgan, "the comparison map of SD-DCGAN's Siamese discriminator"},
+	"augment":         {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-p":       {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-target":  {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-kimg":    {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
+	"augment-per":     {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 }
 
 // The architectures a flag of archFlags applies to.
