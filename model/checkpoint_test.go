@@ -42,6 +42,16 @@ func TestSizesMatchNetworks(t *testing.T) {
 		c.Compare, c.K = true, k
 		cfgs = append(cfgs, c)
 	}
+	for _, arch := range []string{DCGAN, ACGAN} { // the generator's identity modulation
+		for _, res := range []int{32, 64} {
+			c := DefaultConfig(arch, res, 3)
+			c.GStyle = true
+			if arch == ACGAN {
+				c.Classes = 7
+			}
+			cfgs = append(cfgs, c)
+		}
+	}
 	for _, norm := range []string{NormBatch, NormNone} { // the discriminator's options
 		for _, sn := range []bool{false, true} {
 			for _, siamese := range []bool{true, false} {

@@ -58,6 +58,11 @@ type Config struct {
 	// are apart in that feature. With it, comparing the images is one layer's work instead of something the merge
 	// convolution must learn from their concatenation.
 	Compare bool `json:"d_compare,omitempty"`
+	// GStyle (SD-DCGAN and AC-DCGAN) lets the identity code modulate every batch norm of the generator: per
+	// batch norm a dense layer from z_I gives each channel a scale and a shift, x̂·(1 + γ(z_I)) + β(z_I), applied
+	// after the normalisation and before the ReLU (class-conditional batch norm, as BigGAN's, with z_I as the
+	// condition). Without it the generator reads z_I only at its input.
+	GStyle bool `json:"g_style,omitempty"`
 
 	// SD-BEGAN only.
 	Filters int `json:"filters,omitempty"` // n, the convolution width (SPEC: 128)
@@ -152,6 +157,8 @@ func (c Config) Validate() error {
 		return bad("info_head", c.InfoHead, "false: only the Siamese SD-DCGAN discriminator has an identity head")
 	case c.Compare && (c.Arch != DCGAN || !c.Siamese):
 		return bad("d_compare", c.Compare, "false: only the Siamese SD-DCGAN discriminator compares a tuple's images")
+	case c.GStyle && !dcgan:
+		return bad("g_style", c.GStyle, "false: only the SD-DCGAN and AC-DCGAN generators have identity modulation")
 	case c.Arch == ACGAN && c.Siamese:
 		return bad("siamese", c.Siamese, "false: the AC-DCGAN discriminator judges one image at a time")
 	case c.Arch == ACGAN && (c.Classes < 2 || c.Classes > MaxClasses):
@@ -187,6 +194,11 @@ func (c Config) GeneratorSize() int64 {
 			n += bnSize(ch[i+1])
 		} else {
 			n += int64(ch[i+1]) // the last layer's bias
+		}
+	}
+	if c.GStyle { // a scale and a shift per channel of every batch norm, from z_I, without biases
+		for _, ci := range ch[:len(ch)-1] {
+			n += int64(c.DI) * 2 * int64(ci)
 		}
 	}
 	return n

@@ -17,6 +17,10 @@ type dcganGenerator struct {
 	ch0     int
 	ups     []*nn.ConvTranspose // the last has a bias and no batch norm
 	bns     []*nn.BN
+	// style (Config.GStyle) holds per batch norm (bn0, then bns) the dense layer from z_I to its channels'
+	// scales and shifts; nil without. di is z_I's size.
+	style []*nn.Dense
+	di    int
 }
 
 func dcganGenChannels(cfg Config) []int {
@@ -45,22 +49,47 @@ func newDCGANGenerator(cfg Config, rng *rand.Rand) *dcganGenerator {
 	for _, u := range g.ups {
 		initWeights(rng, u.W)
 	}
+	if cfg.GStyle { // drawn after the rest, so that the other weights are those of a generator without
+		g.di = cfg.DI
+		for i, c := range ch[:len(ch)-1] {
+			d := nn.NewDense(fmt.Sprintf("G/style%d", i), cfg.DI, 2*c, false)
+			initWeights(rng, d.W)
+			g.style = append(g.style, d)
+		}
+	}
 	return g
 }
 
 func (g *dcganGenerator) Forward(z *nn.Tensor, training bool) *nn.Tensor {
 	n := z.Dim(0)
-	h := g.project.Forward(z)                     // [n, 4·4·ch0]
-	h = nn.Reshape(h, n, 4, 4, g.ch0)             // [n, 4, 4, ch0]
-	h = g.bn0.ForwardAct(h, training, nn.ReLUAct) //
-	for i, up := range g.ups {                    // [n, 8, 8, ch1] … [n, res, res, C]
+	var zi *nn.Tensor
+	if g.style != nil {
+		zi = nn.Split(z, 1, g.di, z.Dim(1)-g.di)[0]
+	}
+	h := g.project.Forward(z)                 // [n, 4·4·ch0]
+	h = nn.Reshape(h, n, 4, 4, g.ch0)         // [n, 4, 4, ch0]
+	h = g.normReLU(0, g.bn0, h, zi, training) //
+	for i, up := range g.ups {                // [n, 8, 8, ch1] … [n, res, res, C]
 		if i < len(g.bns) {
-			h = g.bns[i].ForwardAct(up.Forward(h), training, nn.ReLUAct)
+			h = g.normReLU(i+1, g.bns[i], up.Forward(h), zi, training)
 		} else {
 			h = up.ForwardAct(h, nn.TanhAct)
 		}
 	}
 	return h
+}
+
+// normReLU is batch norm i of the generator followed by a ReLU; with Config.GStyle the normalised features are
+// modulated by z_I in between: x̂ + x̂·γ + β, γ and β [n, 1, 1, c] from style layer i.
+func (g *dcganGenerator) normReLU(i int, bn *nn.BN, h, zi *nn.Tensor, training bool) *nn.Tensor {
+	if g.style == nil {
+		return bn.ForwardAct(h, training, nn.ReLUAct)
+	}
+	n, c := h.Dim(0), h.Dim(3)
+	gb := nn.Split(g.style[i].Forward(zi), 1, c, c)
+	h = bn.Forward(h, training)
+	h = nn.Add(nn.Add(h, nn.Mul(h, nn.Reshape(gb[0], n, 1, 1, c))), nn.Reshape(gb[1], n, 1, 1, c))
+	return nn.ReLU(h)
 }
 
 func (g *dcganGenerator) Params() []*nn.Tensor {
@@ -70,6 +99,9 @@ func (g *dcganGenerator) Params() []*nn.Tensor {
 		if i < len(g.bns) {
 			ps = append(ps, g.bns[i].Params()...)
 		}
+	}
+	for _, s := range g.style {
+		ps = append(ps, s.Params()...)
 	}
 	return ps
 }

@@ -117,7 +117,12 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			o.Info, o.Mismatch, o.DPerG, o.Augment = 1, true, 2, "translation"
 			return o
 		}},
+		{"dcgan+g-style+compare+mismatch weight 3+ema", model.DCGAN, func(o Options) Options {
+			o.Model.GStyle, o.Model.Compare, o.Mismatch, o.MismatchWeight, o.EMAKimg = true, true, true, 3, 0.01
+			return o
+		}},
 		{"acgan", model.ACGAN, nil},
+		{"acgan+g-style", model.ACGAN, func(o Options) Options { o.Model.GStyle = true; return o }},
 		{"acgan+ema+ada+sn+hinge+2D", model.ACGAN, acQuality},
 		{"dcgan+mismatch+ema bf16", model.DCGAN, func(o Options) Options {
 			o.Precision, o.Mismatch, o.EMAKimg = PrecisionBF16, true, 0.01
