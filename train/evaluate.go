@@ -82,7 +82,7 @@ func newEvaluator(ctx context.Context, o Options, ds *data.Dataset, runDir strin
 			o.Verifier, vc.Res, vc.Res, vc.Channels, o.Model.Res, o.Model.Res, o.Model.Channels, o.Model.Res, o.Model.Channels)
 	}
 	realData := ds
-	if v.Facts.Data != o.Data {
+	if !sameData(v.Facts.Data, o.Data) {
 		if realData, err = data.Open(v.Facts.Data, data.Options{Res: o.Model.Res, Channels: o.Model.Channels, K: 2, MaxPixels: o.MaxPixels}); err != nil {
 			return nil, fmt.Errorf("--verifier %s: its data: %w", o.Verifier, err)
 		}
@@ -199,4 +199,18 @@ func writeMetricsPlot(runDir string, o Options, hist []logLine) error {
 	title := fmt.Sprintf("sdgan %s %d×%d k=%d: evaluation with %s", o.Model.Arch, o.Model.Res, o.Model.Res, o.Model.K, filepath.Base(o.Verifier))
 	return plot.Lines(filepath.Join(runDir, "metrics.png"), title, series,
 		plot.Options{XLabel: "step", Panels: []string{"identity", "Fréchet"}})
+}
+
+// sameData says whether two data specs name the same data set: the same builtin set, or the same folder however
+// written (a verifier records its folder as an absolute path; a run as the user gave it).
+func sameData(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if strings.HasPrefix(a, "builtin:") || strings.HasPrefix(b, "builtin:") {
+		return false
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }

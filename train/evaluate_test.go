@@ -113,3 +113,22 @@ func TestEvaluationOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestSameData(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"builtin:fonts", "builtin:fonts", true},
+		{"builtin:fonts", "fonts", false},
+		{"faces", filepath.Join(dir, "faces"), true},
+		{"faces/../faces", "./faces", true},
+		{"faces", "other", false},
+	} {
+		if got := sameData(tc.a, tc.b); got != tc.same {
+			t.Errorf("sameData(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
+	}
+}

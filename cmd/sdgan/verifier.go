@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"sdgan/verify"
 )
@@ -48,6 +50,13 @@ func (f *verifierFlags) options(set map[string]bool) (verify.Options, string, er
 		}
 		if err := f.o.Validate(); err != nil {
 			return f.o, "", usagef("%v", err)
+		}
+		if !strings.HasPrefix(f.o.Data, "builtin:") { // the verifier records its data: from anywhere, the same folder
+			abs, err := filepath.Abs(f.o.Data)
+			if err != nil {
+				return f.o, "", fmt.Errorf("--data %s: %w", f.o.Data, err)
+			}
+			f.o.Data = abs
 		}
 		return f.o, f.out, nil
 	}

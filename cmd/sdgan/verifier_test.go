@@ -211,3 +211,20 @@ func TestVerifierBadValues(t *testing.T) {
 		t.Errorf("a refused or interrupted verifier train left %s", out)
 	}
 }
+
+// A verifier records its data folder as an absolute path, so that `train --verifier` and `eval` find the real
+// images from any working directory; builtin:fonts stays as it is.
+func TestVerifierRecordsAbsoluteDataPath(t *testing.T) {
+	dataDir := writeIdentityFolder(t, "id", 4, 3, 1)
+	t.Chdir(filepath.Dir(dataDir))
+	for _, tc := range []struct{ data, want string }{
+		{filepath.Base(dataDir), dataDir},
+		{"builtin:fonts", "builtin:fonts"},
+	} {
+		code, out, errOut := runCmd("verifier", "train", "--dry-run", "--data", tc.data, "--out", filepath.Join(t.TempDir(), "v"))
+		want := fmt.Sprintf("%q: %q", "data", tc.want)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("verifier train --data %s --dry-run: exit %d, output lacks %s:\n%s%s", tc.data, code, want, out, errOut)
+		}
+	}
+}
