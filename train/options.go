@@ -48,6 +48,9 @@ type Options struct {
 	// generator's fakes: the fake term is (fakes + w·mismatched)/(1 + w). 0 (the default) concatenates the two
 	// sides into one mean, which is the same value as w = 1 (the two sides are equally many) in other bits.
 	MismatchWeight float64 `json:"mismatch_weight,omitempty"`
+	// MismatchHard makes the mismatched tuples hard: each pairs a tuple's identity with the batch's identities
+	// that look most like it (by their mean images, see identityLooks) instead of its neighbours in the batch.
+	MismatchHard bool `json:"mismatch_hard,omitempty"`
 	// Info weighs an InfoGAN loss on the identity code (0 = none): the discriminator's identity head
 	// (Config.InfoHead, which Resolve sets from Info) estimates each generated image's z_I from that image alone, and
 	// both networks minimise Info × the mean squared error of the estimate, so that every image carries its
@@ -281,6 +284,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--info %g: want a weight in [0, %g] (0 = none)", o.Info, float64(MaxPenalty))
 	case !(o.MismatchWeight >= 0 && o.MismatchWeight <= MaxPenalty):
 		return fmt.Errorf("--mismatch-weight %g: want a weight in [0, %g] (0 = the default, an equal share)", o.MismatchWeight, float64(MaxPenalty))
+	case o.MismatchHard && !o.Mismatch:
+		return fmt.Errorf("--mismatch-hard: it chooses the mismatched tuples, which --mismatch=false turns off")
 	case o.MismatchWeight > 0 && !o.Mismatch:
 		return fmt.Errorf("--mismatch-weight %g: it weighs the mismatched tuples, which --mismatch=false turns off", o.MismatchWeight)
 	case o.Mismatch && o.Model.Arch == model.ACGAN:

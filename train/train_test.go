@@ -117,8 +117,9 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			o.Info, o.Mismatch, o.DPerG, o.Augment = 1, true, 2, "translation"
 			return o
 		}},
-		{"dcgan+g-style+compare+mismatch weight 3+ema", model.DCGAN, func(o Options) Options {
-			o.Model.GStyle, o.Model.Compare, o.Mismatch, o.MismatchWeight, o.EMAKimg = true, true, true, 3, 0.01
+		{"dcgan+g-style+compare+hard mismatch weight 3+ema", model.DCGAN, func(o Options) Options {
+			o.Model.GStyle, o.Model.Compare, o.EMAKimg = true, true, 0.01
+			o.Mismatch, o.MismatchWeight, o.MismatchHard = true, 3, true
 			return o
 		}},
 		{"acgan", model.ACGAN, nil},

@@ -27,10 +27,14 @@ type trainer struct {
 	ema     *ema    // nil without --ema-kimg
 	aug     *augment.Augmenter
 
-	tape       *nn.Tape
-	real, z    []float32 // batch buffers
-	zi         []float32 // --info: each fake image's z_I
-	mismatch   []float32 // --mismatch's tuples
+	tape     *nn.Tape
+	real, z  []float32 // batch buffers
+	zi       []float32 // --info: each fake image's z_I
+	mismatch []float32 // --mismatch's tuples
+	// --mismatch-hard: the data set's identity looks, the batch's identities and each tuple's look-alike tuples
+	looks      [][]float32
+	batchIDs   []int
+	partners   [][]int
 	imageShape []int
 
 	// AC-DCGAN: the identity names of the labels (the data set's identities, in order), the labels of the real
@@ -103,6 +107,12 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 		t.zi = make([]float32, n*o.Model.DI)
 	}
 	t.imageShape = []int{n, o.Model.Res, o.Model.Res, o.Model.Channels}
+	if o.MismatchHard {
+		if t.looks, err = identityLooks(ds); err != nil {
+			return nil, err
+		}
+		t.batchIDs, t.partners = make([]int, o.Tuples), make([][]int, o.Tuples)
+	}
 	if o.Model.Arch == model.ACGAN {
 		if len(ds.Identities) != o.Model.Classes {
 			return nil, fmt.Errorf("--data %s has %d identities but the model has %d identity labels", o.Data, len(ds.Identities), o.Model.Classes)
@@ -154,7 +164,11 @@ func (t *trainer) trainStep() (stats, error) {
 
 // batch draws the next real tuples and fake latents onto the tape.
 func (t *trainer) batch() (real, z *nn.Tensor, err error) {
-	if err := t.sampler.SampleErr(t.opt.Tuples, t.real); err != nil {
+	if t.batchIDs != nil { // the same draws, with the tuples' identities
+		if err := t.sampler.SampleIdentities(t.opt.Tuples, t.real, t.batchIDs); err != nil {
+			return nil, nil, err
+		}
+	} else if err := t.sampler.SampleErr(t.opt.Tuples, t.real); err != nil {
 		return nil, nil, err
 	}
 	model.TupleZ(t.rng, t.opt.Model, t.opt.Tuples, t.z)
@@ -303,15 +317,23 @@ func (t *trainer) acganStep() (stats, error) {
 
 // mismatched returns the real batch's images rearranged into tuples of different identities: image j of tuple i
 // comes from tuple i + j (mod the batch), so that every tuple mixes k tuples of the batch (whose identities the
-// sampler drew independently: they differ but for a chance coincidence).
+// sampler drew independently: they differ but for a chance coincidence). With --mismatch-hard image j ≥ 1 comes
+// instead from the j-th most look-alike tuple of another identity (lookalikes), where the batch has that many.
 func (t *trainer) mismatched() *nn.Tensor {
 	k, size, tuples := t.opt.Model.K, t.opt.Model.ImageSize(), t.opt.Tuples
 	if t.mismatch == nil {
 		t.mismatch = make([]float32, len(t.real))
 	}
+	if t.looks != nil {
+		lookalikes(t.batchIDs, t.looks, t.partners)
+	}
 	for i := range tuples {
 		for j := range k {
-			src := ((i+j)%tuples*k + j) * size
+			from := (i + j) % tuples
+			if t.looks != nil && j > 0 && j <= len(t.partners[i]) {
+				from = t.partners[i][j-1]
+			}
+			src := (from*k + j) * size
 			copy(t.mismatch[(i*k+j)*size:(i*k+j+1)*size], t.real[src:src+size])
 		}
 	}
