@@ -79,6 +79,29 @@ func BenchmarkTrainStepBEGAN32EMA(b *testing.B) {
 	benchStepWith(b, model.BEGAN, 32, func(o *Options) { o.EMAKimg, o.EMARampUp = 10, 0.05 })
 }
 
+// The quality options' cost on the quality runs' setting (`sdgan train`'s defaults: 32×32, 16 tuples; RGB here, as
+// the benchmark's data): the defaults,
+// --d-compare, --g-style and --mismatch-hard, each against the first.
+func benchQuality(b *testing.B, opt func(*Options)) {
+	benchStepWith(b, model.DCGAN, 32, func(o *Options) {
+		*o = Defaults()
+		o.Model.Channels = 3 // as the benchmark's random data
+		if opt != nil {
+			opt(o)
+		}
+	})
+}
+func BenchmarkTrainStepQualityDefaults32(b *testing.B) { benchQuality(b, nil) }
+func BenchmarkTrainStepQualityCompare32(b *testing.B) {
+	benchQuality(b, func(o *Options) { o.Model.Compare = true })
+}
+func BenchmarkTrainStepQualityGStyle32(b *testing.B) {
+	benchQuality(b, func(o *Options) { o.Model.GStyle = true })
+}
+func BenchmarkTrainStepQualityHard32(b *testing.B) {
+	benchQuality(b, func(o *Options) { o.MismatchHard = true })
+}
+
 func BenchmarkGenerateDCGAN64(b *testing.B) {
 	cfg := model.DefaultConfig(model.DCGAN, 64, 3)
 	g, err := model.NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)))

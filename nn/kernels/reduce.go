@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // SumAxes sets y to the sums of x (of shape xs) over the axes where keep,
 // x's shape with the summed axes set to 1, is 1 and xs is not, times scale:
@@ -10,7 +13,9 @@ import "fmt"
 // with acc in float64. y holds the values of keep. (Mean is scale 1/count.)
 func SumAxes(y, x []float32, xs, keep []int, scale float64) {
 	checkReduce("sum", y, x, xs, keep)
-	acc := make([]float64, len(y))
+	buf := getSums(len(y))
+	defer sums.Put(buf)
+	acc := *buf
 	forRuns(xs, xs, keep, func(i, _, o, n, _, so int) {
 		if so == 1 {
 			for j, v := range x[i : i+n] {
@@ -59,4 +64,18 @@ func checkReduce(op string, y, x []float32, xs, keep []int) {
 	}
 	checkShape(op, "x", x, xs)
 	checkShape(op, "y", y, keep)
+}
+
+// sums keeps SumAxes's float64 accumulators between calls, so that a training step's means do not allocate.
+var sums sync.Pool
+
+// getSums returns n zeroed float64 accumulators; give them back with sums.Put.
+func getSums(n int) *[]float64 {
+	if v, ok := sums.Get().(*[]float64); ok && cap(*v) >= n {
+		*v = (*v)[:n]
+		clear(*v)
+		return v
+	}
+	s := make([]float64, n)
+	return &s
 }
