@@ -45,7 +45,7 @@ func TestSizesMatchNetworks(t *testing.T) {
 	for _, arch := range []string{DCGAN, ACGAN} { // the generator's identity modulation
 		for _, res := range []int{32, 64} {
 			c := DefaultConfig(arch, res, 3)
-			c.GStyle = true
+			c.GStyle, c.GWidth = true, 2
 			if arch == ACGAN {
 				c.Classes = 7
 			}

@@ -63,6 +63,10 @@ type Config struct {
 	// after the normalisation and before the ReLU (class-conditional batch norm, as BigGAN's, with z_I as the
 	// condition). Without it the generator reads z_I only at its input.
 	GStyle bool `json:"g_style,omitempty"`
+	// GWidth (SD-DCGAN and AC-DCGAN) multiplies the generator's channel counts (but the image's): 2 draws
+	// 32×32 images from 512, 256 and 128 channels instead of 256, 128 and 64. 0 (checkpoints from before the
+	// option) and 1 are SPEC's widths.
+	GWidth int `json:"g_width,omitempty"`
 
 	// SD-BEGAN only.
 	Filters int `json:"filters,omitempty"` // n, the convolution width (SPEC: 128)
@@ -103,6 +107,7 @@ const (
 	MaxFilters   = 1024    // SD-BEGAN's n
 	MaxHidden    = 16384   // SD-BEGAN's hidden code size
 	MaxClasses   = 1 << 20 // AC-DCGAN's identity labels (MS-Celeb-1M, the paper's largest data set, had 12k)
+	MaxGWidth    = 4       // the generator's width multiplier (4 at 64×64: 2048 channels first, about 70M values)
 	MaxValues    = 1 << 28 // parameters and buffers of the generator and discriminator together (1 GiB of float32)
 )
 
@@ -157,6 +162,10 @@ func (c Config) Validate() error {
 		return bad("info_head", c.InfoHead, "false: only the Siamese SD-DCGAN discriminator has an identity head")
 	case c.Compare && (c.Arch != DCGAN || !c.Siamese):
 		return bad("d_compare", c.Compare, "false: only the Siamese SD-DCGAN discriminator compares a tuple's images")
+	case c.GWidth < 0 || c.GWidth > MaxGWidth:
+		return bad("g_width", c.GWidth, fmt.Sprintf("0 to %d (0 and 1: SPEC's widths)", MaxGWidth))
+	case c.GWidth > 1 && !dcgan:
+		return bad("g_width", c.GWidth, "0 or 1: only the SD-DCGAN and AC-DCGAN generators have this option")
 	case c.GStyle && !dcgan:
 		return bad("g_style", c.GStyle, "false: only the SD-DCGAN and AC-DCGAN generators have identity modulation")
 	case c.Arch == ACGAN && c.Siamese:

@@ -24,10 +24,11 @@ type dcganGenerator struct {
 }
 
 func dcganGenChannels(cfg Config) []int {
+	w := max(cfg.GWidth, 1)
 	if cfg.Res == 64 {
-		return []int{512, 256, 128, 64, cfg.Channels}
+		return []int{512 * w, 256 * w, 128 * w, 64 * w, cfg.Channels}
 	}
-	return []int{256, 128, 64, cfg.Channels}
+	return []int{256 * w, 128 * w, 64 * w, cfg.Channels}
 }
 
 func newDCGANGenerator(cfg Config, rng *rand.Rand) *dcganGenerator {

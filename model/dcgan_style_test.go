@@ -89,3 +89,37 @@ func TestGeneratorStyle(t *testing.T) {
 		t.Errorf("SD-BEGAN with g_style: %v, want an error naming g_style", err)
 	}
 }
+
+// Config.GWidth: 1 is the generator of 0 (checkpoints from before the option), 2 doubles every channel count but
+// the image's, and widths out of range or on SD-BEGAN are refused by name.
+func TestGeneratorWidth(t *testing.T) {
+	cfg := DefaultConfig(DCGAN, 32, 1)
+	z := flat(Uniform(rand.New(rand.NewPCG(8, 9)), 2, cfg.Z()))
+	g0, _ := NewGenerator(cfg, rand.New(rand.NewPCG(4, 5)))
+	cfg.GWidth = 1
+	g1, _ := NewGenerator(cfg, rand.New(rand.NewPCG(4, 5)))
+	if !slices.Equal(flat(Generate(g0, cfg, z)), flat(Generate(g1, cfg, z))) {
+		t.Error("g_width 1 draws other images than g_width 0")
+	}
+	cfg.GWidth = 2
+	if got, want := dcganGenChannels(cfg), []int{512, 256, 128, 1}; !slices.Equal(got, want) {
+		t.Errorf("g_width 2 at 32×32: channels %v, want %v", got, want)
+	}
+	g2, err := NewGenerator(cfg, rand.New(rand.NewPCG(4, 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imgs := Generate(g2, cfg, z); len(imgs) != 2 || len(imgs[0]) != cfg.ImageSize() {
+		t.Errorf("g_width 2 draws %d images of %d values, want 2 of %d", len(imgs), len(imgs[0]), cfg.ImageSize())
+	}
+	for _, tc := range []struct {
+		arch  string
+		width int
+	}{{DCGAN, -1}, {DCGAN, MaxGWidth + 1}, {BEGAN, 2}} {
+		c := DefaultConfig(tc.arch, 32, 1)
+		c.GWidth = tc.width
+		if err := c.Validate(); err == nil || !contains(err.Error(), "g_width") {
+			t.Errorf("%s with g_width %d: %v, want an error naming g_width", tc.arch, tc.width, err)
+		}
+	}
+}

@@ -117,8 +117,8 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			o.Info, o.Mismatch, o.DPerG, o.Augment = 1, true, 2, "translation"
 			return o
 		}},
-		{"dcgan+g-style+compare+hard mismatch weight 3+ema", model.DCGAN, func(o Options) Options {
-			o.Model.GStyle, o.Model.Compare, o.EMAKimg = true, true, 0.01
+		{"dcgan+g-style+g-width 2+compare+hard mismatch weight 3+ema", model.DCGAN, func(o Options) Options {
+			o.Model.GStyle, o.Model.GWidth, o.Model.Compare, o.EMAKimg = true, 2, true, 0.01
 			o.Mismatch, o.MismatchWeight, o.MismatchHard = true, 3, true
 			return o
 		}},

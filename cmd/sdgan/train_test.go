@@ -290,6 +290,8 @@ func TestTrainFlagChecks(t *testing.T) {
 		{[]string{"--info", "-1"}, "--info -1: want a weight in [0, 10000]"},
 		{[]string{"--arch", "began", "--info", "1"}, "--info does not apply to --arch began"},
 		{[]string{"--arch", "began", "--g-style"}, "--g-style does not apply to --arch began"},
+		{[]string{"--arch", "began", "--g-width", "2"}, "--g-width does not apply to --arch began"},
+		{[]string{"--g-width", "9"}, "g_width 9: want 0 to 4"},
 		{[]string{"--mismatch-hard", "--mismatch=false"}, "--mismatch-hard: it chooses the mismatched tuples, which --mismatch=false turns off"},
 		{[]string{"--arch", "acgan", "--mismatch-hard"}, "--mismatch-hard does not apply to --arch acgan"},
 		{[]string{"--mismatch-weight", "-2"}, "--mismatch-weight -2: want a weight in [0, 10000]"},
