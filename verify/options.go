@@ -27,6 +27,10 @@ type Options struct {
 	Margin          float64 `json:"margin"`           // triplet margin on squared distances (they lie in [0, 4])
 	Pairs           int     `json:"pairs"`            // positive (and negative) pairs scored on the held-out identities
 	CheckpointEvery int64   `json:"checkpoint_every"` // steps between checkpoints (each also prints the held-out AUC)
+	// HeldOutNames, when set, are the identities held out instead of HeldOut drawn by Seed: `--hold-out-from V`
+	// copies another verifier's, so that two verifiers that never saw the same identities can steer and judge
+	// (sdgan eval project --loss-verifier). HeldOut is then their number.
+	HeldOutNames []string `json:"held_out_names,omitempty"`
 
 	// MaxPixels: image files that declare more pixels are refused undecoded (0 = data.DefaultMaxPixels).
 	MaxPixels int64 `json:"max_pixels,omitempty"`
@@ -55,6 +59,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--channels %d: want 0 (as the data), 1 or 3", o.Channels)
 	case o.Steps < 1:
 		return fmt.Errorf("--steps %d: want at least 1", o.Steps)
+	case o.HeldOutNames != nil && len(o.HeldOutNames) != o.HeldOut:
+		return fmt.Errorf("held_out_names: %d names for --held-out %d", len(o.HeldOutNames), o.HeldOut)
 	case o.HeldOut < 2:
 		return fmt.Errorf("--held-out %d: want at least 2 identities (different-identity pairs need 2)", o.HeldOut)
 	case o.IDs < 2:

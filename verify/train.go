@@ -159,9 +159,9 @@ func newTrainer(o Options, warn io.Writer) (*trainer, error) {
 		return nil, fmt.Errorf("--held-out %d: %s has %d identities with at least --per-id %d images; want at least %d (the held-out ones and 2 to train on)",
 			o.HeldOut, o.Data, len(ds.Identities), o.PerID, o.HeldOut+2)
 	}
-	train, held, err := ds.Split(o.HeldOut, o.Seed)
+	train, held, err := split(ds, o)
 	if err != nil {
-		return nil, fmt.Errorf("--held-out: %w", err)
+		return nil, err
 	}
 	net, err := NewNet(DefaultConfig(o.Res, ds.Channels), rand.New(rand.NewPCG(o.Seed, 1)))
 	if err != nil {
@@ -230,4 +230,33 @@ func (t *trainer) finish(ctx context.Context, lastLoss float64, took time.Durati
 func optionsJSON(o Options) string {
 	js, _ := json.Marshal(o) // Options holds only numbers and strings: Marshal cannot fail
 	return string(js)
+}
+
+// split returns ds's training and held-out identities: o.HeldOutNames when set (all of them must be in ds), else
+// o.HeldOut identities drawn with o.Seed.
+func split(ds *data.Dataset, o Options) (train, held *data.Dataset, err error) {
+	if o.HeldOutNames == nil {
+		train, held, err = ds.Split(o.HeldOut, o.Seed)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--held-out: %w", err)
+		}
+		return train, held, nil
+	}
+	names := map[string]bool{}
+	for _, n := range o.HeldOutNames {
+		names[n] = true
+	}
+	held = ds.Subset(func(name string) bool { return names[name] })
+	if len(held.Identities) != len(names) {
+		found := map[string]bool{}
+		for _, id := range held.Identities {
+			found[id.Name] = true
+		}
+		for _, n := range o.HeldOutNames {
+			if !found[n] {
+				return nil, nil, fmt.Errorf("--hold-out-from: identity %q is not in %s (with at least --per-id %d images)", n, o.Data, o.PerID)
+			}
+		}
+	}
+	return ds.Subset(func(name string) bool { return !names[name] }), held, nil
 }

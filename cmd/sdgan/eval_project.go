@@ -25,6 +25,7 @@ import (
 // evalProjectOptions are the inputs of `sdgan eval project`.
 type evalProjectOptions struct {
 	model, verifier, data, out, loss, ks string
+	lossVerifier                         string
 	weights                              weightsFlag
 	identities, views, others, examples  int
 	steps, starts                        int
@@ -54,7 +55,8 @@ func evalProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&o.views, "views", 8, "new observations drawn per projected identity")
 	fs.IntVar(&o.others, "others", 4, "images of each other identity every new view is compared with")
 	fs.IntVar(&o.examples, "examples", 3, "identities whose pictures the report shows")
-	fs.StringVar(&o.loss, "loss", project.DefaultLoss, "the projection's loss (see sdgan project -h); a verifier term uses --verifier")
+	fs.StringVar(&o.loss, "loss", project.DefaultLoss, "the projection's loss (see sdgan project -h); a verifier term uses --loss-verifier")
+	fs.StringVar(&o.lossVerifier, "loss-verifier", "", "the verifier a verifier term of --loss steers by (default: --verifier, which then judges its own steering: circular);\ntrain one with sdgan verifier train --hold-out-from V --seed S so that it never saw the judged identities either")
 	fs.IntVar(&o.steps, "steps", d.Steps, "optimiser steps per projection")
 	fs.IntVar(&o.starts, "starts", d.Starts, "random starts per projection")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed: which images are projected, the starts, the new observations")
@@ -151,7 +153,16 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 			return nil, fmt.Errorf("--loss %s: %w", o.loss, err)
 		}
 	}
-	if in.loss, err = spec.Build(cfg, d, in.v); err != nil {
+	steer := in.v // the verifier term's verifier
+	if o.lossVerifier != "" {
+		if steer, err = verify.Load(o.lossVerifier); err != nil {
+			return nil, fmt.Errorf("--loss-verifier: %w", err)
+		}
+		if err := project.CheckVerifier(steer, cfg); err != nil {
+			return nil, fmt.Errorf("--loss-verifier %s: %w", o.lossVerifier, err)
+		}
+	}
+	if in.loss, err = spec.Build(cfg, d, steer); err != nil {
 		return nil, fmt.Errorf("--loss: %w", err)
 	}
 	src := o.data
@@ -179,19 +190,24 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 			}
 		}
 		if seen > 0 {
-			in.warn = fmt.Sprintf("the verifier trained on %d of these identities (the generator never saw any): its scores may be kinder than on unseen ones; train with --hold-out-from %s to hold out the verifier's", seen, o.verifier)
+			in.warn = joinWarn(in.warn, fmt.Sprintf("the verifier trained on %d of these identities (the generator never saw any): its scores may be kinder than on unseen ones; train with --hold-out-from %s to hold out the verifier's", seen, o.verifier))
 		}
 	} else {
 		for _, n := range in.v.HeldOut {
 			held[n] = true
 		}
 		in.which = fmt.Sprintf("the verifier's %d held-out identities", len(in.v.HeldOut))
-		in.warn = "the generator's checkpoint records no held-out identities, so it trained on every identity of its data, " +
-			"these included: the figures measure projection of identities it saw, not of new ones (train with --hold-out-from V)"
+		in.warn = joinWarn(in.warn, "the generator's checkpoint records no held-out identities, so it trained on every identity of its data, "+
+			"these included: the figures measure projection of identities it saw, not of new ones (train with --hold-out-from V)")
 	}
 	in.ds = ds.Subset(func(name string) bool { return held[name] })
 	if o.identities > 0 && len(in.ds.Identities) > o.identities {
 		in.ds.Identities = in.ds.Identities[:o.identities]
+	}
+	if steer != in.v && spec.Features == project.FeaturesVerifier {
+		if seen := seenBy(steer, in.ds); seen > 0 {
+			in.warn = joinWarn(in.warn, fmt.Sprintf("--loss-verifier %s trained on %d of the judged identities: a verifier that knows them steers the projection (train it with --hold-out-from %s)", o.lossVerifier, seen, o.verifier))
+		}
 	}
 	if len(in.ds.Identities) < 2 {
 		return nil, fmt.Errorf("--data %s: %d of %s are there; want at least 2", src, len(in.ds.Identities), in.which)
@@ -270,7 +286,7 @@ func writeEvalProject(made *outputs, o evalProjectOptions, in *evalProjectInputs
 		{"model", in.ckpt.Path}, {"generator", fmt.Sprintf("%s %d×%d×%d, %s weights, step %d", model.ArchName(cfg.Arch), cfg.Res, cfg.Res, cfg.Channels, in.ckpt.Generator, in.ckpt.Step)},
 		{"verifier", fmt.Sprintf("%s (cosine ≥ %.4f; held-out AUC %.4f when trained)", o.verifier, in.v.Threshold, in.v.Facts.AUC)},
 		{"identities", fmt.Sprintf("%d: %s, of %s", len(rep.Evaluated), in.which, in.ds.Name)},
-		{"projection", fmt.Sprintf("loss %s, %d steps, %d starts, clamp %v", o.loss, o.steps, o.starts, !o.noClamp)},
+		{"projection", fmt.Sprintf("loss %s, %d steps, %d starts, clamp %v%s", o.loss, o.steps, o.starts, !o.noClamp, steeredBy(o))},
 		{"scoring", fmt.Sprintf("%d new views per projection, each against the identity's other real images and %d images of every other identity", o.views, o.others)},
 		{"seed", strconv.FormatUint(o.seed, 10)},
 	}
@@ -356,3 +372,34 @@ and the acceptance rates then flatter the projection.</p>
 {{end}}{{end}}
 </body></html>
 `))
+
+// seenBy counts the identities of ds that verifier v trained on: those it did not hold out.
+func seenBy(v *verify.Verifier, ds *data.Dataset) int {
+	n := 0
+	for _, id := range ds.Identities {
+		if !slices.Contains(v.HeldOut, id.Name) {
+			n++
+		}
+	}
+	return n
+}
+
+// steeredBy says which verifier a verifier term of the loss steers by, for the report's facts ("" without one).
+func steeredBy(o evalProjectOptions) string {
+	spec, err := project.ParseLoss(o.loss)
+	if err != nil || spec.Features != project.FeaturesVerifier {
+		return ""
+	}
+	if o.lossVerifier == "" {
+		return fmt.Sprintf("; its verifier term steers by --verifier %s, the judge itself (circular)", o.verifier)
+	}
+	return "; its verifier term steers by --loss-verifier " + o.lossVerifier
+}
+
+// joinWarn adds warning w to the warnings so far.
+func joinWarn(so, w string) string {
+	if so == "" {
+		return w
+	}
+	return so + "; " + w
+}

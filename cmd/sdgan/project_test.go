@@ -328,6 +328,31 @@ func TestEvalProject(t *testing.T) {
 			t.Errorf("example-k3-1.png is %v; want 4 rows (inputs, projections, new views, real) of max(K, views) = 3", b)
 		}
 	}
+	// A verifier term steered by another verifier: named in the facts; a warning when that verifier trained on
+	// judged identities (this one held out only "a", so it knows c and d); and the circular case said so.
+	ver2 := filepath.Join(dir, "v2.safetensors")
+	if err := verify.Save(ver2, &verify.Verifier{Net: vnet, Threshold: 0.5, HeldOut: []string{"a"}, Facts: verify.Facts{Data: data}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		extra      []string
+		fact, warn string
+	}{
+		{[]string{"--loss-verifier", ver2}, "steers by --loss-verifier " + ver2, "--loss-verifier " + ver2 + " trained on 2 of the judged identities"},
+		{nil, "the judge itself (circular)", ""},
+	} {
+		out := filepath.Join(t.TempDir(), "report")
+		args := append([]string{"eval", "project", "--model", heldOut, "--verifier", ver, "--out", out, "--k", "1",
+			"--steps", "2", "--starts", "1", "--views", "2", "--others", "2", "--examples", "1", "--loss", "l2+1*verifier"}, tc.extra...)
+		code, _, stderr := sdgan(args...)
+		if code != 0 {
+			t.Fatalf("eval project %v: exit %d, stderr %q", tc.extra, code, stderr)
+		}
+		js := string(readBytes(t, filepath.Join(out, "report.json")))
+		if !strings.Contains(js, tc.fact) || !strings.Contains(stderr, tc.warn) {
+			t.Errorf("eval project %v: report.json lacks %q or stderr %q lacks %q", tc.extra, tc.fact, stderr, tc.warn)
+		}
+	}
 	// Images too few for the largest K: every identity skipped, a clear error.
 	code, _, stderr := sdgan("eval", "project", "--model", plain, "--verifier", ver, "--out", filepath.Join(dir, "r"), "--k", "5", "--steps", "1")
 	if code != 1 || !strings.Contains(stderr, "more than 5 images") {

@@ -14,10 +14,11 @@ import (
 
 // verifierFlags are the flags of `sdgan verifier train`, bound to verify.Options.
 type verifierFlags struct {
-	o      verify.Options
-	out    string
-	resume string
-	dryRun bool
+	o           verify.Options
+	out         string
+	resume      string
+	holdOutFrom string
+	dryRun      bool
 }
 
 func (f *verifierFlags) addFlags(fs *flag.FlagSet) {
@@ -31,6 +32,7 @@ func (f *verifierFlags) addFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&f.o.Steps, "steps", d.Steps, "optimiser steps")
 	fs.Uint64Var(&f.o.Seed, "seed", d.Seed, "random seed: same seed, data and flags give the same verifier")
 	fs.IntVar(&f.o.HeldOut, "held-out", d.HeldOut, "identities never trained on, used to score the verifier and by sdgan eval as real pairs (≥ 2)")
+	fs.StringVar(&f.holdOutFrom, "hold-out-from", "", "hold out the identities another verifier held out (instead of --held-out drawn by --seed), so that\nthe two never saw the same identities: one can steer sdgan eval project (--loss-verifier), the other judge it")
 	fs.IntVar(&f.o.IDs, "ids", d.IDs, "identities per batch")
 	fs.IntVar(&f.o.PerID, "per-id", d.PerID, "images per identity per batch (identities with fewer are dropped)")
 	fs.StringVar(&f.o.Loss, "loss", d.Loss, "triplet loss: batch-all (every triplet, averaged over the active ones) or batch-hard")
@@ -47,6 +49,20 @@ func (f *verifierFlags) options(set map[string]bool) (verify.Options, string, er
 	if f.resume == "" {
 		if f.out == "" {
 			return f.o, "", usagef("--out: missing; want the verifier folder to write")
+		}
+		if f.holdOutFrom != "" {
+			if set["held-out"] {
+				return f.o, "", usagef("--hold-out-from %s and --held-out %d: give one way of holding identities out", f.holdOutFrom, f.o.HeldOut)
+			}
+			v, err := verify.Load(f.holdOutFrom)
+			if err != nil {
+				return f.o, "", fmt.Errorf("--hold-out-from: %w", err)
+			}
+			if len(v.HeldOut) < 2 {
+				return f.o, "", fmt.Errorf("--hold-out-from %s: the verifier holds out %d identities; want at least 2", f.holdOutFrom, len(v.HeldOut))
+			}
+			f.o.HeldOutNames = append([]string(nil), v.HeldOut...)
+			f.o.HeldOut = len(v.HeldOut)
 		}
 		if err := f.o.Validate(); err != nil {
 			return f.o, "", usagef("%v", err)

@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"sdgan/model"
+	"sdgan/verify"
 )
 
 // writeIdentityFolder writes ids sub-folders named prefix+number, each with per 32×32 RGB images: a square of the
@@ -225,6 +227,45 @@ func TestVerifierRecordsAbsoluteDataPath(t *testing.T) {
 		want := fmt.Sprintf("%q: %q", "data", tc.want)
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("verifier train --data %s --dry-run: exit %d, output lacks %s:\n%s%s", tc.data, code, want, out, errOut)
+		}
+	}
+}
+
+// --hold-out-from: a second verifier, of another seed, holds out exactly the first one's identities (and is
+// refused with --held-out, or from a file that is no verifier).
+func TestVerifierHoldOutFrom(t *testing.T) {
+	dataDir := writeIdentityFolder(t, "id", 10, 5, 1)
+	tmp := t.TempDir()
+	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
+	small := []string{"--data", dataDir, "--steps", "4", "--ids", "4", "--pairs", "20"}
+	if code, out, errOut := runCmd(append([]string{"verifier", "train", "--out", a, "--held-out", "3", "--seed", "1"}, small...)...); code != 0 {
+		t.Fatalf("verifier train a: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCmd(append([]string{"verifier", "train", "--out", b, "--hold-out-from", a, "--seed", "9"}, small...)...); code != 0 {
+		t.Fatalf("verifier train b: exit %d\n%s\n%s", code, out, errOut)
+	}
+	va, err := verify.Load(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, err := verify.Load(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(va.HeldOut) != 3 || !slices.Equal(va.HeldOut, vb.HeldOut) {
+		t.Errorf("held out: a %v, b %v; want b to hold out a's 3", va.HeldOut, vb.HeldOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--hold-out-from", a, "--held-out", "4"}, 2, "give one way of holding identities out"},
+		{[]string{"--hold-out-from", dataDir}, 1, "--hold-out-from"},
+	} {
+		args := append(append([]string{"verifier", "train", "--out", filepath.Join(tmp, "c")}, small...), tc.args...)
+		if code, _, errOut := runCmd(args...); code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit %d naming %q", tc.args, code, errOut, tc.code, tc.want)
 		}
 	}
 }
