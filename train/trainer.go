@@ -200,9 +200,11 @@ func (t *trainer) dcganStep() (stats, error) {
 		}
 		dReal := t.d.Forward(t.aug.Apply(real), true)
 		dFake, info := t.judgeFake(fake.Detach())
-		ld := spec.d(dReal, dFake)
+		var ld *nn.Tensor
 		if t.opt.Mismatch { // real images of different identities are fakes too
 			ld = spec.dMismatch(dReal, dFake, t.d.Forward(t.aug.Apply(t.mismatched()), true), float32(t.opt.MismatchWeight))
+		} else {
+			ld = spec.d(dReal, dFake)
 		}
 		t.observeReal(dReal, spec.boundary)
 		total, err := t.penalise(ld, real, fake, dReal, r1, &s) // the gradient penalties, if any
