@@ -18,9 +18,8 @@ type dcganGenerator struct {
 	ups     []*nn.ConvTranspose // the last has a bias and no batch norm
 	bns     []*nn.BN
 	// style (Config.GStyle) holds per batch norm (bn0, then bns) the dense layer from z_I to its channels'
-	// scales and shifts; nil without. di is z_I's size.
+	// scales and shifts; nil without.
 	style []*nn.Dense
-	di    int
 }
 
 func dcganGenChannels(cfg Config) []int {
@@ -51,7 +50,6 @@ func newDCGANGenerator(cfg Config, rng *rand.Rand) *dcganGenerator {
 		initWeights(rng, u.W)
 	}
 	if cfg.GStyle { // drawn after the rest, so that the other weights are those of a generator without
-		g.di = cfg.DI
 		for i, c := range ch[:len(ch)-1] {
 			d := nn.NewDense(fmt.Sprintf("G/style%d", i), cfg.DI, 2*c, false)
 			initWeights(rng, d.W)
@@ -65,7 +63,8 @@ func (g *dcganGenerator) Forward(z *nn.Tensor, training bool) *nn.Tensor {
 	n := z.Dim(0)
 	var zi *nn.Tensor
 	if g.style != nil {
-		zi = nn.Split(z, 1, g.di, z.Dim(1)-g.di)[0]
+		di := g.style[0].W.Dim(0) // the style layers read z_I
+		zi = nn.Split(z, 1, di, z.Dim(1)-di)[0]
 	}
 	h := g.project.Forward(z)                 // [n, 4·4·ch0]
 	h = nn.Reshape(h, n, 4, 4, g.ch0)         // [n, 4, 4, ch0]
