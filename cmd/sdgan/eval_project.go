@@ -100,8 +100,12 @@ func (o evalProjectOptions) check() ([]int, error) {
 	case o.steps < 1 || o.steps > project.MaxSteps || o.starts < 1 || o.starts > project.MaxStarts:
 		return nil, usagef("--steps %d, --starts %d: want 1 to %d and 1 to %d", o.steps, o.starts, project.MaxSteps, project.MaxStarts)
 	}
-	if _, err := project.ParseLoss(o.loss); err != nil {
+	spec, err := project.ParseLoss(o.loss)
+	if err != nil {
 		return nil, usagef("--loss: %v", err)
+	}
+	if o.lossVerifier != "" && spec.Features != project.FeaturesVerifier {
+		return nil, usagef("--loss-verifier is used only by a --loss with a verifier term (such as l2+10*verifier); the loss is %s", o.loss)
 	}
 	return parseKs(o.ks)
 }
@@ -115,6 +119,7 @@ type evalProjectInputs struct {
 	ds    *data.Dataset // the identities evaluated on
 	which string        // how they were chosen
 	warn  string        // why the figures may not measure unseen identities, or ""
+	steer string        // which verifier a verifier term of the loss steers by, for the report's facts, or ""
 }
 
 // trainedHoldOut returns the identities a training checkpoint's run held out (train's --hold-out-from or
@@ -154,7 +159,11 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 		}
 	}
 	steer := in.v // the verifier term's verifier
+	if spec.Features == project.FeaturesVerifier {
+		in.steer = fmt.Sprintf("; its verifier term steers by --verifier %s, the judge itself (circular)", o.verifier)
+	}
 	if o.lossVerifier != "" {
+		in.steer = "; its verifier term steers by --loss-verifier " + o.lossVerifier
 		if steer, err = verify.Load(o.lossVerifier); err != nil {
 			return nil, fmt.Errorf("--loss-verifier: %w", err)
 		}
@@ -174,24 +183,12 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 		return nil, fmt.Errorf("--data: %w", err)
 	}
 	held := map[string]bool{}
-	if names := trainedHoldOut(in.ckpt); names != nil {
+	names := trainedHoldOut(in.ckpt)
+	if names != nil {
 		for _, n := range names {
 			held[n] = true
 		}
 		in.which = fmt.Sprintf("the %d identities the generator's training held out", len(names))
-		seen := 0
-		vHeld := map[string]bool{}
-		for _, n := range in.v.HeldOut {
-			vHeld[n] = true
-		}
-		for _, n := range names {
-			if !vHeld[n] {
-				seen++
-			}
-		}
-		if seen > 0 {
-			in.warn = joinWarn(in.warn, fmt.Sprintf("the verifier trained on %d of these identities (the generator never saw any): its scores may be kinder than on unseen ones; train with --hold-out-from %s to hold out the verifier's", seen, o.verifier))
-		}
 	} else {
 		for _, n := range in.v.HeldOut {
 			held[n] = true
@@ -204,7 +201,10 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 	if o.identities > 0 && len(in.ds.Identities) > o.identities {
 		in.ds.Identities = in.ds.Identities[:o.identities]
 	}
-	if steer != in.v && spec.Features == project.FeaturesVerifier {
+	if seen := seenBy(in.v, in.ds); seen > 0 && names != nil { // (without a recorded hold-out the warning above says more)
+		in.warn = joinWarn(in.warn, fmt.Sprintf("the verifier trained on %d of these identities (the generator never saw any): its scores may be kinder than on unseen ones; train with --hold-out-from %s to hold out the verifier's", seen, o.verifier))
+	}
+	if steer != in.v {
 		if seen := seenBy(steer, in.ds); seen > 0 {
 			in.warn = joinWarn(in.warn, fmt.Sprintf("--loss-verifier %s trained on %d of the judged identities: a verifier that knows them steers the projection (train it with --hold-out-from %s)", o.lossVerifier, seen, o.verifier))
 		}
@@ -286,7 +286,7 @@ func writeEvalProject(made *outputs, o evalProjectOptions, in *evalProjectInputs
 		{"model", in.ckpt.Path}, {"generator", fmt.Sprintf("%s %d×%d×%d, %s weights, step %d", model.ArchName(cfg.Arch), cfg.Res, cfg.Res, cfg.Channels, in.ckpt.Generator, in.ckpt.Step)},
 		{"verifier", fmt.Sprintf("%s (cosine ≥ %.4f; held-out AUC %.4f when trained)", o.verifier, in.v.Threshold, in.v.Facts.AUC)},
 		{"identities", fmt.Sprintf("%d: %s, of %s", len(rep.Evaluated), in.which, in.ds.Name)},
-		{"projection", fmt.Sprintf("loss %s, %d steps, %d starts, clamp %v%s", o.loss, o.steps, o.starts, !o.noClamp, steeredBy(o))},
+		{"projection", fmt.Sprintf("loss %s, %d steps, %d starts, clamp %v%s", o.loss, o.steps, o.starts, !o.noClamp, in.steer)},
 		{"scoring", fmt.Sprintf("%d new views per projection, each against the identity's other real images and %d images of every other identity", o.views, o.others)},
 		{"seed", strconv.FormatUint(o.seed, 10)},
 	}
@@ -382,18 +382,6 @@ func seenBy(v *verify.Verifier, ds *data.Dataset) int {
 		}
 	}
 	return n
-}
-
-// steeredBy says which verifier a verifier term of the loss steers by, for the report's facts ("" without one).
-func steeredBy(o evalProjectOptions) string {
-	spec, err := project.ParseLoss(o.loss)
-	if err != nil || spec.Features != project.FeaturesVerifier {
-		return ""
-	}
-	if o.lossVerifier == "" {
-		return fmt.Sprintf("; its verifier term steers by --verifier %s, the judge itself (circular)", o.verifier)
-	}
-	return "; its verifier term steers by --loss-verifier " + o.lossVerifier
 }
 
 // joinWarn adds warning w to the warnings so far.

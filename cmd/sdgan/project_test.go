@@ -353,6 +353,10 @@ func TestEvalProject(t *testing.T) {
 			t.Errorf("eval project %v: report.json lacks %q or stderr %q lacks %q", tc.extra, tc.fact, stderr, tc.warn)
 		}
 	}
+	// --loss-verifier with a loss that has no verifier term: refused, as sdgan project refuses --verifier.
+	if code, _, stderr := sdgan("eval", "project", "--model", heldOut, "--verifier", ver, "--out", filepath.Join(dir, "r"), "--loss-verifier", ver2); code != 2 || !strings.Contains(stderr, "--loss-verifier is used only by a --loss with a verifier term") {
+		t.Errorf("--loss-verifier with --loss l2: exit %d, stderr %q; want a usage error", code, stderr)
+	}
 	// Images too few for the largest K: every identity skipped, a clear error.
 	code, _, stderr := sdgan("eval", "project", "--model", plain, "--verifier", ver, "--out", filepath.Join(dir, "r"), "--k", "5", "--steps", "1")
 	if code != 1 || !strings.Contains(stderr, "more than 5 images") {
