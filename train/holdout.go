@@ -25,14 +25,11 @@ func resolveHoldOut(o Options, ds *data.Dataset) (Options, error) {
 	}
 	switch {
 	case o.HoldOutFrom != "":
-		v, err := verify.Load(o.HoldOutFrom)
+		names, err := verify.HeldOutFrom(o.HoldOutFrom)
 		if err != nil {
-			return o, fmt.Errorf("--hold-out-from: %w", err)
+			return o, err
 		}
-		if len(v.HeldOut) == 0 {
-			return o, fmt.Errorf("--hold-out-from %s: the verifier holds out no identities", o.HoldOutFrom)
-		}
-		o.HoldOut = append([]string(nil), v.HeldOut...)
+		o.HoldOut = names
 	case o.HoldOutCount > 0:
 		if o.HoldOutCount >= len(ds.Identities) {
 			return o, fmt.Errorf("--hold-out %d: --data %s has %d identities with at least k = %d images; want fewer held out, so that some remain to train on",

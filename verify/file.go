@@ -152,3 +152,16 @@ func tensorsOf(prefix string, ts []*nn.Tensor) map[string]safetensors.Tensor {
 	}
 	return m
 }
+
+// HeldOutFrom returns the identities the verifier at path held out (a copy), for `--hold-out-from`: a run or
+// another verifier that holds out the same ones. It fails when the file is no verifier or holds out none.
+func HeldOutFrom(path string) ([]string, error) {
+	v, err := Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--hold-out-from: %w", err)
+	}
+	if len(v.HeldOut) == 0 {
+		return nil, fmt.Errorf("--hold-out-from %s: the verifier holds out no identities", path)
+	}
+	return append([]string(nil), v.HeldOut...), nil
+}

@@ -54,15 +54,11 @@ func (f *verifierFlags) options(set map[string]bool) (verify.Options, string, er
 			if set["held-out"] {
 				return f.o, "", usagef("--hold-out-from %s and --held-out %d: give one way of holding identities out", f.holdOutFrom, f.o.HeldOut)
 			}
-			v, err := verify.Load(f.holdOutFrom)
+			names, err := verify.HeldOutFrom(f.holdOutFrom)
 			if err != nil {
-				return f.o, "", fmt.Errorf("--hold-out-from: %w", err)
+				return f.o, "", err
 			}
-			if len(v.HeldOut) < 2 {
-				return f.o, "", fmt.Errorf("--hold-out-from %s: the verifier holds out %d identities; want at least 2", f.holdOutFrom, len(v.HeldOut))
-			}
-			f.o.HeldOutNames = append([]string(nil), v.HeldOut...)
-			f.o.HeldOut = len(v.HeldOut)
+			f.o.HeldOutNames, f.o.HeldOut = names, len(names) // Validate wants at least 2
 		}
 		if err := f.o.Validate(); err != nil {
 			return f.o, "", usagef("%v", err)
