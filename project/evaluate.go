@@ -31,6 +31,11 @@ type EvalJob struct {
 	Views, Others int
 	Seed          uint64
 	Examples      int // identities whose pictures EvalRow.Examples keeps (the first ones)
+	// Picker, when not nil, picks every projection's new views (see Pick): PickPool·Views candidates drawn, the
+	// Views that Picker scores as most like the projected images kept. The random-z_I row picks the same way,
+	// against the identity's inputs, so that it shows what picking gives without projection. PickPool ≤ 1: none.
+	Picker   *verify.Verifier
+	PickPool int
 	// Progress, when not nil, is called after every projection step with the steps done of all projections.
 	Progress func(done, total int)
 }
@@ -51,6 +56,10 @@ type EvalRow struct {
 	// between two real images of one identity). Far above the real row's, the views repeat one image (as when
 	// they copy an input), which the verifier's acceptance rewards: new views should differ as real images do.
 	ViewsMSSSIM float64 `json:"views_msssim"`
+	// InputMSSSIM is the mean, over new views, of the highest MS-SSIM between a view and one of the K images
+	// projected (for the real-inputs row: the identity's other real images against its inputs). Near the real
+	// row's, the views are new observations; near 1, they copy the inputs.
+	InputMSSSIM float64 `json:"input_msssim"`
 
 	// PerIdentity breaks the acceptance rates down by identity (the reference rows have none).
 	PerIdentity []IdentityRow `json:"per_identity,omitempty"`
@@ -88,6 +97,23 @@ type scores struct {
 	same, diff   []float64
 	msssim, psnr []float64
 	within       []float64 // MS-SSIM between images of one identity (see EvalRow.ViewsMSSSIM)
+	nearest      []float64 // each view's highest MS-SSIM to an input (see EvalRow.InputMSSSIM)
+}
+
+// addNearest adds, for each view, its highest MS-SSIM to one of inputs.
+func (s *scores) addNearest(views, inputs [][]float32, cfg model.Config) error {
+	for _, v := range views {
+		best := -1.0
+		for _, in := range inputs {
+			ms, _, err := Quality(v, in, cfg)
+			if err != nil {
+				return err
+			}
+			best = max(best, ms)
+		}
+		s.nearest = append(s.nearest, best)
+	}
+	return nil
 }
 
 // addWithin adds the MS-SSIM of every pair of imgs (images of one identity).
@@ -119,6 +145,9 @@ func (s *scores) row(k, ids int, threshold float64) (EvalRow, error) {
 	}
 	if len(s.within) > 0 {
 		r.ViewsMSSSIM = eval.Mean(s.within)
+	}
+	if len(s.nearest) > 0 {
+		r.InputMSSSIM = eval.Mean(s.nearest)
 	}
 	return r, nil
 }
@@ -157,6 +186,14 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 			len(ids), job.Data.Name, maxK)
 	}
 	embed := job.Verifier.Net.Embed
+	pool := 1
+	var pickEmbed func([][]float32) [][]float32
+	if job.Picker != nil && job.PickPool > 1 {
+		if err := CheckVerifier(job.Picker, job.Cfg); err != nil {
+			return nil, fmt.Errorf("eval project: the picking verifier: %w", err)
+		}
+		pool, pickEmbed = job.PickPool, job.Picker.Net.Embed
+	}
 	img := func(id, k int) ([]float32, error) { return job.Data.Image(id, k) }
 
 	// Per identity: a permutation of its images; the first max(Ks) are the inputs (the first K for each K), the
@@ -211,12 +248,21 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 		score(&real, n, idents[n].inputs)
 		rng := rand.New(rand.NewPCG(job.Seed^0x7a4d, uint64(ids[n])))
 		zi := model.Uniform(rng, 1, job.Cfg.DI)
-		views := model.GenerateGrid(job.G, job.Cfg, zi, model.Uniform(rng, job.Views, job.Cfg.DO))
+		_, views, err := Pick(job.G, job.Cfg, zi[0], idents[n].inputs, pickEmbed, job.Views, pool, rng)
+		if err != nil {
+			return nil, err
+		}
 		score(&random, n, views)
 		if err := real.addWithin(idents[n].inputs, job.Cfg); err != nil {
 			return nil, err
 		}
+		if err := real.addNearest(idents[n].others[:min(job.Views, len(idents[n].others))], idents[n].inputs, job.Cfg); err != nil {
+			return nil, err
+		}
 		if err := random.addWithin(views, job.Cfg); err != nil {
+			return nil, err
+		}
+		if err := random.addNearest(views, idents[n].inputs, job.Cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -257,8 +303,14 @@ func Evaluate(ctx context.Context, job EvalJob) (*EvalReport, error) {
 				s.msssim, s.psnr = append(s.msssim, ms), append(s.psnr, psnr)
 			}
 			rng := rand.New(rand.NewPCG(job.Seed^0x9e0d, uint64(ids[n])<<8|uint64(k)))
-			views := model.GenerateGrid(job.G, job.Cfg, [][]float32{r.ZI}, model.Uniform(rng, job.Views, job.Cfg.DO))
+			_, views, err := Pick(job.G, job.Cfg, r.ZI, inputs, pickEmbed, job.Views, pool, rng)
+			if err != nil {
+				return nil, err
+			}
 			if err := s.addWithin(views, job.Cfg); err != nil {
+				return nil, err
+			}
+			if err := s.addNearest(views, inputs, job.Cfg); err != nil {
 				return nil, err
 			}
 			var mine scores

@@ -28,6 +28,7 @@ type evalProjectOptions struct {
 	lossVerifier                         string
 	weights                              weightsFlag
 	identities, views, others, examples  int
+	pick                                 int
 	steps, starts                        int
 	seed                                 uint64
 	noClamp                              bool
@@ -56,7 +57,8 @@ func evalProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&o.others, "others", 4, "images of each other identity every new view is compared with")
 	fs.IntVar(&o.examples, "examples", 3, "identities whose pictures the report shows")
 	fs.StringVar(&o.loss, "loss", project.DefaultLoss, "the projection's loss (see sdgan project -h); a verifier term uses --loss-verifier")
-	fs.StringVar(&o.lossVerifier, "loss-verifier", "", "the verifier a verifier term of --loss steers by (default: --verifier, which then judges its own steering: circular);\ntrain one with sdgan verifier train --hold-out-from V --seed S so that it never saw the judged identities either")
+	fs.StringVar(&o.lossVerifier, "loss-verifier", "", "the verifier that steers: a verifier term of --loss, and --pick (default: --verifier, which then judges its own steering: circular);\ntrain one with sdgan verifier train --hold-out-from V --seed S so that it never saw the judged identities either")
+	fs.IntVar(&o.pick, "pick", 1, fmt.Sprintf("draw this many candidates per new view and keep the views --loss-verifier scores as most like the projected images\n(1 = plain draws, as sdgan generate; up to %d); the random-z_I row picks the same way", project.MaxPick))
 	fs.IntVar(&o.steps, "steps", d.Steps, "optimiser steps per projection")
 	fs.IntVar(&o.starts, "starts", d.Starts, "random starts per projection")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed: which images are projected, the starts, the new observations")
@@ -99,27 +101,33 @@ func (o evalProjectOptions) check() ([]int, error) {
 			o.identities, o.views, o.others, o.examples)
 	case o.steps < 1 || o.steps > project.MaxSteps || o.starts < 1 || o.starts > project.MaxStarts:
 		return nil, usagef("--steps %d, --starts %d: want 1 to %d and 1 to %d", o.steps, o.starts, project.MaxSteps, project.MaxStarts)
+	case o.pick < 1 || o.pick > project.MaxPick:
+		return nil, usagef("--pick %d: want 1 (no picking) to %d candidates per new view", o.pick, project.MaxPick)
+	case o.pick*o.views > project.MaxCandidates:
+		return nil, usagef("--pick %d × --views %d: want at most %d candidates in all", o.pick, o.views, project.MaxCandidates)
 	}
 	spec, err := project.ParseLoss(o.loss)
 	if err != nil {
 		return nil, usagef("--loss: %v", err)
 	}
-	if o.lossVerifier != "" && spec.Features != project.FeaturesVerifier {
-		return nil, usagef("--loss-verifier is used only by a --loss with a verifier term (such as l2+10*verifier); the loss is %s", o.loss)
+	if o.lossVerifier != "" && spec.Features != project.FeaturesVerifier && o.pick == 1 {
+		return nil, usagef("--loss-verifier is used only by a --loss with a verifier term (such as l2+10*verifier) or by --pick; the loss is %s and --pick 1", o.loss)
 	}
 	return parseKs(o.ks)
 }
 
 // evalProjectInputs are the loaded inputs of eval project.
 type evalProjectInputs struct {
-	g     model.Generator
-	ckpt  *model.Checkpoint
-	v     *verify.Verifier
-	loss  project.Loss
-	ds    *data.Dataset // the identities evaluated on
-	which string        // how they were chosen
-	warn  string        // why the figures may not measure unseen identities, or ""
-	steer string        // which verifier a verifier term of the loss steers by, for the report's facts, or ""
+	g      model.Generator
+	ckpt   *model.Checkpoint
+	v      *verify.Verifier
+	loss   project.Loss
+	ds     *data.Dataset    // the identities evaluated on
+	which  string           // how they were chosen
+	warn   string           // why the figures may not measure unseen identities, or ""
+	steer  string           // which verifier a verifier term of the loss steers by, for the report's facts, or ""
+	picker *verify.Verifier // the verifier that picks the new views (with --pick > 1)
+	picked string           // how the new views were drawn, for the report's facts
 }
 
 // trainedHoldOut returns the identities a training checkpoint's run held out (train's --hold-out-from or
@@ -170,6 +178,14 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 		if err := project.CheckVerifier(steer, cfg); err != nil {
 			return nil, fmt.Errorf("--loss-verifier %s: %w", o.lossVerifier, err)
 		}
+	}
+	in.picker, in.picked = steer, "drawn from the prior"
+	if o.pick > 1 {
+		by := "--loss-verifier " + o.lossVerifier
+		if steer == in.v {
+			by = "--verifier " + o.verifier + ", the judge itself (circular)"
+		}
+		in.picked = fmt.Sprintf("picked: the %d of %d·%d candidates that %s scores as most like the projected images", o.views, o.pick, o.views, by)
 	}
 	if in.loss, err = spec.Build(cfg, d, steer); err != nil {
 		return nil, fmt.Errorf("--loss: %w", err)
@@ -241,7 +257,8 @@ func runEvalProject(ctx context.Context, o evalProjectOptions, stdout, stderr io
 	total := len(in.ds.Identities) * len(ks) * o.steps
 	bar := progress.New(stderr, total, "eval project", progress.Unit("step"))
 	job := project.EvalJob{G: in.g, Cfg: in.ckpt.Config, Loss: in.loss, Options: po, Verifier: in.v, Data: in.ds, Ks: ks,
-		Views: o.views, Others: o.others, Seed: o.seed, Examples: o.examples, Progress: func(done, _ int) { bar.Set(done) }}
+		Views: o.views, Others: o.others, Seed: o.seed, Examples: o.examples, Progress: func(done, _ int) { bar.Set(done) },
+		Picker: in.picker, PickPool: o.pick}
 	rep, err := interrupt.Wait(ctx, func() (*project.EvalReport, error) { return project.Evaluate(ctx, job) })
 	bar.Finish()
 	if err != nil {
@@ -263,13 +280,13 @@ func runEvalProject(ctx context.Context, o evalProjectOptions, stdout, stderr io
 // evalProjectTable is the report's table as markdown.
 func evalProjectTable(rep *project.EvalReport) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "| images projected (K) | new views accepted as the identity ↑ | accepted as another identity ↓ | verifier AUC ↑ | MS-SSIM between new views | reconstruction MS-SSIM | PSNR (dB) |\n")
-	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| images projected (K) | new views accepted as the identity ↑ | accepted as another identity ↓ | verifier AUC ↑ | MS-SSIM between new views | MS-SSIM to the nearest input | reconstruction MS-SSIM | PSNR (dB) |\n")
+	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(&b, "| %d | %.1f%% | %.1f%% | %.3f | %.3f | %.3f | %.1f |\n", r.K, 100*r.SameAccept, 100*r.DiffAccept, r.AUC, r.ViewsMSSSIM, r.MSSSIM, r.PSNR)
+		fmt.Fprintf(&b, "| %d | %.1f%% | %.1f%% | %.3f | %.3f | %.3f | %.3f | %.1f |\n", r.K, 100*r.SameAccept, 100*r.DiffAccept, r.AUC, r.ViewsMSSSIM, r.InputMSSSIM, r.MSSSIM, r.PSNR)
 	}
-	fmt.Fprintf(&b, "| real inputs instead of new views | %.1f%% | %.1f%% | %.3f | %.3f | | |\n", 100*rep.Real.SameAccept, 100*rep.Real.DiffAccept, rep.Real.AUC, rep.Real.ViewsMSSSIM)
-	fmt.Fprintf(&b, "| random z_I instead of the projected | %.1f%% | %.1f%% | %.3f | %.3f | | |\n", 100*rep.Random.SameAccept, 100*rep.Random.DiffAccept, rep.Random.AUC, rep.Random.ViewsMSSSIM)
+	fmt.Fprintf(&b, "| real inputs instead of new views | %.1f%% | %.1f%% | %.3f | %.3f | %.3f | | |\n", 100*rep.Real.SameAccept, 100*rep.Real.DiffAccept, rep.Real.AUC, rep.Real.ViewsMSSSIM, rep.Real.InputMSSSIM)
+	fmt.Fprintf(&b, "| random z_I instead of the projected | %.1f%% | %.1f%% | %.3f | %.3f | %.3f | | |\n", 100*rep.Random.SameAccept, 100*rep.Random.DiffAccept, rep.Random.AUC, rep.Random.ViewsMSSSIM, rep.Random.InputMSSSIM)
 	return b.Bytes()
 }
 
@@ -287,7 +304,7 @@ func writeEvalProject(made *outputs, o evalProjectOptions, in *evalProjectInputs
 		{"verifier", fmt.Sprintf("%s (cosine ≥ %.4f; held-out AUC %.4f when trained)", o.verifier, in.v.Threshold, in.v.Facts.AUC)},
 		{"identities", fmt.Sprintf("%d: %s, of %s", len(rep.Evaluated), in.which, in.ds.Name)},
 		{"projection", fmt.Sprintf("loss %s, %d steps, %d starts, clamp %v%s", o.loss, o.steps, o.starts, !o.noClamp, in.steer)},
-		{"scoring", fmt.Sprintf("%d new views per projection, each against the identity's other real images and %d images of every other identity", o.views, o.others)},
+		{"scoring", fmt.Sprintf("%d new views per projection (%s), each against the identity's other real images and %d images of every other identity", o.views, in.picked, o.others)},
 		{"seed", strconv.FormatUint(o.seed, 10)},
 	}
 	type example struct{ File, Caption string }
@@ -356,17 +373,19 @@ th{background:#f3f3f3}td.n{text-align:right;font-family:monospace}figure{margin:
 <table>{{range .Facts}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</table>
 {{with .Warn}}<div class="warn">Warning: {{.}}</div>{{end}}
 <h2>Figures</h2>
-<table><tr><th>images projected (K)</th><th>new views accepted as the identity ↑</th><th>accepted as another identity ↓</th><th>verifier AUC ↑</th><th>MS-SSIM between new views</th><th>reconstruction MS-SSIM</th><th>PSNR (dB)</th><th>pairs (same / different)</th></tr>
-{{range .Rows}}<tr><td>{{.K}}</td><td class="n">{{pct .SameAccept}}</td><td class="n">{{pct .DiffAccept}}</td><td class="n">{{f3 .AUC}}</td><td class="n">{{f3 .ViewsMSSSIM}}</td><td class="n">{{f3 .MSSSIM}}</td><td class="n">{{f1 .PSNR}}</td><td class="n">{{.SamePairs}} / {{.DiffPairs}}</td></tr>
-{{end}}{{with .Rep.Real}}<tr><td>real inputs instead of new views</td><td class="n">{{pct .SameAccept}}</td><td class="n">{{pct .DiffAccept}}</td><td class="n">{{f3 .AUC}}</td><td class="n">{{f3 .ViewsMSSSIM}}</td><td></td><td></td><td class="n">{{.SamePairs}} / {{.DiffPairs}}</td></tr>{{end}}
-{{with .Rep.Random}}<tr><td>random z_I instead of the projected</td><td class="n">{{pct .SameAccept}}</td><td class="n">{{pct .DiffAccept}}</td><td class="n">{{f3 .AUC}}</td><td class="n">{{f3 .ViewsMSSSIM}}</td><td></td><td></td><td class="n">{{.SamePairs}} / {{.DiffPairs}}</td></tr>{{end}}
+<table><tr><th>images projected (K)</th><th>new views accepted as the identity ↑</th><th>accepted as another identity ↓</th><th>verifier AUC ↑</th><th>MS-SSIM between new views</th><th>MS-SSIM to the nearest input</th><th>reconstruction MS-SSIM</th><th>PSNR (dB)</th><th>pairs (same / different)</th></tr>
+{{range .Rows}}<tr><td>{{.K}}</td><td class="n">{{pct .SameAccept}}</td><td class="n">{{pct .DiffAccept}}</td><td class="n">{{f3 .AUC}}</td><td class="n">{{f3 .ViewsMSSSIM}}</td><td class="n">{{f3 .InputMSSSIM}}</td><td class="n">{{f3 .MSSSIM}}</td><td class="n">{{f1 .PSNR}}</td><td class="n">{{.SamePairs}} / {{.DiffPairs}}</td></tr>
+{{end}}{{with .Rep.Real}}<tr><td>real inputs instead of new views</td><td class="n">{{pct .SameAccept}}</td><td class="n">{{pct .DiffAccept}}</td><td class="n">{{f3 .AUC}}</td><td class="n">{{f3 .ViewsMSSSIM}}</td><td class="n">{{f3 .InputMSSSIM}}</td><td></td><td></td><td class="n">{{.SamePairs}} / {{.DiffPairs}}</td></tr>{{end}}
+{{with .Rep.Random}}<tr><td>random z_I instead of the projected</td><td class="n">{{pct .SameAccept}}</td><td class="n">{{pct .DiffAccept}}</td><td class="n">{{f3 .AUC}}</td><td class="n">{{f3 .ViewsMSSSIM}}</td><td class="n">{{f3 .InputMSSSIM}}</td><td></td><td></td><td class="n">{{.SamePairs}} / {{.DiffPairs}}</td></tr>{{end}}
 </table>
 <p>A pair is accepted when the verifier's cosine similarity is at least its threshold. "As the identity": a new view
 against each of the identity's real images that were not projected; "as another": against images of every other
 identity evaluated. The reference rows score the real inputs themselves, and views of a random identity code, the
 same way. "MS-SSIM between new views": between two new views of one projected identity (the real row: between two
 of its real images); far above the real row's, the views repeat one image, as they do when they copy an input,
-and the acceptance rates then flatter the projection.</p>
+and the acceptance rates then flatter the projection. "MS-SSIM to the nearest input": each new view against the most
+alike of the K images projected (the real row: the identity's other real images against its inputs); near the real
+row's, the views are new observations, near 1 they copy an input.</p>
 {{with .Rep.Skipped}}<h2>Skipped</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Examples}}<h2>Examples</h2>{{range .Examples}}<figure><img src="{{.File}}" alt="{{.Caption}}" width="512"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}

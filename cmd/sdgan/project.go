@@ -25,7 +25,7 @@ import (
 type projectOptions struct {
 	model, out, verifier, loss string
 	weights                    weightsFlag
-	observations, steps        int
+	observations, steps, pick  int
 	starts                     int
 	seed                       uint64
 	noClamp                    bool // let the codes leave [−1, 1]
@@ -51,7 +51,8 @@ func (o *projectOptions) addFlags(fs *flag.FlagSet) {
 		"verifier (the --verifier's features), pair (the SD-DCGAN discriminator's judgement that new views of the projected\n"+
 		"identity show the images' identity, from a training checkpoint), spread (with pair: keeps those new views as varied as a\n"+
 		"random identity's), or a weighted sum such as l2+0.1*verifier or l2+0.1*pair+spread")
-	fs.StringVar(&o.verifier, "verifier", "", "identity verifier (from sdgan verifier train) for --loss verifier")
+	fs.StringVar(&o.verifier, "verifier", "", "identity verifier (from sdgan verifier train) for --loss verifier and --pick")
+	fs.IntVar(&o.pick, "pick", 1, fmt.Sprintf("draw this many candidates per new observation and keep the ones the --verifier scores as most like\nthe images (1 = plain draws; up to %d): new views that keep the identity better, and vary less", project.MaxPick))
 	fs.IntVar(&o.steps, "steps", d.Steps, fmt.Sprintf("optimiser steps, 1 to %d", project.MaxSteps))
 	fs.IntVar(&o.starts, "starts", d.Starts, fmt.Sprintf("random starts optimised side by side, the best kept, 1 to %d", project.MaxStarts))
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed: the starts, the noise and the new observations")
@@ -99,6 +100,12 @@ func (o projectOptions) check() error {
 		return usagef("--steps %d: want 1 to %d", o.steps, project.MaxSteps)
 	case o.starts < 1 || o.starts > project.MaxStarts:
 		return usagef("--starts %d: want 1 to %d", o.starts, project.MaxStarts)
+	case o.pick < 1 || o.pick > project.MaxPick:
+		return usagef("--pick %d: want 1 (no picking) to %d candidates per new observation", o.pick, project.MaxPick)
+	case o.pick*o.observations > project.MaxCandidates:
+		return usagef("--pick %d × --observations %d: want at most %d candidates in all", o.pick, o.observations, project.MaxCandidates)
+	case o.pick > 1 && o.verifier == "":
+		return usagef("--pick %d needs --verifier (a verifier from sdgan verifier train) to score the candidates", o.pick)
 	}
 	for _, in := range o.inputs {
 		if strings.HasPrefix(in, "-") {
@@ -112,8 +119,8 @@ func (o projectOptions) check() error {
 	if spec.Features == project.FeaturesVerifier && o.verifier == "" {
 		return usagef("--loss %s needs --verifier (a verifier from sdgan verifier train)", o.loss)
 	}
-	if spec.Features != project.FeaturesVerifier && o.verifier != "" {
-		return usagef("--verifier is used only by a --loss with a verifier term (such as verifier or l2+0.1*verifier); the loss is %s", o.loss)
+	if spec.Features != project.FeaturesVerifier && o.verifier != "" && o.pick == 1 {
+		return usagef("--verifier is used only by a --loss with a verifier term (such as verifier or l2+0.1*verifier) or by --pick; the loss is %s", o.loss)
 	}
 	return nil
 }
@@ -124,6 +131,7 @@ type projection struct {
 	ckpt   *model.Checkpoint
 	loss   project.Loss
 	images []*data.Image
+	v      *verify.Verifier // --verifier, or nil
 }
 
 // loadProjection loads the generator (and the discriminator or verifier the loss needs) and the images, and checks
@@ -150,13 +158,15 @@ func loadProjection(ctx context.Context, o projectOptions, stderr io.Writer) (*p
 			return nil, fmt.Errorf("--loss %s: %w (an imported generator has none: use --loss l2 or a verifier)", o.loss, err)
 		}
 	}
-	var v *verify.Verifier
 	if o.verifier != "" {
-		if v, err = verify.Load(o.verifier); err != nil {
+		if p.v, err = verify.Load(o.verifier); err != nil {
 			return nil, fmt.Errorf("--verifier: %w", err)
 		}
+		if err := project.CheckVerifier(p.v, cfg); err != nil {
+			return nil, fmt.Errorf("--verifier %s: %w", o.verifier, err)
+		}
 	}
-	if p.loss, err = spec.Build(cfg, d, v); err != nil {
+	if p.loss, err = spec.Build(cfg, d, p.v); err != nil {
 		return nil, fmt.Errorf("--verifier %s: %w", o.verifier, err)
 	}
 	p.images, err = loadProjectImages(ctx, o.inputs, cfg, o.maxPixels, o.convert, stderr)
@@ -238,10 +248,25 @@ func runProject(ctx context.Context, o projectOptions, stdout, stderr io.Writer)
 		return err
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0x9e0d))
-	newZO := model.Uniform(rng, o.observations, cfg.DO)
-	views, err := generateImages(ctx, p.g, cfg, model.GridZ([][]float32{r.ZI}, newZO), nil)
-	if err != nil {
-		return interrupted("while drawing the new views; nothing written")
+	var newZO, views [][]float32
+	if o.pick > 1 {
+		type picked struct{ zo, views [][]float32 }
+		got, err := interrupt.Wait(ctx, func() (picked, error) {
+			zo, v, err := project.Pick(p.g, cfg, r.ZI, targets, p.v.Net.Embed, o.observations, o.pick, rng)
+			return picked{zo, v}, err
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted("while picking the new views; nothing written")
+			}
+			return err
+		}
+		newZO, views = got.zo, got.views
+	} else {
+		newZO = model.Uniform(rng, o.observations, cfg.DO)
+		if views, err = generateImages(ctx, p.g, cfg, model.GridZ([][]float32{r.ZI}, newZO), nil); err != nil {
+			return interrupted("while drawing the new views; nothing written")
+		}
 	}
 	idf := identityFile{Model: p.ckpt.Path, Weights: string(p.ckpt.Generator), Name: filepath.Base(o.inputs[0]), ZI: r.ZI,
 		Inputs: o.inputs, ZO: r.ZO, Loss: o.loss, Steps: o.steps, Starts: o.starts, Seed: o.seed}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"sdgan/data"
 	"sdgan/internal/pngbomb"
 	"sdgan/model"
 	"sdgan/picture"
@@ -99,6 +100,10 @@ func TestProjectBadInput(t *testing.T) {
 		{"a bad loss", []string{"--model", ckpt, "--loss", "lpips", "--out", out, imgs[0]}, 2, `unknown term "lpips"`},
 		{"flags after images", []string{"--model", ckpt, "--out", out, imgs[0], "--steps", "3"}, 2, "flags go before"},
 		{"steps", []string{"--model", ckpt, "--steps", "0", "--out", out, imgs[0]}, 2, "--steps 0"},
+		{"pick without a verifier", []string{"--model", ckpt, "--pick", "4", "--out", out, imgs[0]}, 2, "--pick 4 needs --verifier"},
+		{"pick out of range", []string{"--model", ckpt, "--pick", "65", "--out", out, imgs[0]}, 2, "--pick 65: want 1"},
+		{"too many candidates", []string{"--model", ckpt, "--pick", "64", "--observations", "33", "--out", out, imgs[0]}, 2, "at most 2048 candidates"},
+		{"pick by a verifier of other images", []string{"--model", ckpt, "--pick", "2", "--verifier", colourVerifier, "--out", out, imgs[0]}, 1, "channel"},
 	} {
 		code, _, stderr := sdgan(append([]string{"project"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
@@ -188,6 +193,50 @@ func TestProjectWritesOutputs(t *testing.T) {
 	}
 	if !bytes.Equal(readBytes(t, regen), readBytes(t, filepath.Join(out, "new-views.png"))) {
 		t.Error("generate --latents latents.json does not redraw new-views.png")
+	}
+	// --pick: the views kept are those the verifier scores as most like the images; latents.json still redraws them.
+	vnet, err := verify.NewNet(verify.DefaultConfig(32, 1), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver := filepath.Join(t.TempDir(), "v.safetensors")
+	if err := verify.Save(ver, &verify.Verifier{Net: vnet, Threshold: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	picked := filepath.Join(t.TempDir(), "picked")
+	if code, _, stderr := sdgan("project", "--model", ckpt, "--steps", "5", "--starts", "1", "--observations", "3", "--pick", "4",
+		"--verifier", ver, "--out", picked, imgs[0], imgs[1]); code != 0 {
+		t.Fatalf("project --pick: exit %d, stderr %q", code, stderr)
+	}
+	var plf latentsFile
+	if err := json.Unmarshal(readBytes(t, filepath.Join(picked, "latents.json")), &plf); err != nil {
+		t.Fatal(err)
+	}
+	var pidf identityFile
+	if err := json.Unmarshal(readBytes(t, filepath.Join(picked, "zi.json")), &pidf); err != nil {
+		t.Fatal(err)
+	}
+	targets := make([][]float32, 2)
+	for i := range targets {
+		img, err := data.LoadImage(context.Background(), imgs[i], 32, 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets[i] = img.Pixels
+	}
+	wantZO, _, err := project.Pick(g, cfg, pidf.ZI, targets, vnet.Embed, 3, 4, rand.New(rand.NewPCG(0, 0x9e0d)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plf.ZO) != 3 || !slices.EqualFunc(plf.ZO, wantZO, slices.Equal) {
+		t.Errorf("project --pick 4 kept %d codes, not the 3 that project.Pick keeps", len(plf.ZO))
+	}
+	regen = filepath.Join(t.TempDir(), "regen.png")
+	if code, _, stderr := sdgan("generate", "--model", ckpt, "--latents", filepath.Join(picked, "latents.json"), "--out", regen); code != 0 {
+		t.Fatalf("generate --latents (picked): exit %d, %q", code, stderr)
+	}
+	if !bytes.Equal(readBytes(t, regen), readBytes(t, filepath.Join(picked, "new-views.png"))) {
+		t.Error("generate --latents latents.json does not redraw the picked new-views.png")
 	}
 	rows := filepath.Join(t.TempDir(), "rows.png")
 	if code, _, stderr := sdgan("generate", "--model", ckpt, "--identity", filepath.Join(out, "zi.json"), "--identities", "2",
@@ -316,7 +365,7 @@ func TestEvalProject(t *testing.T) {
 			t.Errorf("eval project: stdout %q, stderr %q; want the table and a warning saying %q", stdout, stderr, tc.warn)
 		}
 		js := string(readBytes(t, filepath.Join(out, "report.json")))
-		if !strings.Contains(js, tc.ids) || !strings.Contains(js, `"k": 3`) || !strings.Contains(js, `"per_identity"`) || !strings.Contains(js, `"views_msssim"`) {
+		if !strings.Contains(js, tc.ids) || !strings.Contains(js, `"k": 3`) || !strings.Contains(js, `"per_identity"`) || !strings.Contains(js, `"views_msssim"`) || !strings.Contains(js, `"input_msssim"`) {
 			t.Errorf("report.json does not evaluate on %s:\n%s", tc.ids, js)
 		}
 		for _, f := range []string{"report.html", "report.md", "example-k1-1.png", "example-k3-1.png"} {
@@ -340,6 +389,9 @@ func TestEvalProject(t *testing.T) {
 	}{
 		{[]string{"--loss-verifier", ver2}, "steers by --loss-verifier " + ver2, "--loss-verifier " + ver2 + " trained on 2 of the judged identities"},
 		{nil, "the judge itself (circular)", ""},
+		// --pick: the new views picked by the steering verifier, with a pixel loss too; by the judge, circular.
+		{[]string{"--loss", "l2", "--pick", "3", "--loss-verifier", ver2}, "picked: the 2 of 3·2 candidates that --loss-verifier " + ver2 + " scores", "--loss-verifier " + ver2 + " trained on 2"},
+		{[]string{"--loss", "l2", "--pick", "3"}, "picked: the 2 of 3·2 candidates that --verifier " + ver + ", the judge itself (circular)", ""},
 	} {
 		out := filepath.Join(t.TempDir(), "report")
 		args := append([]string{"eval", "project", "--model", heldOut, "--verifier", ver, "--out", out, "--k", "1",
@@ -353,7 +405,10 @@ func TestEvalProject(t *testing.T) {
 			t.Errorf("eval project %v: report.json lacks %q or stderr %q lacks %q", tc.extra, tc.fact, stderr, tc.warn)
 		}
 	}
-	// --loss-verifier with a loss that has no verifier term: refused, as sdgan project refuses --verifier.
+	if code, _, stderr := sdgan("eval", "project", "--model", heldOut, "--verifier", ver, "--out", filepath.Join(dir, "r"), "--pick", "65"); code != 2 || !strings.Contains(stderr, "--pick 65: want 1") {
+		t.Errorf("--pick 65: exit %d, stderr %q; want a usage error", code, stderr)
+	}
+	// --loss-verifier with a loss that has no verifier term and no --pick: refused, as sdgan project refuses --verifier.
 	if code, _, stderr := sdgan("eval", "project", "--model", heldOut, "--verifier", ver, "--out", filepath.Join(dir, "r"), "--loss-verifier", ver2); code != 2 || !strings.Contains(stderr, "--loss-verifier is used only by a --loss with a verifier term") {
 		t.Errorf("--loss-verifier with --loss l2: exit %d, stderr %q; want a usage error", code, stderr)
 	}
