@@ -2,6 +2,7 @@ package project
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -35,7 +36,7 @@ func Pick(g model.Generator, cfg model.Config, zi []float32, images [][]float32,
 		return zo, views, nil
 	}
 	if len(images) == 0 {
-		return nil, nil, fmt.Errorf("pick: no images to compare the candidates with")
+		return nil, nil, errors.New("pick: no images to compare the candidates with")
 	}
 	ref := embed(images)
 	score := make([]float64, len(views))

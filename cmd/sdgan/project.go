@@ -248,26 +248,22 @@ func runProject(ctx context.Context, o projectOptions, stdout, stderr io.Writer)
 		return err
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0x9e0d))
-	var newZO, views [][]float32
-	if o.pick > 1 {
-		type picked struct{ zo, views [][]float32 }
-		got, err := interrupt.Wait(ctx, func() (picked, error) {
-			zo, v, err := project.Pick(p.g, cfg, r.ZI, targets, p.v.Net.Embed, o.observations, o.pick, rng)
-			return picked{zo, v}, err
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return interrupted("while picking the new views; nothing written")
-			}
-			return err
-		}
-		newZO, views = got.zo, got.views
-	} else {
-		newZO = model.Uniform(rng, o.observations, cfg.DO)
-		if views, err = generateImages(ctx, p.g, cfg, model.GridZ([][]float32{r.ZI}, newZO), nil); err != nil {
+	var embed func([][]float32) [][]float32 // only --pick > 1 scores candidates
+	if p.v != nil {
+		embed = p.v.Net.Embed
+	}
+	type drawn struct{ zo, views [][]float32 }
+	got, err := interrupt.Wait(ctx, func() (drawn, error) {
+		zo, v, err := project.Pick(p.g, cfg, r.ZI, targets, embed, o.observations, o.pick, rng)
+		return drawn{zo, v}, err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
 			return interrupted("while drawing the new views; nothing written")
 		}
+		return err
 	}
+	newZO, views := got.zo, got.views
 	idf := identityFile{Model: p.ckpt.Path, Weights: string(p.ckpt.Generator), Name: filepath.Base(o.inputs[0]), ZI: r.ZI,
 		Inputs: o.inputs, ZO: r.ZO, Loss: o.loss, Steps: o.steps, Starts: o.starts, Seed: o.seed}
 	for i := range targets {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -404,6 +405,27 @@ func TestEvalProject(t *testing.T) {
 		if !strings.Contains(js, tc.fact) || !strings.Contains(stderr, tc.warn) {
 			t.Errorf("eval project %v: report.json lacks %q or stderr %q lacks %q", tc.extra, tc.fact, stderr, tc.warn)
 		}
+	}
+	// --pick reaches the evaluation: the same job with and without it keeps other new views.
+	var picked [2]string
+	for i, pick := range []string{"1", "4"} {
+		out := filepath.Join(t.TempDir(), "report")
+		if code, _, stderr := sdgan("eval", "project", "--model", heldOut, "--verifier", ver, "--out", out, "--k", "1", "--steps", "2",
+			"--starts", "1", "--views", "2", "--others", "2", "--examples", "0", "--pick", pick); code != 0 {
+			t.Fatalf("eval project --pick %s: exit %d, stderr %q", pick, code, stderr)
+		}
+		var rep struct {
+			Rows []struct {
+				InputMSSSIM float64 `json:"input_msssim"`
+			} `json:"rows"`
+		}
+		if err := json.Unmarshal(readBytes(t, filepath.Join(out, "report.json")), &rep); err != nil || len(rep.Rows) != 1 {
+			t.Fatalf("report.json of --pick %s: %v, %d rows", pick, err, len(rep.Rows))
+		}
+		picked[i] = fmt.Sprint(rep.Rows[0].InputMSSSIM)
+	}
+	if picked[0] == picked[1] {
+		t.Errorf("--pick 4 scored the same new views as --pick 1 (MS-SSIM to the nearest input %s both)", picked[0])
 	}
 	if code, _, stderr := sdgan("eval", "project", "--model", heldOut, "--verifier", ver, "--out", filepath.Join(dir, "r"), "--pick", "65"); code != 2 || !strings.Contains(stderr, "--pick 65: want 1") {
 		t.Errorf("--pick 65: exit %d, stderr %q; want a usage error", code, stderr)
