@@ -145,3 +145,35 @@ func PairCodes(rng *rand.Rand, g Generator, cfg Config, n int) []float32 {
 	}
 	return z
 }
+
+// Truncate scales, in place, the z_I part of every code in z (row-major codes of cfg.Z() values) by psiI and its
+// z_O part by psiO: the truncation trick (BigGAN's, StyleGAN's ψ) for SD-GAN's prior, whose mean is 0. ψ < 1 draws
+// nearer the prior's centre, trading variety for typical samples; ψ = 1 leaves a part as it is. It panics if
+// len(z) is not a multiple of cfg.Z().
+func Truncate(z []float32, cfg Config, psiI, psiO float32) {
+	d := cfg.Z()
+	if len(z)%d != 0 {
+		panic(fmt.Sprintf("model: truncate: %d values are not codes of %d", len(z), d))
+	}
+	for at := 0; at < len(z); at += d {
+		scale(z[at:at+cfg.DI], psiI)
+		scale(z[at+cfg.DI:at+d], psiO)
+	}
+}
+
+// TruncateEach scales every code of codes (all z_I or all z_O) by psi in place, as Truncate does to one part.
+func TruncateEach(codes [][]float32, psi float32) {
+	for _, c := range codes {
+		scale(c, psi)
+	}
+}
+
+// scale multiplies v by psi in place.
+func scale(v []float32, psi float32) {
+	if psi == 1 {
+		return
+	}
+	for i := range v {
+		v[i] *= psi
+	}
+}

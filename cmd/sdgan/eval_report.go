@@ -30,6 +30,7 @@ type evalReportOptions struct {
 	seed                       uint64
 	maxPixels                  int64 // most pixels a real image file may declare; 0 = data.DefaultMaxPixels
 	device                     deviceFlag
+	trunc                      truncation
 }
 
 func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
@@ -42,6 +43,7 @@ func (o *evalReportOptions) addFlags(fs *flag.FlagSet) {
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed for latents and real pairs")
 	addMaxPixelsFlag(fs, &o.maxPixels)
 	addDeviceFlag(fs, &o.device)
+	o.trunc.addFlags(fs)
 }
 
 // Limits of the report: every image of the pairs is kept as float32 (at 64×64 RGB, 48 KiB each) until measured.
@@ -78,6 +80,9 @@ func runEvalReportCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		return usagef("--out: missing; want the report folder")
 	case o.pairs < 2 || o.pairs > maxEvalPairs:
 		return usagef("--pairs %d: want 2 to %d", o.pairs, maxEvalPairs)
+	}
+	if err := o.trunc.check(); err != nil {
+		return err
 	}
 	return runEvalReport(ctx, o, stdout, stderr)
 }
@@ -160,11 +165,14 @@ func runEvalReport(ctx context.Context, o evalReportOptions, stdout, stderr io.W
 	if err := checkEvalPairs(o.pairs, cfg); err != nil {
 		return err
 	}
+	if err := o.trunc.checkModel(cfg); err != nil {
+		return err
+	}
 	if err := checkOutDir(o.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0xe7a1))
-	genSame, genDiff, err := generatePairs(ctx, in.g, cfg, rng, o.pairs, stderr)
+	genSame, genDiff, err := generatePairs(ctx, in.g, cfg, rng, o.pairs, o.trunc, stderr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return interrupted("while generating the pairs; nothing written")
@@ -243,11 +251,13 @@ func writeEvalReport(made *outputs, o evalReportOptions, in *evalInputs, r *eval
 	return atomicfile.WriteFile(path, html)
 }
 
-// generatePairs makes n pairs sharing z_I (independent z_O) and n pairs of independent codes, showing its progress
-// on stderr. It stops with ctx's error when ctx is cancelled.
-func generatePairs(ctx context.Context, g model.Generator, cfg model.Config, rng *rand.Rand, n int, stderr io.Writer) (same, diff [][2][]float32, err error) {
+// generatePairs makes n pairs sharing z_I (independent z_O) and n pairs of independent codes, truncated by t,
+// showing its progress on stderr. It stops with ctx's error when ctx is cancelled.
+func generatePairs(ctx context.Context, g model.Generator, cfg model.Config, rng *rand.Rand, n int, t truncation, stderr io.Writer) (same, diff [][2][]float32, err error) {
 	bar := progress.New(stderr, 4*n, "eval: generate", progress.Unit("img"))
-	imgs, err := generateImages(ctx, g, cfg, model.PairCodes(rng, g, cfg, n), bar)
+	z := model.PairCodes(rng, g, cfg, n)
+	t.apply(z, cfg)
+	imgs, err := generateImages(ctx, g, cfg, z, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, err
@@ -277,6 +287,9 @@ func writeEvalArtifacts(made *outputs, o evalReportOptions, in *evalInputs, r *e
 		{"model", in.ckpt.Path}, {"arch", c.Arch}, {"step", strconv.FormatInt(in.ckpt.Step, 10)}, {"generator weights", string(in.ckpt.Generator)},
 		{"model config", fmt.Sprintf("%s %d×%d×%d, d_I %d, d_O %d", c.Arch, c.Res, c.Res, c.Channels, c.DI, c.DO)},
 		{"pairs", fmt.Sprintf("%d of each kind", o.pairs)}, {"seed", strconv.FormatUint(o.seed, 10)}}}
+	if o.trunc.on() {
+		page.Inputs = append(page.Inputs, [2]string{"truncation", o.trunc.String()})
+	}
 	if c.Arch == model.ACGAN {
 		page.Inputs = append(page.Inputs, [2]string{"identity codes", fmt.Sprintf("AC-DCGAN: rows of its label table for random labels of its %d training identities "+
 			"(same-z_I pairs share a label, different-z_I pairs have two different labels); an AC-GAN cannot sample new identities", c.Classes)})

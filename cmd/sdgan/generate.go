@@ -35,6 +35,9 @@ type latentsFile struct {
 	// (with --interpolate, the two ends'). Informational: the codes are what is drawn.
 	Labels     []int    `json:"labels,omitempty"`
 	Identities []string `json:"identities,omitempty"`
+	// Truncation says how the random codes were truncated (--psi-i, --psi-o); informational: the codes above are
+	// the truncated ones.
+	Truncation string `json:"truncation,omitempty"`
 }
 
 type generateOptions struct {
@@ -45,6 +48,7 @@ type generateOptions struct {
 	seed                                uint64
 	interpolate                         bool
 	device                              deviceFlag
+	trunc                               truncation
 	set                                 map[string]bool // the flags given on the command line
 }
 
@@ -86,6 +90,7 @@ func generateCmd() *command {
 			fs.Var(&o.identityFiles, "identity", "an identity found by sdgan project (its zi.json) as a row (repeatable): the rows are these\n"+
 				"identities, then --identities random ones if that flag is given too; with --same-identity, one file")
 			addDeviceFlag(fs, &o.device)
+			o.trunc.addFlags(fs)
 			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
@@ -126,12 +131,15 @@ func (o generateOptions) check() error {
 	case o.interpolate && (o.ids < 2 || o.obs < 2):
 		return usagef("--interpolate needs --identities and --observations ≥ 2 (the two ends)")
 	}
+	if err := o.trunc.check(); err != nil {
+		return err
+	}
 	var err error
 	switch {
 	case o.latents != "":
-		err = conflict("--latents (the file holds the codes)", "seed", "interpolate", "same-identity", "zi-file", "zo-file", "identity")
+		err = conflict("--latents (the file holds the codes)", "seed", "interpolate", "same-identity", "zi-file", "zo-file", "identity", "psi-i", "psi-o")
 	case o.ziFile != "":
-		err = conflict("--zi-file and --zo-file (the files hold the codes)", "seed", "interpolate", "same-identity", "identity")
+		err = conflict("--zi-file and --zo-file (the files hold the codes)", "seed", "interpolate", "same-identity", "identity", "psi-i", "psi-o")
 	case o.interpolate:
 		err = conflict("--interpolate (a grid)", "same-identity", "identity")
 	case len(o.identityFiles) > 1 && o.set["same-identity"]:
@@ -166,6 +174,9 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 	}
 	g, ckpt := loaded.g, loaded.ckpt
 	cfg := ckpt.Config
+	if err := o.trunc.checkModel(cfg); err != nil {
+		return err
+	}
 	lf := latentsFile{Model: ckpt.Path, Weights: string(ckpt.Generator), Seed: o.seed, Padding: o.padding}
 	rng := rand.New(rand.NewPCG(o.seed, 0x6e6e))
 	switch {
@@ -189,6 +200,9 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		lf.Mode = "interpolate"
 		var ab [][]float32
 		ab, lf.Labels = model.RandomCodes(rng, g, cfg, 2)
+		for _, c := range ab {
+			o.trunc.apply(c, cfg)
+		}
 		lf.ZI, lf.ZO = model.Interpolation(cfg, ab[0], ab[1], o.ids, o.obs)
 	case len(o.identityFiles) > 0:
 		if cfg.Arch == model.ACGAN {
@@ -205,20 +219,31 @@ func runGenerate(ctx context.Context, o generateOptions, stdout, stderr io.Write
 		if o.same > 0 {
 			lf.Mode = "same-identity"
 			lf.ZO = model.Uniform(rng, o.same, cfg.DO)
+			o.trunc.observations(lf.ZO)
 			break
 		}
 		if o.set["identities"] {
-			lf.ZI = append(lf.ZI, model.Uniform(rng, o.ids, cfg.DI)...)
+			zi := model.Uniform(rng, o.ids, cfg.DI)
+			o.trunc.identities(zi)
+			lf.ZI = append(lf.ZI, zi...)
 		}
 		lf.ZO = model.Uniform(rng, o.obs, cfg.DO)
+		o.trunc.observations(lf.ZO)
 	case o.same > 0:
 		lf.Mode = "same-identity"
 		lf.ZI, lf.Labels = model.IdentityCodes(rng, g, cfg, 1)
 		lf.ZO = model.Uniform(rng, o.same, cfg.DO)
+		o.trunc.identities(lf.ZI)
+		o.trunc.observations(lf.ZO)
 	default:
 		lf.Mode = "grid"
 		lf.ZI, lf.Labels = model.IdentityCodes(rng, g, cfg, o.ids)
 		lf.ZO = model.Uniform(rng, o.obs, cfg.DO)
+		o.trunc.identities(lf.ZI)
+		o.trunc.observations(lf.ZO)
+	}
+	if o.trunc.on() {
+		lf.Truncation = o.trunc.String()
 	}
 	for _, l := range lf.Labels {
 		lf.Identities = append(lf.Identities, ckpt.LabelName(l))
