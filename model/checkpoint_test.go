@@ -61,6 +61,14 @@ func TestSizesMatchNetworks(t *testing.T) {
 			}
 		}
 	}
+	for _, arch := range []string{DCGAN, ACGAN} { // a wider discriminator
+		c := DefaultConfig(arch, 64, 3)
+		c.DWidth = 2
+		if arch == ACGAN {
+			c.Classes = 5
+		}
+		cfgs = append(cfgs, c)
+	}
 	for _, c := range cfgs {
 		rng := rand.New(rand.NewPCG(1, 1))
 		g, err := NewGenerator(c, rng)

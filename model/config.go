@@ -67,6 +67,10 @@ type Config struct {
 	// 32×32 images from 512, 256 and 128 channels instead of 256, 128 and 64. 0 (checkpoints from before the
 	// option) and 1 are SPEC's widths.
 	GWidth int `json:"g_width,omitempty"`
+	// DWidth (SD-DCGAN and AC-DCGAN) multiplies the discriminator's channel counts (but the image's): 2 reads
+	// 32×32 images with 128, 256 and 512 channels instead of 64, 128 and 256. 0 (checkpoints from before the
+	// option) and 1 are SPEC's widths.
+	DWidth int `json:"d_width,omitempty"`
 
 	// SD-BEGAN only.
 	Filters int `json:"filters,omitempty"` // n, the convolution width (SPEC: 128)
@@ -107,7 +111,7 @@ const (
 	MaxFilters   = 1024    // SD-BEGAN's n
 	MaxHidden    = 16384   // SD-BEGAN's hidden code size
 	MaxClasses   = 1 << 20 // AC-DCGAN's identity labels (MS-Celeb-1M, the paper's largest data set, had 12k)
-	MaxGWidth    = 4       // the generator's width multiplier (4 at 64×64: 2048 channels first, about 70M values)
+	MaxWidth     = 4       // the generator's and the discriminator's width multipliers (G at 4, 64×64: 2048 channels first, about 70M values)
 	MaxValues    = 1 << 28 // parameters and buffers of the generator and discriminator together (1 GiB of float32)
 )
 
@@ -162,10 +166,14 @@ func (c Config) Validate() error {
 		return bad("info_head", c.InfoHead, "false: only the Siamese SD-DCGAN discriminator has an identity head")
 	case c.Compare && (c.Arch != DCGAN || !c.Siamese):
 		return bad("d_compare", c.Compare, "false: only the Siamese SD-DCGAN discriminator compares a tuple's images")
-	case c.GWidth < 0 || c.GWidth > MaxGWidth:
-		return bad("g_width", c.GWidth, fmt.Sprintf("0 to %d (0 and 1: SPEC's widths)", MaxGWidth))
+	case c.GWidth < 0 || c.GWidth > MaxWidth:
+		return bad("g_width", c.GWidth, fmt.Sprintf("0 to %d (0 and 1: SPEC's widths)", MaxWidth))
 	case c.GWidth > 1 && !dcgan:
 		return bad("g_width", c.GWidth, "0 or 1: only the SD-DCGAN and AC-DCGAN generators have this option")
+	case c.DWidth < 0 || c.DWidth > MaxWidth:
+		return bad("d_width", c.DWidth, fmt.Sprintf("0 to %d (0 and 1: SPEC's widths)", MaxWidth))
+	case c.DWidth > 1 && !dcgan:
+		return bad("d_width", c.DWidth, "0 or 1: only the SD-DCGAN and AC-DCGAN discriminators have this option")
 	case c.GStyle && !dcgan:
 		return bad("g_style", c.GStyle, "false: only the SD-DCGAN and AC-DCGAN generators have identity modulation")
 	case c.Arch == ACGAN && c.Siamese:
@@ -234,10 +242,7 @@ func (c Config) DiscriminatorSize() int64 {
 		n += k * denseSize(int64(c.Z()), h)            // one dense layer per tuple position
 		return n + c.beganDecoderSize(h)
 	}
-	ch := []int{c.Channels, 64, 128, 256, 512}
-	if c.Res == 32 {
-		ch = ch[:4]
-	}
+	ch := c.dcganDiscChannels()
 	images, outs := c.dcganDiscriminatorShape()
 	if images == 0 {
 		ch[0] = c.K * c.Channels
@@ -267,6 +272,17 @@ func (c Config) DiscriminatorSize() int64 {
 		n += denseSize(16*int64(last), int64(c.DI))
 	}
 	return n
+}
+
+// dcganDiscChannels returns the channel counts of SD-DCGAN's discriminator tower, the image's first: SPEC's
+// 64, 128, 256 (and 512 at 64×64), times DWidth.
+func (c Config) dcganDiscChannels() []int {
+	w := max(c.DWidth, 1)
+	ch := []int{c.Channels, 64 * w, 128 * w, 256 * w, 512 * w}
+	if c.Res == 32 {
+		ch = ch[:4]
+	}
+	return ch
 }
 
 // dcganDiscriminatorShape says how SD-DCGAN's discriminator layout is used by c: the images that go through the

@@ -167,10 +167,7 @@ type dcganDiscriminator struct {
 }
 
 func newDCGANDiscriminator(cfg Config, rng *rand.Rand) *dcganDiscriminator {
-	ch := []int{cfg.Channels, 64, 128, 256, 512}
-	if cfg.Res == 32 {
-		ch = ch[:4]
-	}
+	ch := cfg.dcganDiscChannels()
 	d := &dcganDiscriminator{cfg: cfg}
 	d.k, d.outs = cfg.dcganDiscriminatorShape()
 	if d.k == 0 {

@@ -105,11 +105,47 @@ func TestGeneratorWidth(t *testing.T) {
 	for _, tc := range []struct {
 		arch  string
 		width int
-	}{{DCGAN, -1}, {DCGAN, MaxGWidth + 1}, {BEGAN, 2}} {
+	}{{DCGAN, -1}, {DCGAN, MaxWidth + 1}, {BEGAN, 2}} {
 		c := DefaultConfig(tc.arch, 32, 1)
 		c.GWidth = tc.width
 		if err := c.Validate(); err == nil || !contains(err.Error(), "g_width") {
 			t.Errorf("%s with g_width %d: %v, want an error naming g_width", tc.arch, tc.width, err)
+		}
+	}
+}
+
+// Config.DWidth: 1 is the discriminator of 0 (checkpoints from before the option), 2 doubles every channel count
+// but the image's, and widths out of range or on SD-BEGAN are refused by name.
+func TestDiscriminatorWidth(t *testing.T) {
+	cfg := DefaultConfig(DCGAN, 32, 1)
+	x := nn.FromData(flat(Uniform(rand.New(rand.NewPCG(8, 9)), 2*cfg.K, cfg.ImageSize())), 2*cfg.K, cfg.Res, cfg.Res, cfg.Channels)
+	logits := func(c Config) []float32 {
+		d, err := NewDiscriminator(c, rand.New(rand.NewPCG(4, 5)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Forward(x, false).ToHost()
+	}
+	l0 := logits(cfg)
+	cfg.DWidth = 1
+	if l1 := logits(cfg); !slices.Equal(l0, l1) {
+		t.Errorf("d_width 1 judges %v, d_width 0 %v", l1, l0)
+	}
+	cfg.DWidth = 2
+	if got, want := cfg.dcganDiscChannels(), []int{1, 128, 256, 512}; !slices.Equal(got, want) {
+		t.Errorf("d_width 2 at 32×32: channels %v, want %v", got, want)
+	}
+	if l2 := logits(cfg); len(l2) != 2 || slices.Equal(l2, l0) {
+		t.Errorf("d_width 2 judges %v; want 2 logits, other than d_width 1's %v", l2, l0)
+	}
+	for _, tc := range []struct {
+		arch  string
+		width int
+	}{{DCGAN, -1}, {DCGAN, MaxWidth + 1}, {BEGAN, 2}} {
+		c := DefaultConfig(tc.arch, 32, 1)
+		c.DWidth = tc.width
+		if err := c.Validate(); err == nil || !contains(err.Error(), "d_width") {
+			t.Errorf("%s with d_width %d: %v, want an error naming d_width", tc.arch, tc.width, err)
 		}
 	}
 }

@@ -36,6 +36,7 @@ type trainFlags struct {
 	compare  bool
 	gStyle   bool
 	gWidth   int
+	dWidth   int
 	augP     string // a probability, or "auto"
 	augPer   string // "image" or "tuple"
 	betas    string // --adam-betas "β1,β2"
@@ -66,6 +67,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&f.compare, "d-compare", false, "dcgan: the Siamese discriminator's merge also sees how far a tuple's images are apart in each feature\n(the mean over the k of |f_i − mean f|): an explicit comparison for judging identity")
 	fs.BoolVar(&f.gStyle, "g-style", false, "dcgan, acgan: z_I modulates every batch norm of the generator, a scale and a shift per channel from a dense\nlayer on z_I (class-conditional batch norm, as BigGAN's, with the identity code as the condition)")
 	fs.IntVar(&f.gWidth, "g-width", 1, "dcgan, acgan: multiply the generator's channel counts by this (2: 512, 256, 128 at 32×32 instead of SPEC's\n256, 128, 64)")
+	fs.IntVar(&f.dWidth, "d-width", 1, "dcgan, acgan: multiply the discriminator's channel counts by this (2: 128, 256, 512 at 32×32 instead of\nSPEC's 64, 128, 256)")
 	fs.BoolVar(&f.sn, "spectral-norm", false, "dcgan, acgan: spectral normalisation of every discriminator weight")
 	fs.BoolVar(&f.o.Mismatch, "mismatch", d.Mismatch, "dcgan: also show the discriminator real tuples of different identities, as fakes, so that it must judge identity (a matching-aware discriminator; on by default for --arch dcgan, --mismatch=false turns it off)")
 	fs.Float64Var(&f.o.MismatchWeight, "mismatch-weight", 0, "dcgan: weight of the mismatched tuples against the generator's fakes in the discriminator's fake term,\n(fakes + w·mismatched)/(1 + w); 0 = an equal share by count (the default; the same value as 1)")
@@ -128,6 +130,7 @@ var archFlags = map[string]struct {
 	"d-compare":       {dcgan, "the comparison map of SD-DCGAN's Siamese discriminator"},
 	"g-style":         {dcgans, "the DCGAN generator's batch norms"},
 	"g-width":         {dcgans, "the DCGAN generator's channel counts"},
+	"d-width":         {dcgans, "the DCGAN discriminator's channel counts"},
 	"augment":         {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 	"augment-p":       {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
 	"augment-target":  {dcgans, "the augmentation of the DCGAN discriminator's inputs"},
@@ -212,6 +215,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 		cfg.DNorm, cfg.SpectralNorm, cfg.Compare, cfg.GStyle = f.dNorm, f.sn, f.compare, f.gStyle
 		if f.gWidth != 1 { // 1, SPEC's, is stored as 0, as checkpoints from before the option have it
 			cfg.GWidth = f.gWidth
+		}
+		if f.dWidth != 1 {
+			cfg.DWidth = f.dWidth
 		}
 		if cfg.DNorm == model.NormBatch {
 			cfg.DNorm = "" // the default, as checkpoints from before the option store it
