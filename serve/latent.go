@@ -132,6 +132,7 @@ type gridRequest struct {
 	ZI               []code   `json:"zi"`
 	ZO               []code   `json:"zo"`
 	Padding          *int     `json:"padding"`
+	truncation       `json:",inline"`
 
 	labels []string // set by resolve: the names of the rows' identities when the model names them
 }
@@ -149,6 +150,9 @@ func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, 
 		return nil, nil, badRequest(`request: give one of {"seed", "identities", "observations"}, ` +
 			`{"identity_seeds", "observation_seeds"} or {"zi", "zo"}, not a mix`)
 	case explicit:
+		if err := spec.truncation.check(info, true); err != nil {
+			return nil, nil, err
+		}
 		if spec.ZI == nil || spec.ZO == nil {
 			return nil, nil, badRequest(`fields "zi" and "zo": expected both, got only one`)
 		}
@@ -162,7 +166,20 @@ func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, 
 			return nil, nil, err
 		}
 		return zi, zo, nil
-	case perRow:
+	}
+	if err := spec.truncation.check(info, false); err != nil {
+		return nil, nil, err
+	}
+	if zi, zo, err = spec.draw(info, maxImages); err != nil {
+		return nil, nil, err
+	}
+	spec.truncation.apply(zi, zo)
+	return zi, zo, nil
+}
+
+// draw returns the codes that spec's seeds give, before truncation: one seed per row and column, or a grid seed.
+func (spec *gridRequest) draw(info Info, maxImages int) (zi, zo [][]float32, err error) {
+	if spec.IdentitySeeds != nil || spec.ObservationSeeds != nil {
 		if spec.IdentitySeeds == nil || spec.ObservationSeeds == nil {
 			return nil, nil, badRequest(`fields "identity_seeds" and "observation_seeds": expected both, got only one`)
 		}
@@ -199,6 +216,79 @@ func (spec *gridRequest) resolve(info Info, maxImages int) (zi, zo [][]float32, 
 	}
 	zi, zo, spec.labels = sampleGrid(info, seed, n, m)
 	return zi, zo, nil
+}
+
+// truncation is the optional psi_i/psi_o pair of /api/grid and /api/sample: the truncation trick
+// (model.Truncate) for the codes the server draws from seeds. Every drawn identity code is scaled by ψ_I and every
+// drawn observation code by ψ_O towards the prior's centre; codes a client sends are never scaled.
+type truncation struct {
+	PsiI psi `json:"psi_i"`
+	PsiO psi `json:"psi_o"`
+}
+
+// check refuses ψ with codes sent as zi/zo (explicit), and ψ_I ≠ 1 for a model with named identities (an
+// AC-GAN), whose identity codes are rows of its label table rather than draws from a prior.
+func (t truncation) check(info Info, explicit bool) error {
+	for _, f := range []struct {
+		name string
+		v    psi
+	}{{"psi_i", t.PsiI}, {"psi_o", t.PsiO}} {
+		if explicit && f.v != 0 {
+			return badRequest(`field %q: truncates the codes the server draws from seeds; codes sent as "zi" and `+
+				`"zo" are used as given (scale them before sending, or drop %q)`, f.name, f.name)
+		}
+	}
+	if info.Identities != nil && t.PsiI.factor() != 1 {
+		return badRequest(`field "psi_i": %g; this model (an AC-GAN) draws its identity codes as rows of its label `+
+			`table, the identities it was trained on, not from a prior, so they cannot be truncated: only "psi_o" applies`,
+			float64(t.PsiI))
+	}
+	return nil
+}
+
+// apply truncates drawn identity codes zi and observation codes zo in place.
+func (t truncation) apply(zi, zo [][]float32) {
+	model.TruncateEach(zi, t.PsiI.factor())
+	model.TruncateEach(zo, t.PsiO.factor())
+}
+
+// psi is one truncation factor ψ as a client sends it: a plain JSON number in (0, 1]. Its zero value, also what
+// JSON null gives, means the field is absent: no truncation.
+type psi float64
+
+// factor is the float32 that codes are multiplied by: ψ, or 1 when absent.
+func (p psi) factor() float32 {
+	if p == 0 {
+		return 1
+	}
+	return float32(p)
+}
+
+// UnmarshalJSONFrom decodes ψ, refusing anything but a number in (0, 1] and naming the field.
+func (p *psi) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	field := fieldName(dec.StackPointer())
+	switch v.Kind() {
+	case 'n':
+		*p = 0
+		return nil
+	case '0':
+	case '[', '{':
+		return badRequest("field %q: got JSON %s; expected a number in (0, 1] (1 = no truncation)", field,
+			kindWord(v.Kind()))
+	default:
+		return badRequest("field %q: got JSON %s %s; expected a plain JSON number in (0, 1] (1 = no truncation)",
+			field, kindWord(v.Kind()), v)
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil && !isRangeError(err) || !(f > 0 && f <= 1) {
+		return badRequest("field %q: value %s out of range; expected a number in (0, 1] (1 = no truncation)", field, v)
+	}
+	*p = psi(f)
+	return nil
 }
 
 // checkGridSize checks that an n×m grid fits the bounds; rowField and colField name the fields for errors.

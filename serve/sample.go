@@ -2,13 +2,15 @@ package serve
 
 import "net/http"
 
-// sampleRequest is the body of POST /api/sample: a grid seed with a size, or one seed per row and column.
+// sampleRequest is the body of POST /api/sample: a grid seed with a size, or one seed per row and column, and
+// the truncation of the codes drawn.
 type sampleRequest struct {
 	Seed             *uint64  `json:"seed"`
 	Identities       *int     `json:"identities"`
 	Observations     *int     `json:"observations"`
 	IdentitySeeds    []uint64 `json:"identity_seeds"`
 	ObservationSeeds []uint64 `json:"observation_seeds"`
+	truncation       `json:",inline"`
 }
 
 // sampleResponse holds the codes: one identity code per row, one observation code per column; for a model with
@@ -31,7 +33,7 @@ func (s *server) handleSample(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec := gridRequest{Seed: req.Seed, Identities: req.Identities, Observations: req.Observations,
-		IdentitySeeds: req.IdentitySeeds, ObservationSeeds: req.ObservationSeeds}
+		IdentitySeeds: req.IdentitySeeds, ObservationSeeds: req.ObservationSeeds, truncation: req.truncation}
 	zi, zo, err := spec.resolve(info, s.opt.MaxImages)
 	if err != nil {
 		s.fail(w, err)
