@@ -94,8 +94,37 @@ new MutationObserver(() => window.__statuses.push(document.getElementById("statu
 		t.Error("the interpolation's corners are not the projected cell and the seeded one")
 	}
 
-	// The link reloads the projected row and the interpolation in a new tab.
+	// ψ_I 0.5 truncates the seeded rows' identity codes, never the projected one: rows 0-3 change, row 4 and the
+	// interpolation's projected corner A stay; corner B follows its seeded cell.
+	b.setSelect("psi-i", "0.5")
+	trunc := b.checkShown("#grid img", 5, 4, res)
+	for k, im := range trunc {
+		if changed := im.Src != grid[k].Src; changed != (k[0] < 4) {
+			t.Errorf("ψ_I 0.5: cell %v changed = %v; want only the seeded rows changed", k, changed)
+		}
+	}
+	interp = b.checkShown("#interp img", 4, 4, res)
+	if interp[[2]int{0, 0}].Src != trunc[[2]int{4, 0}].Src || interp[[2]int{3, 3}].Src != trunc[[2]int{1, 2}].Src {
+		t.Error("ψ_I 0.5: the interpolation's corners are not the projected cell and the truncated seeded one")
+	}
+	// ψ_O 0.3 truncates the columns' codes, the projected row's too, and the interpolation's ends alike.
+	b.setSelect("psi-o", "0.3")
+	grid = b.checkShown("#grid img", 5, 4, res)
+	for k, im := range grid {
+		if im.Src == trunc[k].Src {
+			t.Errorf("ψ_O 0.3: cell %v did not change", k)
+		}
+	}
+	interp = b.checkShown("#interp img", 4, 4, res)
+	if interp[[2]int{0, 0}].Src != grid[[2]int{4, 0}].Src || interp[[2]int{3, 3}].Src != grid[[2]int{1, 2}].Src {
+		t.Error("ψ_O 0.3: the interpolation's corners are not the projected cell and the seeded one")
+	}
+
+	// The link reloads the projected row, ψ and the interpolation in a new tab.
 	url = get(b, "read URL", chromedp.Location())
+	if !strings.Contains(url, "pi=0.5") || !strings.Contains(url, "po=0.3") {
+		t.Errorf("the link %s does not keep ψ_I 0.5 and ψ_O 0.3", url)
+	}
 	tab, closeTab := chromedp.NewContext(bctx)
 	defer closeTab()
 	nb := &browser{t: t, ctx: tab}

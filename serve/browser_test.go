@@ -174,7 +174,8 @@ const lineBreaks = `(text) => {
   return out;
 }`
 
-// setSelect chooses value in the <select> with the given data-testid, as a user would, and waits for the action.
+// setSelect chooses value in the <select> (or sets the slider) with the given data-testid, as a user would, and
+// waits for the action.
 func (b *browser) setSelect(testid, value string) {
 	b.t.Helper()
 	v := b.version()
@@ -330,12 +331,8 @@ func TestBrowser(t *testing.T) {
 
 	// The URL hash reproduces the view exactly (grid, locks and interpolation), opened in a new tab.
 	url := get(b, "read URL", chromedp.Location())
-	tab, closeTab := chromedp.NewContext(bctx)
+	b, closeTab := openTab(t, bctx, url)
 	defer closeTab()
-	b = &browser{t: t, ctx: tab}
-	b.watchCSP()
-	b.do("open the link in a new tab", chromedp.Navigate(url))
-	b.settle(0)
 	reloaded := b.checkShown("#grid img", 4, 4, res)
 	reInterp := b.checkShown("#interp img", 4, 4, res)
 	for k := range locked {
@@ -360,6 +357,45 @@ func TestBrowser(t *testing.T) {
 	}
 	if url := get(b, "read URL", chromedp.Location()); !strings.Contains(url, "s=7") {
 		t.Fatalf("7 steps: link %s lacks s=7", url)
+	}
+
+	// ψ_O 0.5 truncates every column's code: every grid image changes, and so does the interpolation (its ends'
+	// observation codes are drawn from seeds too); the link keeps ψ_O and reloads the same images and slider.
+	before7 := b.checkShown("#grid img", 4, 4, res)
+	b.setSelect("psi-o", "0.5")
+	trunc := b.checkShown("#grid img", 4, 4, res)
+	for k, im := range trunc {
+		if im.Src == before7[k].Src || im.Digest == before7[k].Digest {
+			t.Fatalf("ψ_O 0.5: grid cell %v did not change", k)
+		}
+	}
+	truncInterp := b.checkShown("#interp img", 7, 7, res)
+	for k, im := range truncInterp {
+		if im.Src == interp7[k].Src {
+			t.Fatalf("ψ_O 0.5: interpolation cell %v did not change", k)
+		}
+	}
+	url = get(b, "read URL", chromedp.Location())
+	if !strings.Contains(url, "po=0.5") || strings.Contains(url, "pi=") {
+		t.Fatalf("ψ_O 0.5: link %s; want po=0.5 and no pi (ψ_I is 1)", url)
+	}
+	if v := get(b, "read ψ_O", chromedp.Text(byTestID("psi-o-value"))); v != "0.50" {
+		t.Errorf("ψ_O 0.5: the slider's label says %q", v)
+	}
+	b, closePsiTab := openTab(t, bctx, url)
+	defer closePsiTab()
+	for k, im := range b.checkShown("#grid img", 4, 4, res) {
+		if im.Src != trunc[k].Src {
+			t.Fatalf("reloaded link %s: grid cell %v differs from the truncated grid", url, k)
+		}
+	}
+	for k, im := range b.checkShown("#interp img", 7, 7, res) {
+		if im.Src != truncInterp[k].Src {
+			t.Fatalf("reloaded link %s: interpolation cell %v differs", url, k)
+		}
+	}
+	if v := get(b, "read ψ_O slider", chromedp.Value(byTestID("psi-o"))); v != "0.5" {
+		t.Errorf("reloaded link %s: the ψ_O slider is at %q", url, v)
 	}
 
 	// "Clear" forgets A and B: no interpolation, no marks, nothing in the link.
@@ -391,6 +427,18 @@ func TestBrowser(t *testing.T) {
 		t.Error("an inline script ran: the page has no Content-Security-Policy against it")
 	}
 	b.do("wait for the CSP report", chromedp.Poll[chromedp.Void](`window.__csp.length > 0`, chromedp.WithPollingTimeout(5*time.Second)))
+}
+
+// openTab opens url in a new tab of the browser bctx, watching its CSP violations, and waits for the page;
+// closeTab closes the tab.
+func openTab(t *testing.T, bctx context.Context, url string) (b *browser, closeTab context.CancelFunc) {
+	t.Helper()
+	tab, closeTab := chromedp.NewContext(bctx)
+	b = &browser{t: t, ctx: tab}
+	b.watchCSP()
+	b.do("open "+url+" in a new tab", chromedp.Navigate(url))
+	b.settle(0)
+	return b, closeTab
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same folder, synced, then renamed.

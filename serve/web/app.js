@@ -3,6 +3,8 @@
 // exactly: the server turns each seed into a code (POST /api/grid with identity_seeds/observation_seeds).
 // Projected identities (images dropped on the page, projected by POST /api/project, or given to serve
 // --identity) are extra rows below the seeded ones, kept in the hash as their codes.
+// Truncation (ψ_I, ψ_O) is the server's: every request whose codes the server draws from seeds carries psi_i and
+// psi_o, and the server scales those codes; projected codes travel as codes, so they are never scaled.
 "use strict";
 
 const MAX_SIDE = 8; // largest grid the page offers
@@ -32,6 +34,7 @@ function freshState(rows, cols) {
     lockRows: new Set(), lockCols: new Set(),
     a: null, b: null, steps: 4,
     proj: [], // projected rows: {name, zi}
+    psiI: 1, psiO: 1, // truncation of the codes drawn from seeds
   };
 }
 
@@ -74,8 +77,8 @@ function bytesToB64(bytes) {
   return btoa(bin);
 }
 
-// ---- URL hash: #g=4x4&r=seed.seed…&c=…&lr=0.2&lc=1&a=rs.cs&b=rs.cs&s=4&p=code.code (seeds in base 36; an end
-// on a projected row is _k.cs; projected codes in base64url) ----
+// ---- URL hash: #g=4x4&r=seed.seed…&c=…&lr=0.2&lc=1&a=rs.cs&b=rs.cs&s=4&p=code.code&pi=0.8&po=0.5 (seeds in
+// base 36; an end on a projected row is _k.cs; projected codes in base64url; ψ left out when 1) ----
 
 function encodeHash(st) {
   const p = new URLSearchParams();
@@ -92,6 +95,8 @@ function encodeHash(st) {
     p.set("s", String(st.steps));
   }
   if (st.proj.length) p.set("p", st.proj.map((r) => codeToB64(r.zi)).join("."));
+  if (st.psiI !== 1) p.set("pi", String(st.psiI));
+  if (st.psiO !== 1) p.set("po", String(st.psiO));
   return "#" + p.toString();
 }
 
@@ -110,7 +115,8 @@ function decodeHash(hash) {
   const proj = p.get("p") ? p.get("p").split(".").map(b64ToCode) : [];
   if (proj.length > MAX_PROJECTED || proj.some((c) => c === null)) return null;
   const st = { rows, cols, rowSeeds, colSeeds, lockRows: idx(p.get("lr"), rows), lockCols: idx(p.get("lc"), cols), a: null, b: null, steps: 4,
-    proj: proj.map((zi, k) => ({ name: `projected identity ${k + 1}`, zi })) };
+    proj: proj.map((zi, k) => ({ name: `projected identity ${k + 1}`, zi })), psiI: readPsi(p.get("pi")), psiO: readPsi(p.get("po")) };
+  if (!canTruncateIdentities()) st.psiI = 1;
   // end reads "seed.seed" or "_k.seed" (projected row k).
   const end = (s) => {
     const [r, c] = (s || "").split(".");
@@ -128,6 +134,24 @@ function decodeHash(hash) {
     st.steps = STEP_CHOICES.includes(steps) ? steps : 4;
   }
   return st;
+}
+
+// readPsi reads ψ from the hash: a number in (0, 1], else 1 (no truncation).
+function readPsi(s) {
+  const v = s === null ? 1 : Number(s);
+  return v > 0 && v <= 1 ? v : 1;
+}
+
+// canTruncateIdentities is false for an AC-GAN, whose identity codes are its label table's rows (the server
+// refuses psi_i for it).
+const canTruncateIdentities = () => !info.identities;
+
+// psi returns the truncation fields for a request whose codes the server draws from seeds, each left out at 1.
+function psi() {
+  const f = {};
+  if (state.psiI !== 1) f.psi_i = state.psiI;
+  if (state.psiO !== 1) f.psi_o = state.psiO;
+  return f;
 }
 
 function saveHash() {
@@ -262,6 +286,7 @@ async function fillGrid(rows, cols) {
     show(seeded, await api("/api/grid", {
       identity_seeds: seeded.map((i) => state.rowSeeds[i]),
       observation_seeds: cols.map((j) => state.colSeeds[j]),
+      ...psi(),
     }));
   }
   if (projected.length) {
@@ -271,9 +296,9 @@ async function fillGrid(rows, cols) {
   await Promise.all(done);
 }
 
-// columnCodes returns the observation codes of column seeds.
+// columnCodes returns the observation codes of column seeds, truncated by ψ_O as the seeded rows' are.
 async function columnCodes(colSeeds) {
-  return (await api("/api/sample", { identity_seeds: [0], observation_seeds: colSeeds })).zo;
+  return (await api("/api/sample", { identity_seeds: [0], observation_seeds: colSeeds, ...psi() })).zo;
 }
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
@@ -364,10 +389,11 @@ function clearInterpolation() {
   });
 }
 
-// showInterpolation asks for A's and B's codes by their seeds, then for the grid between them.
+// showInterpolation asks for A's and B's codes by their seeds (truncated as the grid's), then for the grid between
+// them; a projected end keeps its own identity code.
 async function showInterpolation() {
   const { a, b, steps } = state;
-  const lat = await api("/api/sample", { identity_seeds: [a.rs ?? 0, b.rs ?? 0], observation_seeds: [a.cs, b.cs] });
+  const lat = await api("/api/sample", { identity_seeds: [a.rs ?? 0, b.rs ?? 0], observation_seeds: [a.cs, b.cs], ...psi() });
   const zi = [a, b].map((e, k) => (e.pr !== undefined ? state.proj[e.pr].zi : lat.zi[k]));
   const resp = await api("/api/interpolate", {
     a: { zi: zi[0], zo: lat.zo[0] },
@@ -536,9 +562,9 @@ function removeProjected(k) {
 
 function download() {
   run(async () => {
-    let body = { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds, padding: 2 };
-    if (state.proj.length) { // the codes themselves: the seeded rows', then the projected ones
-      const lat = await api("/api/sample", { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds });
+    let body = { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds, padding: 2, ...psi() };
+    if (state.proj.length) { // the codes themselves: the seeded rows' (truncated), then the projected ones
+      const lat = await api("/api/sample", { identity_seeds: state.rowSeeds, observation_seeds: state.colSeeds, ...psi() });
       body = { zi: [...lat.zi, ...state.proj.map((r) => r.zi)], zo: lat.zo, padding: 2 };
     }
     const blob = await api("/api/grid", body, "image/png");
@@ -590,11 +616,36 @@ function fillSelect(sel, choices, value) {
   sel.value = String(value);
 }
 
+// ---- truncation: ψ_I and ψ_O sliders ----
+
+const PSI = { i: "psiI", o: "psiO" }; // slider suffix → state field
+
+// showPsi sets the slider and its value label for state's ψ (k is "i" or "o").
+function showPsi(k) {
+  $(`psi-${k}`).value = String(state[PSI[k]]);
+  $(`psi-${k}-value`).textContent = state[PSI[k]].toFixed(2);
+}
+
+// setPsi applies slider k's value: every code drawn from seeds is drawn again, truncated.
+function setPsi(k) {
+  run(async () => {
+    state[PSI[k]] = Math.round(+$(`psi-${k}`).value * 100) / 100;
+    showPsi(k);
+    saveHash();
+    await fillGrid(range(nRows()), range(state.cols));
+    if (state.a && state.b) await showInterpolation();
+    const part = k === "i" ? "identity codes z_I" : "observation codes z_O";
+    setStatus(`ψ_${k.toUpperCase()} = ${state[PSI[k]]}: drawn ${part} scaled by it (projected identities never are).`);
+  });
+}
+
 // render rebuilds the whole view from state.
 async function render() {
   fillSelect($("rows"), range(MAX_SIDE).map((k) => k + 1), state.rows);
   fillSelect($("cols"), range(MAX_SIDE).map((k) => k + 1), state.cols);
   fillSelect($("steps"), STEP_CHOICES, state.steps);
+  showPsi("i");
+  showPsi("o");
   saveHash();
   buildGrid();
   await fillGrid(range(nRows()), range(state.cols));
@@ -607,6 +658,10 @@ async function start() {
   if (!res.ok) throw new Error(`/api/info: ${res.status} ${res.statusText}`);
   info = await res.json();
   showInfo();
+  if (!canTruncateIdentities()) {
+    $("psi-i").disabled = true;
+    $("psi-i").closest("label").title = "An AC-GAN's identity codes are the learned codes of its training identities: they cannot be truncated, only ψ_O applies.";
+  }
   if (info.project) {
     $("project-max").textContent = String(info.project.max_images);
   } else {
@@ -649,6 +704,10 @@ document.addEventListener("DOMContentLoaded", () => {
       setStatus("Pick cancelled. Click image A, then image B, to interpolate.");
     }
   });
+  for (const k of Object.keys(PSI)) {
+    $(`psi-${k}`).oninput = () => { $(`psi-${k}-value`).textContent = (+$(`psi-${k}`).value).toFixed(2); };
+    $(`psi-${k}`).onchange = () => setPsi(k);
+  }
   $("rows").onchange = resize;
   $("cols").onchange = resize;
   $("steps").onchange = () => run(async () => {
