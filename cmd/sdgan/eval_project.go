@@ -126,7 +126,7 @@ type evalProjectInputs struct {
 	which  string           // how they were chosen
 	warn   string           // why the figures may not measure unseen identities, or ""
 	steer  string           // which verifier a verifier term of the loss steers by, for the report's facts, or ""
-	picker *verify.Verifier // the verifier that picks the new views (with --pick > 1)
+	picker *verify.Verifier // the verifier that picks the new views; nil without --pick > 1
 	picked string           // how the new views were drawn, for the report's facts
 }
 
@@ -179,8 +179,9 @@ func loadEvalProject(o evalProjectOptions) (*evalProjectInputs, error) {
 			return nil, fmt.Errorf("--loss-verifier %s: %w", o.lossVerifier, err)
 		}
 	}
-	in.picker, in.picked = steer, "drawn from the prior"
+	in.picked = "drawn from the prior"
 	if o.pick > 1 {
+		in.picker = steer
 		by := "--loss-verifier " + o.lossVerifier
 		if steer == in.v {
 			by = "--verifier " + o.verifier + ", the judge itself (circular)"
