@@ -102,16 +102,7 @@ func TestGeneratorWidth(t *testing.T) {
 	if imgs := Generate(g2, cfg, z); len(imgs) != 2 || len(imgs[0]) != cfg.ImageSize() {
 		t.Errorf("g_width 2 draws %d images of %d values, want 2 of %d", len(imgs), len(imgs[0]), cfg.ImageSize())
 	}
-	for _, tc := range []struct {
-		arch  string
-		width int
-	}{{DCGAN, -1}, {DCGAN, MaxWidth + 1}, {BEGAN, 2}} {
-		c := DefaultConfig(tc.arch, 32, 1)
-		c.GWidth = tc.width
-		if err := c.Validate(); err == nil || !contains(err.Error(), "g_width") {
-			t.Errorf("%s with g_width %d: %v, want an error naming g_width", tc.arch, tc.width, err)
-		}
-	}
+	checkWidthRefused(t, "g_width", func(c *Config, w int) { c.GWidth = w })
 }
 
 // Config.DWidth: 1 is the discriminator of 0 (checkpoints from before the option), 2 doubles every channel count
@@ -138,14 +129,21 @@ func TestDiscriminatorWidth(t *testing.T) {
 	if l2 := logits(cfg); len(l2) != 2 || slices.Equal(l2, l0) {
 		t.Errorf("d_width 2 judges %v; want 2 logits, other than d_width 1's %v", l2, l0)
 	}
+	checkWidthRefused(t, "d_width", func(c *Config, w int) { c.DWidth = w })
+}
+
+// checkWidthRefused checks that Validate refuses, naming field, a width out of range and a width on SD-BEGAN, with
+// set putting the width into a Config.
+func checkWidthRefused(t *testing.T, field string, set func(*Config, int)) {
+	t.Helper()
 	for _, tc := range []struct {
 		arch  string
 		width int
 	}{{DCGAN, -1}, {DCGAN, MaxWidth + 1}, {BEGAN, 2}} {
 		c := DefaultConfig(tc.arch, 32, 1)
-		c.DWidth = tc.width
-		if err := c.Validate(); err == nil || !contains(err.Error(), "d_width") {
-			t.Errorf("%s with d_width %d: %v, want an error naming d_width", tc.arch, tc.width, err)
+		set(&c, tc.width)
+		if err := c.Validate(); err == nil || !contains(err.Error(), field) {
+			t.Errorf("%s with %s %d: %v, want an error naming %s", tc.arch, field, tc.width, err, field)
 		}
 	}
 }

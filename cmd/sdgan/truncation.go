@@ -13,7 +13,7 @@ type truncation struct{ psiI, psiO float64 }
 
 func (t *truncation) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&t.psiI, "psi-i", 1, "truncation of random identity codes z_I: scale them by ψ in (0, 1] towards the prior's centre (1 = none; less variety between identities, more typical ones)")
-	fs.Float64Var(&t.psiO, "psi-o", 1, "truncation of random observation codes z_O: scale them by ψ in (0, 1] (1 = none; less variety within an identity, cleaner samples)")
+	fs.Float64Var(&t.psiO, "psi-o", 1, "truncation of random observation codes z_O: scale them by ψ in (0, 1] (1 = none; less variety within an identity, each row keeps its identity more: QUALITY.md measures the trade)")
 }
 
 // check refuses a ψ outside (0, 1].
@@ -42,9 +42,7 @@ func (t truncation) on() bool { return t.psiI != 1 || t.psiO != 1 }
 
 // apply truncates the codes z (row-major codes of cfg.Z() values) in place.
 func (t truncation) apply(z []float32, cfg model.Config) {
-	if t.on() {
-		model.Truncate(z, cfg, float32(t.psiI), float32(t.psiO))
-	}
+	model.Truncate(z, cfg, float32(t.psiI), float32(t.psiO))
 }
 
 // identities truncates random identity codes in place.
