@@ -44,6 +44,8 @@ func (a *statsSum) add(s stats) {
 	a.sum.AugmentP += s.AugmentP
 	a.sum.InfoD += s.InfoD
 	a.sum.InfoG += s.InfoG
+	a.sum.TripletD += s.TripletD
+	a.sum.TripletG += s.TripletG
 	a.sum.AC.CEReal += s.AC.CEReal
 	a.sum.AC.CEFake += s.AC.CEFake
 	a.sum.AC.AccReal += s.AC.AccReal
@@ -62,7 +64,7 @@ func (a *statsSum) mean() stats {
 	n, np := float64(max(a.n, 1)), float64(max(a.penalised, 1))
 	return stats{DLoss: a.sum.DLoss / n, GLoss: a.sum.GLoss / n, LReal: a.sum.LReal / n, LFake: a.sum.LFake / n,
 		KT: a.sum.KT / n, M: a.sum.M / n, AugmentP: a.sum.AugmentP / n, RT: a.sum.RT, RTSet: a.sum.RTSet,
-		InfoD: a.sum.InfoD / n, InfoG: a.sum.InfoG / n,
+		InfoD: a.sum.InfoD / n, InfoG: a.sum.InfoG / n, TripletD: a.sum.TripletD / n, TripletG: a.sum.TripletG / n,
 		AC:      acParts{CEReal: a.sum.AC.CEReal / n, CEFake: a.sum.AC.CEFake / n, AccReal: a.sum.AC.AccReal / n},
 		Penalty: a.sum.Penalty / np, GradNorm: a.sum.GradNorm / np, Penalised: a.penalised > 0}
 }
@@ -84,6 +86,10 @@ type logLine struct {
 	// The identity loss (runs with --info, weighted): the discriminator's update's and the generator's, means.
 	InfoD *float64 `json:"info_d,omitempty"`
 	InfoG *float64 `json:"info_g,omitempty"`
+	// The identity triplet loss (runs with --id-triplet, weighted): on the real images of the discriminator's
+	// update, and on the generator's fakes; means.
+	TripletD *float64 `json:"triplet_d,omitempty"`
+	TripletG *float64 `json:"triplet_g,omitempty"`
 	// The evaluation of EvalStep (runs with --verifier), generated and real figures by key, when one ran since the
 	// previous line.
 	EvalStep int64              `json:"eval_step,omitempty"`
@@ -300,6 +306,9 @@ func Run(ctx context.Context, job Job) error {
 			if o.Info > 0 {
 				line.InfoD, line.InfoG = &m.InfoD, &m.InfoG
 			}
+			if o.IDTriplet > 0 {
+				line.TripletD, line.TripletG = &m.TripletD, &m.TripletG
+			}
 			if pending != nil {
 				line.EvalStep, line.Eval, line.EvalReal = pending.step, pending.gen, pending.real
 				pending = nil
@@ -325,6 +334,9 @@ func Run(ctx context.Context, job Job) error {
 			}
 			if o.Info > 0 {
 				fields += fmt.Sprintf("  info %.3f", m.InfoG)
+			}
+			if o.IDTriplet > 0 {
+				fields += fmt.Sprintf("  triplet D %.3f G %.3f", m.TripletD, m.TripletG)
 			}
 			bar.Set(int(t.step), fields)
 		}

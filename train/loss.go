@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"sdgan/nn"
+	"sdgan/verify"
 )
 
 // Losses: SD-DCGAN's (SPEC's table, and the hinge loss of SAGAN/BigGAN) and SD-BEGAN's own.
@@ -273,4 +274,16 @@ func r1Penalty(sq *nn.Tensor, gamma float64) *nn.Tensor {
 // per-image estimates est [n, d_I] of the codes zi [n, d_I] the images were made from, times the weight.
 func infoLoss(est, zi *nn.Tensor, weight float64) *nn.Tensor {
 	return nn.Scale(nn.MSE(est, zi), float32(weight))
+}
+
+// IDTripletMargin is --id-triplet's margin on squared distances between unit embeddings (they lie in [0, 4]): the
+// verifier's default, so that the head learns what `sdgan verifier train` would.
+const IDTripletMargin = 0.2
+
+// idTriplet is --id-triplet's loss: the batch-all triplet loss (verify.BatchAllTriplet) of the identity head's
+// outputs est [n, d] made unit length, with labels [n] that say which images share an identity, times the weight.
+// It is 0 when no triplet is active, or when the batch has no anchor with both a positive and a negative.
+func idTriplet(est *nn.Tensor, labels []int, weight float64) *nn.Tensor {
+	l, _, _ := verify.BatchAllTriplet(verify.L2Normalize(est), labels, IDTripletMargin)
+	return nn.Scale(l, float32(weight))
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,5 +167,40 @@ func TestMismatchWeight(t *testing.T) {
 		d0, _, _, _ := run(loss, 0)
 		d1, _, _, _ := run(loss, 1)
 		near(loss+": D at weight 1", d1, float64(d0))
+	}
+}
+
+// The triplet loss of --id-triplet on hand-computed numbers, and its gradient against finite differences.
+// Rows (2, 0), (0, 3), (1, 0) with labels 0, 0, 1 are unit (1, 0), (0, 1), (1, 0) after normalising; squared
+// distances D01 = 2, D02 = 0, D12 = 2. Both valid triplets are active, (0, 1, 2): 2 − 0 + 0.2 and (1, 0, 2):
+// 2 − 2 + 0.2, so the loss is (2.2 + 0.2)/2 = 1.2, and 2.4 at weight 2.
+func TestIDTriplet(t *testing.T) {
+	labels := []int{0, 0, 1}
+	loss := func(v []float32) (float64, []float32) {
+		tp := nn.NewTape()
+		est := tp.Input(v, 3, 2)
+		est.SetRequiresGrad(true)
+		l := idTriplet(est, labels, 2)
+		tp.Backward(l)
+		return float64(l.Item()), est.GradToHost()
+	}
+	x := []float32{2, 0, 0, 3, 1, 0}
+	got, _ := loss(x)
+	if math.Abs(got-2.4) > 1e-5 {
+		t.Errorf("loss %v, want 2.4", got)
+	}
+	// Away from the normalisation's symmetric points, so that every coordinate moves the loss.
+	x = []float32{2, 0.3, 0.4, 3, 1, -0.5}
+	_, grad := loss(x)
+	const h = 1e-3
+	for i := range x {
+		up, down := slices.Clone(x), slices.Clone(x)
+		up[i] += h
+		down[i] -= h
+		lu, _ := loss(up)
+		ld, _ := loss(down)
+		if num := (lu - ld) / (2 * h); math.Abs(num-float64(grad[i])) > 2e-3*max(1, math.Abs(num)) {
+			t.Errorf("∂/∂est[%d] = %v, finite difference %v", i, grad[i], num)
+		}
 	}
 }

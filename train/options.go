@@ -56,6 +56,12 @@ type Options struct {
 	// both networks minimise Info × the mean squared error of the estimate, so that every image carries its
 	// identity whatever its z_O. Siamese SD-DCGAN only.
 	Info float64 `json:"info,omitempty"`
+	// IDTriplet weighs a triplet loss on the discriminator's identity head (0 = none): the head (Config.InfoHead)
+	// embeds each image from its own tower output; the discriminator learns it on the real images, their
+	// identities the labels (the verifier's batch-all loss, margin IDTripletMargin, on unit embeddings), and the
+	// generator minimises the same loss on its fakes with their z_I as the labels, so that images that share z_I
+	// embed as one identity and images that do not embed apart. Siamese SD-DCGAN only; not with Info.
+	IDTriplet float64 `json:"id_triplet,omitempty"`
 	// Precision of the GEMMs, and so of every convolution and dense layer: "" (fp32) or "bf16" (both operands
 	// rounded to bfloat16, fp32 accumulation, as PyTorch's bf16 autocast; weights, optimiser state and
 	// activations stay fp32). bf16 needs a CPU with AVX512_BF16. Run switches the kernels for the whole process
@@ -189,7 +195,7 @@ func (o Options) Resolve() Options {
 	if o.R1Gamma > 0 && o.R1Every == 0 {
 		o.R1Every = 16
 	}
-	o.Model.InfoHead = o.Info > 0 // the discriminator has the identity head exactly when its loss is weighed
+	o.Model.InfoHead = o.Info > 0 || o.IDTriplet > 0 // the discriminator has the identity head exactly when a loss on it is weighed
 	return o
 }
 
@@ -207,6 +213,10 @@ func (o Options) Validate() error {
 	if o.Info > 0 && (m.Arch != model.DCGAN || !m.Siamese) { // before the model's own check of the head Resolve adds
 		return fmt.Errorf("--info %g: the identity head reads each image's own features, which only the Siamese SD-DCGAN discriminator has (--arch %s, siamese %v)",
 			o.Info, m.Arch, m.Siamese)
+	}
+	if o.IDTriplet > 0 && (m.Arch != model.DCGAN || !m.Siamese) {
+		return fmt.Errorf("--id-triplet %g: the identity head reads each image's own features, which only the Siamese SD-DCGAN discriminator has (--arch %s, siamese %v)",
+			o.IDTriplet, m.Arch, m.Siamese)
 	}
 	if err := m.Validate(); err != nil {
 		var ce *model.ConfigError
@@ -282,6 +292,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--precision bf16: %w", kernels.BF16Unavailable())
 	case !(o.Info >= 0 && o.Info <= MaxPenalty):
 		return fmt.Errorf("--info %g: want a weight in [0, %g] (0 = none)", o.Info, float64(MaxPenalty))
+	case !(o.IDTriplet >= 0 && o.IDTriplet <= MaxPenalty):
+		return fmt.Errorf("--id-triplet %g: want a weight in [0, %g] (0 = none)", o.IDTriplet, float64(MaxPenalty))
+	case o.IDTriplet > 0 && o.Info > 0:
+		return fmt.Errorf("--id-triplet %g with --info %g: both train the discriminator's one identity head, for different ends; choose one", o.IDTriplet, o.Info)
 	case !(o.MismatchWeight >= 0 && o.MismatchWeight <= MaxPenalty):
 		return fmt.Errorf("--mismatch-weight %g: want a weight in [0, %g] (0 = the default, an equal share)", o.MismatchWeight, float64(MaxPenalty))
 	case o.MismatchHard && !o.Mismatch:

@@ -44,6 +44,9 @@ func TestValidateNamesFlagAndLimit(t *testing.T) {
 		{func(o *Options) { o.PreviewIDs = 1 << 20 }, "preview grid 1048576×8"},
 		{func(o *Options) { o.MemoryMiB = 1 << 50 }, "--memory-budget"},
 		{func(o *Options) { o.Info, o.Model.Siamese = 1, false }, "--info 1: the identity head reads each image's own features"},
+		{func(o *Options) { o.IDTriplet, o.Model.Siamese = 1, false }, "--id-triplet 1: the identity head reads each image's own features"},
+		{func(o *Options) { o.IDTriplet, o.Info = 1, 1 }, "--id-triplet 1 with --info 1"},
+		{func(o *Options) { o.IDTriplet = -1 }, "--id-triplet -1: want a weight in [0, "},
 		{func(o *Options) {
 			o.Model, o.Loss, o.Mismatch = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false
 			o.Model.Filters, o.Model.Hidden = 1024, 16384

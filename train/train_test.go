@@ -117,6 +117,10 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			o.Info, o.Mismatch, o.DPerG, o.Augment = 1, true, 2, "translation"
 			return o
 		}},
+		{"dcgan+id-triplet+mismatch+augment+d-per-g 2", model.DCGAN, func(o Options) Options {
+			o.IDTriplet, o.Mismatch, o.DPerG, o.Augment = 1, true, 2, "translation"
+			return o
+		}},
 		{"dcgan+g-style+g-width 2+compare+hard mismatch weight 3+ema", model.DCGAN, func(o Options) Options {
 			o.Model.GStyle, o.Model.GWidth, o.Model.Compare, o.EMAKimg = true, 2, true, 0.01
 			o.Mismatch, o.MismatchWeight, o.MismatchHard = true, 3, true
@@ -183,6 +187,15 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 				}
 				if log := string(readFile(t, filepath.Join(straight, "stats.jsonl"))); strings.Count(log, `"info_g"`) != 4 {
 					t.Errorf("stats.jsonl logs the identity loss on %d lines, want 4", strings.Count(log, `"info_g"`))
+				}
+			}
+			if o.IDTriplet > 0 {
+				if !c.Config.InfoHead || !hasTensor(c, "D/info/weights") {
+					t.Error("a run with --id-triplet wrote no identity head")
+				}
+				log := string(readFile(t, filepath.Join(straight, "stats.jsonl")))
+				if strings.Count(log, `"triplet_d"`) != 4 || strings.Count(log, `"triplet_g"`) != 4 {
+					t.Errorf("stats.jsonl logs the triplet losses on %d and %d lines, want 4", strings.Count(log, `"triplet_d"`), strings.Count(log, `"triplet_g"`))
 				}
 			}
 			if o.AugmentTarget > 0 && strings.Contains(c.Meta[metaAugment], `"p":0,`) {

@@ -27,10 +27,12 @@ type trainer struct {
 	ema     *ema    // nil without --ema-kimg
 	aug     *augment.Augmenter
 
-	tape     *nn.Tape
-	real, z  []float32 // batch buffers
-	zi       []float32 // --info: each fake image's z_I
-	mismatch []float32 // --mismatch's tuples
+	tape    *nn.Tape
+	real, z []float32 // batch buffers
+	zi      []float32 // --info: each fake image's z_I
+	// --id-triplet: the identity labels of the real images (their identities) and of the fakes (their tuples)
+	realIDs, fakeIDs []int
+	mismatch         []float32 // --mismatch's tuples
 	// --mismatch-hard: the data set's identity looks, the batch's identities and each tuple's look-alike tuples
 	looks      [][]float32
 	batchIDs   []int
@@ -52,8 +54,10 @@ type stats struct {
 	AC           acParts // AC-DCGAN: the identity cross-entropies (of the last discriminator update, and G's on fakes)
 	AugmentP     float64 // the augmentation probability used by this step
 	InfoD, InfoG float64 // --info: the identity loss (weighted) of the last discriminator update and of G's
-	RT           float64 // ADA's r_t when this step adjusted p (RTSet)
-	RTSet        bool
+	// --id-triplet: the triplet loss (weighted) of the last discriminator update's real images and of G's fakes
+	TripletD, TripletG float64
+	RT                 float64 // ADA's r_t when this step adjusted p (RTSet)
+	RTSet              bool
 	// A gradient penalty's value (WGAN-GP's, or R1's before lazy scaling) and the mean gradient norm of its
 	// tuples, when one of this step's discriminator updates added one (Penalised; the last one's figures).
 	Penalty, GradNorm float64
@@ -112,6 +116,15 @@ func newTrainer(o Options, ds *data.Dataset) (*trainer, error) {
 			return nil, err
 		}
 		t.batchIDs, t.partners = make([]int, o.Tuples), make([][]int, o.Tuples)
+	}
+	if o.IDTriplet > 0 {
+		if t.batchIDs == nil {
+			t.batchIDs = make([]int, o.Tuples)
+		}
+		t.realIDs, t.fakeIDs = make([]int, n), make([]int, n)
+		for i := range n {
+			t.fakeIDs[i] = i / o.Model.K // every fake tuple has its own z_I
+		}
 	}
 	if o.Model.Arch == model.ACGAN {
 		if len(ds.Identities) != o.Model.Classes {
@@ -198,8 +211,8 @@ func (t *trainer) dcganStep() (stats, error) {
 		if r1 {
 			real.SetRequiresGrad(true) // R1 differentiates the discriminator's outputs on them
 		}
-		dReal := t.d.Forward(t.aug.Apply(real), true)
-		dFake, info := t.judgeFake(fake.Detach())
+		dReal, triplet := t.judgeReal(real)
+		dFake, info := t.judgeFake(fake.Detach(), false)
 		var ld *nn.Tensor
 		if t.opt.Mismatch { // real images of different identities are fakes too
 			ld = spec.dMismatch(dReal, dFake, t.d.Forward(t.aug.Apply(t.mismatched()), true), float32(t.opt.MismatchWeight))
@@ -215,6 +228,10 @@ func (t *trainer) dcganStep() (stats, error) {
 			total = nn.Add(total, info)
 			s.InfoD = float64(info.Item())
 		}
+		if triplet != nil {
+			total = nn.Add(total, triplet)
+			s.TripletD = float64(triplet.Item())
+		}
 		t.tape.Backward(total)
 		t.optD.Step()
 		if spec.clip {
@@ -224,12 +241,16 @@ func (t *trainer) dcganStep() (stats, error) {
 		t.tape.Release(mark) // the discriminator passes are spent: the generator pass reuses their memory
 	}
 	setRequiresGrad(t.d.Params(), false)
-	out, info := t.judgeFake(fake)
+	out, info := t.judgeFake(fake, true)
 	lg := spec.g(out)
 	total := lg
 	if info != nil {
 		total = nn.Add(lg, info)
-		s.InfoG = float64(info.Item())
+		if t.opt.Info > 0 {
+			s.InfoG = float64(info.Item())
+		} else {
+			s.TripletG = float64(info.Item())
+		}
 	}
 	t.tape.Backward(total)
 	setRequiresGrad(t.d.Params(), true)
@@ -240,10 +261,30 @@ func (t *trainer) dcganStep() (stats, error) {
 	return s, nil
 }
 
-// judgeFake runs the discriminator on fake tuples (augmented as every input is) and, with --info, returns the
-// identity loss of its per-image z_I estimates against the codes of the last batch (nil without).
-func (t *trainer) judgeFake(fake *nn.Tensor) (out, info *nn.Tensor) {
+// judgeReal runs the discriminator on real tuples (augmented as every input is) and, with --id-triplet, returns
+// the triplet loss of the identity head's embeddings of them, their identities the labels (nil without).
+func (t *trainer) judgeReal(real *nn.Tensor) (out, triplet *nn.Tensor) {
+	x := t.aug.Apply(real)
+	if t.opt.IDTriplet == 0 {
+		return t.d.Forward(x, true), nil
+	}
+	out, emb := t.d.(model.InfoDiscriminator).ForwardInfo(x, true)
+	for i := range t.realIDs {
+		t.realIDs[i] = t.batchIDs[i/t.opt.Model.K]
+	}
+	return out, idTriplet(emb, t.realIDs, t.opt.IDTriplet)
+}
+
+// judgeFake runs the discriminator on fake tuples (augmented as every input is) and returns the loss on its
+// identity head, nil without one: with --info the identity loss of its per-image z_I estimates against the codes
+// of the last batch, and for the generator's update (forG) with --id-triplet the triplet loss of its embeddings,
+// the fakes' tuples the labels (the discriminator learns the head on real images only).
+func (t *trainer) judgeFake(fake *nn.Tensor, forG bool) (out, info *nn.Tensor) {
 	x := t.aug.Apply(fake)
+	if t.opt.IDTriplet > 0 && forG {
+		out, emb := t.d.(model.InfoDiscriminator).ForwardInfo(x, true)
+		return out, idTriplet(emb, t.fakeIDs, t.opt.IDTriplet)
+	}
 	if t.opt.Info == 0 {
 		return t.d.Forward(x, true), nil
 	}
