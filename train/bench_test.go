@@ -81,7 +81,7 @@ func BenchmarkTrainStepBEGAN32EMA(b *testing.B) {
 
 // The quality options' cost on the quality runs' setting (`sdgan train`'s defaults: 32×32, 16 tuples; RGB here, as
 // the benchmark's data): the defaults,
-// --d-compare, --g-style and --mismatch-hard, each against the first.
+// --d-compare, --g-style and --mismatch-hard, each against the first, and the defaults without --id-triplet.
 func benchQuality(b *testing.B, opt func(*Options)) {
 	benchStepWith(b, model.DCGAN, 32, func(o *Options) {
 		*o = Defaults()
@@ -97,6 +97,9 @@ func BenchmarkTrainStepQualityCompare32(b *testing.B) {
 }
 func BenchmarkTrainStepQualityGStyle32(b *testing.B) {
 	benchQuality(b, func(o *Options) { o.Model.GStyle = true })
+}
+func BenchmarkTrainStepQualityNoTriplet32(b *testing.B) {
+	benchQuality(b, func(o *Options) { o.IDTriplet = 0 })
 }
 func BenchmarkTrainStepQualityHard32(b *testing.B) {
 	benchQuality(b, func(o *Options) { o.MismatchHard = true })

@@ -117,6 +117,11 @@ type Options struct {
 // SD-BEGAN and AC-DCGAN keep SPEC's 50 (model.DefaultConfig).
 const DefaultDO = 10
 
+// DefaultIDTriplet is SD-DCGAN's default --id-triplet weight in `sdgan train`, chosen by measurement (QUALITY.md):
+// identity up on both seeds and on a second data set, at the same variety within an identity and a better Fréchet
+// distance. It applies to the Siamese SD-DCGAN only; set Options.IDTriplet to 0 for any other discriminator.
+const DefaultIDTriplet = 3
+
 // The precisions of Options.Precision.
 const (
 	PrecisionFP32 = "fp32"
@@ -125,14 +130,15 @@ const (
 
 // Defaults returns the options of `sdgan train` with no flags: the 32×32 SD-DCGAN on builtin:fonts, with the
 // generator's moving average (10 kimg half-life, ramped up over the first 5% of images) and the matching-aware
-// discriminator (Mismatch), both chosen by measurement (QUALITY.md). Mismatch applies to SD-DCGAN only: set it
-// false when changing Model.Arch.
+// discriminator (Mismatch) and the identity triplet loss (IDTriplet), all chosen by measurement (QUALITY.md).
+// Mismatch and IDTriplet apply to the Siamese SD-DCGAN only: set them to false and 0 when changing Model.Arch
+// or Model.Siamese.
 func Defaults() Options {
 	cfg := model.DefaultConfig(model.DCGAN, 32, 1)
 	cfg.DO = DefaultDO
 	return Options{
 		Data: "builtin:fonts", Model: cfg, Loss: LossDCGAN, Tuples: 16,
-		Mismatch: true, EMAKimg: 10, EMARampUp: 0.05,
+		Mismatch: true, IDTriplet: DefaultIDTriplet, EMAKimg: 10, EMARampUp: 0.05,
 		Steps: 5000, DPerG: 1, Clip: 0.01, Gamma: 0.5, LambdaK: 0.001, LRHalve: 100000, LRMin: 2e-5,
 		PreviewIDs: 6, PreviewObs: 8, PreviewEvery: 250, CheckpointEvery: 500, LogEvery: 10, Keep: 3,
 		EvalPairs: 250, BestMetric: "frechet_embedding",

@@ -147,7 +147,7 @@ func TestPenaltyOptions(t *testing.T) {
 		t.Error("--gp-lambda with dcgan: no error")
 	}
 	o = Defaults() // AC-DCGAN judges single images: its step has no penalty
-	o.Model, o.Mismatch = model.DefaultConfig(model.ACGAN, 32, 1), false
+	o.Model, o.Mismatch, o.IDTriplet = model.DefaultConfig(model.ACGAN, 32, 1), false, 0
 	o.R1Gamma = 10
 	if err := o.Resolve().Validate(); err == nil {
 		t.Error("R1 with --arch acgan: no error")

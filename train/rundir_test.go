@@ -43,16 +43,16 @@ func TestValidateNamesFlagAndLimit(t *testing.T) {
 		{func(o *Options) { o.Model.Res = 48 }, "--res 48"},
 		{func(o *Options) { o.PreviewIDs = 1 << 20 }, "preview grid 1048576×8"},
 		{func(o *Options) { o.MemoryMiB = 1 << 50 }, "--memory-budget"},
-		{func(o *Options) { o.Info, o.Model.Siamese = 1, false }, "--info 1: the identity head reads each image's own features"},
+		{func(o *Options) { o.Info, o.IDTriplet, o.Model.Siamese = 1, 0, false }, "--info 1: the identity head reads each image's own features"},
 		{func(o *Options) { o.IDTriplet, o.Model.Siamese = 1, false }, "--id-triplet 1: the identity head reads each image's own features"},
 		{func(o *Options) { o.IDTriplet, o.Info = 1, 1 }, "--id-triplet 1 with --info 1"},
 		{func(o *Options) { o.IDTriplet = -1 }, "--id-triplet -1: want a weight in [0, "},
 		{func(o *Options) {
-			o.Model, o.Loss, o.Mismatch = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false
+			o.Model, o.Loss, o.Mismatch, o.IDTriplet = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false, 0
 			o.Model.Filters, o.Model.Hidden = 1024, 16384
 		}, "model too large"},
 		{func(o *Options) {
-			o.Model, o.Loss, o.Mismatch = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false
+			o.Model, o.Loss, o.Mismatch, o.IDTriplet = model.DefaultConfig(model.BEGAN, 64, 3), LossBEGAN, false, 0
 			o.Model.Filters = 1_000_000
 		}, "--filters 1000000: want 1 to 1024"},
 	} {

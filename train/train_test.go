@@ -52,6 +52,9 @@ func smallOptions(dataDir string, arch string) Options {
 	o.Data = dataDir
 	o.Model = model.DefaultConfig(arch, 32, 1)
 	o.Mismatch = arch == model.DCGAN
+	if arch != model.DCGAN {
+		o.IDTriplet = 0
+	}
 	o.Tuples, o.Steps, o.CheckpointEvery, o.PreviewEvery, o.LogEvery = 3, 4, 2, 2, 1
 	o.PreviewIDs, o.PreviewObs = 2, 3
 	o.Seed = 5
@@ -114,7 +117,7 @@ func TestResumeIsExactAndRunsAreDeterministic(t *testing.T) {
 			return o
 		}},
 		{"dcgan+info+mismatch+augment+d-per-g 2", model.DCGAN, func(o Options) Options {
-			o.Info, o.Mismatch, o.DPerG, o.Augment = 1, true, 2, "translation"
+			o.Info, o.IDTriplet, o.Mismatch, o.DPerG, o.Augment = 1, 0, true, 2, "translation"
 			return o
 		}},
 		{"dcgan+id-triplet+mismatch+augment+d-per-g 2", model.DCGAN, func(o Options) Options {

@@ -73,7 +73,7 @@ func (f *trainFlags) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&f.o.MismatchWeight, "mismatch-weight", 0, "dcgan: weight of the mismatched tuples against the generator's fakes in the discriminator's fake term,\n(fakes + w·mismatched)/(1 + w); 0 = an equal share by count (the default; the same value as 1)")
 	fs.BoolVar(&f.o.MismatchHard, "mismatch-hard", false, "dcgan: mismatched tuples pair each identity with the batch's look-alike identities (nearest mean image)\ninstead of its neighbours in the batch, so that the discriminator must tell similar identities apart")
 	fs.Float64Var(&f.o.Info, "info", 0, "dcgan: weight of an InfoGAN loss on z_I: a head on the discriminator's tower estimates each fake image's z_I from that\nimage alone, and both networks minimise the weight × its squared error, so that every image shows its identity (0 = none)")
-	fs.Float64Var(&f.o.IDTriplet, "id-triplet", 0, "dcgan: weight of a triplet loss on an identity embedding from the discriminator's tower: the discriminator\nlearns it on real images (identities as labels), the generator meets it with its fakes (z_I as labels) (0 = none)")
+	fs.Float64Var(&f.o.IDTriplet, "id-triplet", d.IDTriplet, "dcgan: weight of a triplet loss on an identity embedding from the discriminator's tower: the discriminator\nlearns it on real images (identities as labels), the generator meets it with its fakes (z_I as labels); 0 = none\n(the default applies to the Siamese --arch dcgan without --info)")
 	fs.Float64Var(&f.o.EMAKimg, "ema-kimg", d.EMAKimg, "half-life of the generator's moving average (G_ema), in thousands of images; 0 = none")
 	fs.Float64Var(&f.o.EMARampUp, "ema-rampup", d.EMARampUp, "the moving average's half-life is at most this fraction of the images seen so far (0 = no ramp-up)")
 	fs.StringVar(&f.o.Augment, "augment", d.Augment, "dcgan, acgan: differentiable augmentation of every image D sees: a comma-separated policy of translation, cutout, color, or none")
@@ -173,6 +173,9 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	}
 	if !set["mismatch"] {
 		f.o.Mismatch = f.arch == model.DCGAN // the default applies where it can: SD-DCGAN's discriminator
+	}
+	if !set["id-triplet"] && (f.arch != model.DCGAN || f.noSiam || set["info"]) {
+		f.o.IDTriplet = 0 // the default needs the Siamese tower's identity head, which --info would train otherwise
 	}
 	if !set["d-o"] && f.arch != model.DCGAN {
 		f.o.Model.DO = model.DefaultConfig(f.arch, f.res, 1).DO // SPEC's: train.DefaultDO was measured on SD-DCGAN
