@@ -124,3 +124,18 @@ func BenchmarkGenerateDCGAN64(b *testing.B) {
 	}
 	b.ReportMetric((cpuTime(b)-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
+
+// The reference step is SPEC's SD-DCGAN and SD-BEGAN as the PyTorch script runs them: none of the quality defaults
+// of `sdgan train` (a default that joins Defaults must not slip into the side-by-side benchmark), and valid.
+func TestReferenceOptionsAreThePaper(t *testing.T) {
+	for _, arch := range []string{model.DCGAN, model.BEGAN} {
+		o := ReferenceOptions(arch, 64).Resolve()
+		if err := o.Validate(); err != nil {
+			t.Errorf("%s: %v", arch, err)
+		}
+		if o.Mismatch || o.EMAKimg != 0 || o.IDTriplet != 0 || o.Model.InfoHead || o.Augment != "" || o.R1Gamma != 0 {
+			t.Errorf("%s: the reference step has a quality option: mismatch %v, ema %g, id-triplet %g, head %v, augment %q, r1 %g",
+				arch, o.Mismatch, o.EMAKimg, o.IDTriplet, o.Model.InfoHead, o.Augment, o.R1Gamma)
+		}
+	}
+}

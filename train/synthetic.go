@@ -7,12 +7,12 @@ import (
 
 // ReferenceOptions are the options of the PyTorch reference step (../shared/bench/torch_sdgan_step.py) for arch at
 // res×res, RGB: 32 tuples of k = 2 (64 images per pass), the paper's losses and nothing since (no mismatched
-// tuples, no moving average); SD-BEGAN with its own loss.
+// tuples, no moving average, no identity triplet loss); SD-BEGAN with its own loss.
 func ReferenceOptions(arch string, res int) Options {
 	o := Defaults()
 	o.Model = model.DefaultConfig(arch, res, 3)
 	o.Tuples = 32
-	o.Mismatch, o.EMAKimg = false, 0
+	o.Mismatch, o.EMAKimg, o.IDTriplet = false, 0, 0 // sdgan's quality defaults are not in the reference step
 	if arch == model.BEGAN {
 		o.Loss = LossBEGAN
 	}
