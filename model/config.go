@@ -49,9 +49,10 @@ type Config struct {
 	DNorm string `json:"d_norm,omitempty"`
 	// SpectralNorm divides every discriminator weight by its largest singular value (Miyato et al., 2018).
 	SpectralNorm bool `json:"spectral_norm,omitempty"`
-	// InfoHead (Siamese SD-DCGAN only) gives the discriminator a dense head on its tower that predicts each
-	// image's z_I from that image alone: InfoGAN's Q network (Chen et al. 2016) for the identity code. Training's
-	// Options.Info weighs its loss.
+	// InfoHead (Siamese SD-DCGAN only) gives the discriminator a dense head on its tower with d_I outputs per image,
+	// computed from that image alone. Training uses it either as InfoGAN's Q network (Chen et al. 2016), an
+	// estimate of the image's z_I (Options.Info), or as an identity embedding under a triplet loss
+	// (Options.IDTriplet, a default of `sdgan train`).
 	InfoHead bool `json:"info_head,omitempty"`
 	// Compare (Siamese SD-DCGAN only) gives the discriminator's merge, beside the k images' feature maps, one
 	// more: per position and channel, the mean over the k images of |f_i − mean_j f_j|, how far the tuple's images
