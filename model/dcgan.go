@@ -231,8 +231,9 @@ func (d *dcganDiscriminator) Forward(x *nn.Tensor, training bool) *nn.Tensor {
 // InfoDiscriminator is a discriminator with an identity head (Config.InfoHead).
 type InfoDiscriminator interface {
 	Discriminator
-	// ForwardInfo is Forward that also returns, for every image of x in x's order, the head's estimate of the z_I
-	// it was made from [tuples·k, d_I], computed from that image's tower output alone.
+	// ForwardInfo is Forward that also returns, for every image of x in x's order, the identity head's output
+	// [tuples·k, d_I] computed from that image's tower output alone: training reads it as an estimate of the z_I
+	// the image was made from (--info) or as an identity embedding (--id-triplet).
 	ForwardInfo(x *nn.Tensor, training bool) (logits, zi *nn.Tensor)
 }
 
