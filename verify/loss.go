@@ -81,7 +81,7 @@ func BatchAllTriplet(emb *nn.Tensor, labels []int, margin float32) (loss *nn.Ten
 	dist := nn.Add(nn.Scale(sim, -2), nn.Scalar(2))
 	// t[a, p, q] = D(a, p) − D(a, q) + margin
 	t := nn.Add(nn.Sub(nn.Reshape(dist, n, n, 1), nn.Reshape(dist, n, 1, n)), nn.Scalar(margin))
-	th := t.ToHost() // the counts read it on the host
+	dh := dist.ToHost() // the counts read t on the host, from D (n² values, not t's n³): the same float32 sums
 	mask := make([]float32, n*n*n)
 	for a := range n {
 		for p := range n {
@@ -93,7 +93,7 @@ func BatchAllTriplet(emb *nn.Tensor, labels []int, margin float32) (loss *nn.Ten
 				if labels[q] != labels[a] {
 					mask[i] = 1
 					valid++
-					if th[i] > 0 {
+					if dh[a*n+p]-dh[a*n+q]+margin > 0 {
 						active++
 					}
 				}
