@@ -174,7 +174,7 @@ func (f *trainFlags) options(set map[string]bool) (train.Options, error) {
 	if !set["mismatch"] {
 		f.o.Mismatch = f.arch == model.DCGAN // the default applies where it can: SD-DCGAN's discriminator
 	}
-	if !set["id-triplet"] && (f.arch != model.DCGAN || f.noSiam || set["info"]) {
+	if !set["id-triplet"] && (f.arch != model.DCGAN || f.noSiam || f.o.Info > 0) {
 		f.o.IDTriplet = 0 // the default needs the Siamese tower's identity head, which --info would train otherwise
 	}
 	if !set["d-o"] && f.arch != model.DCGAN {

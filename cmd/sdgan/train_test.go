@@ -322,20 +322,25 @@ func TestTrainFlagChecks(t *testing.T) {
 }
 
 // --dry-run shows the values the run would use: the loss's learning rates and the data's channels, not zeros; and
-// the defaults chosen in QUALITY.md (EMA, and mismatch and d_O 10 where the architecture is SD-DCGAN's).
+// the defaults chosen in QUALITY.md (EMA, and mismatch, d_O 10 and the identity triplet loss where the architecture
+// is SD-DCGAN's; the triplet loss gives way where its head is missing or --info uses it).
 func TestTrainDryRunShowsResolvedValues(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	for _, tc := range []struct {
 		args, want []string
 		absent     []string
 	}{
-		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`, `"mismatch": true`, `"ema_kimg": 10`, `"ema_rampup": 0.05`, `"d_o": 10,`}, nil},
+		{nil, []string{`"lr_g": 0.0002`, `"lr_d": 0.0002`, `"channels": 1`, `"loss": "dcgan"`, `"mismatch": true`, `"ema_kimg": 10`, `"ema_rampup": 0.05`, `"d_o": 10,`, `"id_triplet": 3`, `"info_head": true`}, nil},
+		{[]string{"--info", "0"}, []string{`"id_triplet": 3`}, nil},
+		{[]string{"--info", "1"}, []string{`"info": 1`}, []string{`"id_triplet"`}},
+		{[]string{"--non-siamese"}, nil, []string{`"id_triplet"`, `"info_head"`}},
+		{[]string{"--id-triplet", "0"}, nil, []string{`"id_triplet"`, `"info_head"`}},
 		{[]string{"--d-o", "50"}, []string{`"d_o": 50,`}, nil},
 		{[]string{"--mismatch=false", "--ema-kimg", "0"}, nil, []string{`"mismatch"`, `"ema_kimg"`}},
-		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`, `"ema_kimg": 10`, `"d_o": 50,`}, []string{`"mismatch"`}},
+		{[]string{"--arch", "began", "--data", t.TempDir()}, []string{`"lr_g": 0.00008`, `"channels": 0`, "channels 0: as the data", `"loss": "began"`, `"ema_kimg": 10`, `"d_o": 50,`}, []string{`"mismatch"`, `"id_triplet"`}},
 		{[]string{"--loss", "wgan-gp"}, []string{`"lr_g": 0.0001`, `"gp_lambda": 10`, `"d_norm": "none"`}, nil},
 		{[]string{"--r1", "10"}, []string{`"r1_gamma": 10`, `"r1_every": 16`}, nil},
-		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts", `"d_o": 50,`}, []string{`"mismatch"`}},
+		{[]string{"--arch", "acgan"}, []string{`"arch": "acgan"`, `"lr_g": 0.0002`, `"siamese": false`, "classes 0: one identity label per identity of builtin:fonts", `"d_o": 50,`}, []string{`"mismatch"`, `"id_triplet"`}},
 	} {
 		args := append([]string{"train", "--dry-run", "--out", out}, tc.args...)
 		code, stdout, stderr := sdgan(args...)
