@@ -10,6 +10,7 @@ import (
 
 	"sdgan/data"
 	"sdgan/model"
+	"sdgan/nn/kernels"
 )
 
 // cpuTime returns the CPU time (user + system) this process has used. The benchmarks report CPU seconds per step
@@ -54,6 +55,19 @@ func benchStepWith(b *testing.B, arch string, res int, opt func(*Options)) {
 func BenchmarkTrainStepDCGAN64(b *testing.B) { benchStep(b, model.DCGAN, 64) }
 func BenchmarkTrainStepDCGAN32(b *testing.B) { benchStep(b, model.DCGAN, 32) }
 func BenchmarkTrainStepBEGAN32(b *testing.B) { benchStep(b, model.BEGAN, 32) }
+
+// The 64×64 and 32×32 steps with the GEMMs in bf16 (`--precision bf16`), where the CPU has it.
+func BenchmarkTrainStepDCGAN64BF16(b *testing.B) { benchBF16(b, 64) }
+func BenchmarkTrainStepDCGAN32BF16(b *testing.B) { benchBF16(b, 32) }
+
+func benchBF16(b *testing.B, res int) {
+	restore, err := kernels.UseBF16()
+	if err != nil {
+		b.Skip(err)
+	}
+	defer restore()
+	benchStep(b, model.DCGAN, res)
+}
 
 // The gradient penalties' cost. WGAN-GP against the same network and loss without the penalty (WGAN with clipping
 // and no batch norm); R1 against BenchmarkTrainStepDCGAN32, every update and lazily (every 16: run a multiple of

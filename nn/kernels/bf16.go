@@ -21,21 +21,26 @@ func BF16(x float32) float32 { return math.Float32frombits(roundBF16(x) << 16) }
 // pair (pp, i) at pan[pp*w+i] holds rows 2pp (low half) and 2pp+1 (high half; zero past kc), for pp < ⌈kc/2⌉.
 // Each write lands at or before the values still to be read, so the panel can be its own destination.
 func toBF16Pairs(pan []float32, kc, w int) {
-	pair := pairRowsGo
-	if pairRowsAsm != nil {
-		pair = pairRowsAsm
+	if pairPanelAsm != nil {
+		pairPanelAsm(pan, kc, w)
+		return
 	}
+	toBF16PairsGo(pan, kc, w)
+}
+
+// toBF16PairsGo is toBF16Pairs in Go.
+func toBF16PairsGo(pan []float32, kc, w int) {
 	for pp := 0; 2*pp < kc; pp++ {
 		var hi []float32
 		if 2*pp+1 < kc {
 			hi = pan[(2*pp+1)*w : (2*pp+1)*w+w]
 		}
-		pair(pan[pp*w:pp*w+w], pan[2*pp*w:2*pp*w+w], hi)
+		pairRowsGo(pan[pp*w:pp*w+w], pan[2*pp*w:2*pp*w+w], hi)
 	}
 }
 
-// pairRowsGo is pairRows in Go: for i < len(dst), dst[i] = bf16(lo[i]) | bf16(hi[i]) << 16 (hi nil: zero).
-// dst may be lo. The assembly version (pairRowsAsm) differs only on denormal inputs, which it counts as zero, as
+// pairRowsGo rounds two rows to bfloat16 pairs: for i < len(dst), dst[i] = bf16(lo[i]) | bf16(hi[i]) << 16 (hi nil: zero).
+// dst may be lo. The assembly version (pairPanelAsm) differs only on denormal inputs, which it counts as zero, as
 // the bf16 kernel's VDPBF16PS does anyway.
 func pairRowsGo(dst, lo, hi []float32) {
 	for i := range dst {

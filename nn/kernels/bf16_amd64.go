@@ -2,28 +2,23 @@
 
 package kernels
 
-// pairRowsAVX512BF16 rounds two rows to bfloat16 pairs (bf16_amd64.s): for i < n, dst[i] = bf16(lo[i]) |
-// bf16(hi[i]) << 16, with hi nil meaning zeros.
+// pairPanelAVX512BF16 rounds a panel of kc rows of w values to bfloat16 pairs in place (bf16_amd64.s), as
+// toBF16Pairs does.
 //
 //go:noescape
-func pairRowsAVX512BF16(dst, lo, hi *float32, n int)
+func pairPanelAVX512BF16(pan *float32, kc, w int)
 
-// pairRowsAsm is pairRows in assembly where the CPU has AVX512_BF16 (nil elsewhere).
-var pairRowsAsm = func() func(dst, lo, hi []float32) {
+// pairPanelAsm is toBF16Pairs in assembly where the CPU has AVX512_BF16 (nil elsewhere): one call a panel, so
+// that a panel of narrow rows (the 14-value rows of A's panels) does not pay a call per row pair.
+var pairPanelAsm = func() func(pan []float32, kc, w int) {
 	if !canBF16 {
 		return nil
 	}
-	return func(dst, lo, hi []float32) {
-		n := len(dst)
-		if n == 0 {
+	return func(pan []float32, kc, w int) {
+		if kc <= 0 || w <= 0 {
 			return
 		}
-		_, _ = lo[n-1], dst[n-1]
-		var h *float32
-		if hi != nil {
-			_ = hi[n-1]
-			h = &hi[0]
-		}
-		pairRowsAVX512BF16(&dst[0], &lo[0], h, n)
+		_ = pan[kc*w-1]
+		pairPanelAVX512BF16(&pan[0], kc, w)
 	}
 }()

@@ -2,46 +2,60 @@
 
 #include "textflag.h"
 
-// func pairRowsAVX512BF16(dst, lo, hi *float32, n int)
+// func pairPanelAVX512BF16(pan *float32, kc, w int)
 //
-// For i < n: dst[i] = bf16(lo[i]) | bf16(hi[i]) << 16 (hi nil: zero), 16
-// values at a time, the last group masked. VCVTNEPS2BF16 rounds to nearest
-// even (inputs' denormals count as zero, as VDPBF16PS counts them anyway);
-// Go's assembler does not know it, so it is written as bytes. dst may be lo.
-TEXT ·pairRowsAVX512BF16(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ lo+8(FP), SI
-	MOVQ hi+16(FP), DX
-	MOVQ n+24(FP), CX
-	VPXORD Z3, Z3, Z3
-loop:
+// toBF16Pairs in one call: for each pair pp of the kc rows of w values, row pp of pan becomes
+// bf16(row 2pp) | bf16(row 2pp+1) << 16 (row kc counts as zeros), 16 values at a time, the last group of a row
+// masked. Each write lands at or before the values still to be read (see toBF16Pairs). VCVTNEPS2BF16 rounds to
+// nearest even (inputs' denormals count as zero, as VDPBF16PS counts them anyway); Go's assembler does not know
+// it, so it is written as bytes.
+TEXT ·pairPanelAVX512BF16(SB), NOSPLIT, $0-24
+	MOVQ pan+0(FP), DI
+	MOVQ kc+8(FP), BX
+	MOVQ w+16(FP), R8
+	MOVQ DI, SI
+	MOVQ R8, R9
+	SHLQ $2, R9
+pairs:
+	CMPQ BX, $0
+	JLE pdone
+	MOVQ SI, R10
+	LEAQ (SI)(R9*1), DX
+	MOVQ DI, R11
+	MOVQ R8, CX
+chunk:
 	TESTQ CX, CX
-	JLE done
+	JLE next
 	MOVQ $-1, AX
 	CMPQ CX, $16
-	JGE full
+	JGE pfull
 	MOVQ $1, AX
 	SHLQ CX, AX
 	DECQ AX
-full:
+pfull:
 	KMOVW AX, K1
-	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (R10), K1, Z0
 	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xc8 // VCVTNEPS2BF16 Z0, Y1
 	VPMOVZXWD Y1, Z1
-	TESTQ DX, DX
-	JEQ store
+	CMPQ BX, $1
+	JEQ pstore
 	VMOVUPS.Z (DX), K1, Z2
 	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xda // VCVTNEPS2BF16 Z2, Y3
 	VPMOVZXWD Y3, Z3
 	VPSLLD $16, Z3, Z3
 	VPORD Z3, Z1, Z1
+pstore:
+	VMOVUPS Z1, K1, (R11)
+	ADDQ $64, R10
 	ADDQ $64, DX
-store:
-	VMOVUPS Z1, K1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
+	ADDQ $64, R11
 	SUBQ $16, CX
-	JMP loop
-done:
+	JMP chunk
+next:
+	LEAQ (SI)(R9*2), SI
+	ADDQ R9, DI
+	SUBQ $2, BX
+	JMP pairs
+pdone:
 	VZEROUPPER
 	RET

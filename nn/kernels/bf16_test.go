@@ -35,7 +35,7 @@ func TestRoundBF16(t *testing.T) {
 func TestToBF16Pairs(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, kc := range []int{1, 2, 5, 8} {
-		for _, w := range []int{1, 3, 14} {
+		for _, w := range []int{1, 3, 14, 17, 32} {
 			pan := randSlice(r, kc*w)
 			orig := append([]float32(nil), pan...)
 			toBF16Pairs(pan, kc, w)
@@ -219,53 +219,34 @@ func bf16Slice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// The assembly pairing gives the Go pairing's bits, NaNs and infinities included, for every length (full and
-// masked groups of 16), with and without a high row, in place (dst = lo) or not.
-func TestPairRowsAsmMatchesGo(t *testing.T) {
-	if pairRowsAsm == nil {
+// The assembly pairing gives the Go pairing's bits, NaNs and infinities included, for every row width (full and
+// masked groups of 16) and depth (odd: the last pair's high half zero), in place, without writing past the panel.
+func TestPairPanelAsmMatchesGo(t *testing.T) {
+	if pairPanelAsm == nil {
 		t.Skip("no assembly pairing on this CPU or build")
 	}
 	r := rand.New(rand.NewPCG(13, 14))
 	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)),
 		math.MaxFloat32, 1 + 1.0/256, 1 + 3.0/256}
-	for n := 0; n <= 50; n++ {
-		for _, withHi := range []bool{true, false} {
-			for _, inPlace := range []bool{false, true} {
-				lo, hi := randSlice(r, n), randSlice(r, n)
-				for i := range lo {
-					if r.IntN(4) == 0 {
-						lo[i] = special[r.IntN(len(special))] * float32(1+r.IntN(3))
-						hi[i] = special[r.IntN(len(special))]
-					}
+	for _, kc := range []int{0, 1, 2, 3, 7, 16, 33} {
+		for w := 0; w <= 50; w++ {
+			pan := randSlice(r, kc*w)
+			for i := range pan {
+				if r.IntN(4) == 0 {
+					pan[i] = special[r.IntN(len(special))] * float32(1+r.IntN(3))
 				}
-				if !withHi {
-					hi = nil
-				}
-				want := make([]float32, n)
-				pairRowsGo(want, lo, hi)
-				got := make([]float32, n)
-				if inPlace {
-					got = append(got[:0], lo...)
-					pairRowsAsm(got, got, hi)
-				} else {
-					guarded := make([]float32, n+1) // a guard value past the end must stay
-					guarded[n] = 7
-					pairRowsAsm(guarded[:n], lo, hi)
-					if guarded[n] != 7 {
-						t.Fatalf("n %d: wrote past the end", n)
-					}
-					got = guarded[:n]
-				}
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("n %d hi %v in place %v: pair %d = %#08x, Go %#08x (lo %v hi %v)", n, withHi, inPlace, i,
-							math.Float32bits(got[i]), math.Float32bits(want[i]), lo[i], func() any {
-								if hi == nil {
-									return nil
-								}
-								return hi[i]
-							}())
-					}
+			}
+			want := append([]float32(nil), pan...)
+			toBF16PairsGo(want, kc, w)
+			guarded := append(append([]float32(nil), pan...), 7) // a guard value past the end must stay
+			pairPanelAsm(guarded[:kc*w], kc, w)
+			if guarded[kc*w] != 7 {
+				t.Fatalf("kc %d w %d: wrote past the panel", kc, w)
+			}
+			for i := range want {
+				if math.Float32bits(guarded[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("kc %d w %d: value %d = %#08x, Go %#08x (input %v)", kc, w, i,
+						math.Float32bits(guarded[i]), math.Float32bits(want[i]), pan[i])
 				}
 			}
 		}

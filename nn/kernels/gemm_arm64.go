@@ -11,8 +11,8 @@ const canAVX512, canAVX2, canNEON = false, false, true
 // bf16Kernel: no bf16 GEMM on arm64 yet (BFMMLA would be its instruction).
 var bf16Kernel *microKernel
 
-// pairRowsAsm: none on arm64.
-var pairRowsAsm func(dst, lo, hi []float32)
+// pairPanelAsm: none on arm64.
+var pairPanelAsm func(pan []float32, kc, w int)
 
 // gemmKernel returns the GEMM micro-kernel of isa.
 func gemmKernel(isa ISA) *microKernel {

@@ -11,5 +11,5 @@ func gemmKernel(ISA) *microKernel { return &goKernel }
 // bf16Kernel: no bf16 GEMM without amd64 assembly.
 var bf16Kernel *microKernel
 
-// pairRowsAsm: none without amd64 assembly.
-var pairRowsAsm func(dst, lo, hi []float32)
+// pairPanelAsm: none without amd64 assembly.
+var pairPanelAsm func(pan []float32, kc, w int)
