@@ -1,5 +1,7 @@
 package kernels
 
+import "runtime"
+
 // packedB is op(B) packed once, block by block, in the layout the blocked
 // GEMM reads, so that several products with the same right-hand matrix
 // (the filter of a convolution, applied tile after tile of im2col rows)
@@ -21,12 +23,30 @@ func newPackedB(kern *microKernel, transB bool, k, n int, b []float32, ldb int) 
 	checkMatrix("B", br, bc, b, ldb)
 	pb := &packedB{kern: kern, k: k, n: n, data: getScratch(k * ceilDiv(n, kern.nr) * kern.nr)}
 	g := gemmArgs{transB: transB, k: k, b: b, ldb: ldb}
-	kcb := kern.depth(k)
-	for jc := 0; jc < n; jc += kern.nc {
-		for pc := 0; pc < k; pc += kcb {
-			g.packB(pb.block(jc, pc), kern, pc, min(kcb, k-pc), jc, min(kern.nc, n-jc))
-		}
+	kcb, nr := kern.depth(k), kern.nr
+	panels := 0 // panels of nr columns and one block's rows, in (jc, pc) order
+	if k > 0 {
+		panels = ceilDiv(n, nr) * ceilDiv(k, kcb)
 	}
+	workers := 1
+	if k*n >= parallelMin {
+		workers = min(runtime.GOMAXPROCS(0), panels)
+	}
+	// Each goroutine packs its range [t0, t1) of the panels, block by block: the convolutions pack their filter
+	// before their goroutines start, so packing it on one would leave the others waiting.
+	forParts(0, panels, workers, func(_, t0, t1 int) {
+		t := 0 // panels of the blocks before this one
+		for jc := 0; jc < n; jc += kern.nc {
+			width := ceilDiv(min(kern.nc, n-jc), nr)
+			for pc := 0; pc < k; pc += kcb {
+				if q0, q1 := max(t0-t, 0), min(t1-t, width); q0 < q1 {
+					j := jc + q0*nr
+					g.packB(pb.block(j, pc), kern, pc, min(kcb, k-pc), j, min((q1-q0)*nr, n-j))
+				}
+				t += width
+			}
+		}
+	})
 	return pb
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -281,4 +282,54 @@ func kernelByName(name string) *microKernel {
 		}
 	}
 	panic("no kernel " + name)
+}
+
+// newPackedB splits the panels of a large operand over goroutines: the packed data has the same bits as packing
+// on one, for every kernel (bf16 pairs too), both layouts of B, real and tiny blocks (panel ranges that start and
+// end inside a block), and sizes whose last panel and last block are partial.
+func TestNewPackedBParallelMatchesSerial(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	kerns := map[string]*microKernel{}
+	for _, path := range pathNames() {
+		kerns[path] = kernelByName(path)
+		kerns[path+"-tiny"] = tinyBlocks(kernelByName(path))
+	}
+	if bf16Kernel != nil {
+		kerns["bf16"], kerns["bf16-tiny"] = bf16Kernel, tinyBlocks(bf16Kernel)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for name, kern := range kerns {
+		for _, size := range []struct{ k, n int }{{301, 233}, {1600, 64}, {75, 1000}, {17, 4099}} {
+			if size.k*size.n < parallelMin {
+				t.Fatalf("%v: below parallelMin, so it would not split", size)
+			}
+			for _, transB := range []bool{false, true} {
+				ldb := size.n + 3
+				if transB {
+					ldb = size.k + 3
+				}
+				b := randSlice(r, max(size.k, size.n)*ldb)
+				runtime.GOMAXPROCS(1)
+				one := newPackedB(kern, transB, size.k, size.n, b, ldb)
+				want := append([]float32(nil), (*one.data)...)
+				for i := range *one.data { // a panel left unpacked below must not find these values again
+					(*one.data)[i] = float32(math.NaN())
+				}
+				one.release()
+				runtime.GOMAXPROCS(3)
+				many := newPackedB(kern, transB, size.k, size.n, b, ldb)
+				got := append([]float32(nil), (*many.data)...)
+				many.release()
+				if len(got) != len(want) {
+					t.Fatalf("%s k %d n %d transB %v: %d values, want %d", name, size.k, size.n, transB, len(got), len(want))
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s k %d n %d transB %v: value %d = %v, one goroutine %v", name, size.k, size.n,
+							transB, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
 }
