@@ -135,37 +135,38 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool) {
 }
 
 // conv2DBackwardFilter is Conv2DBackwardFilter with the tile height and the
-// use of goroutines given. All goroutines (groups·inner) share each tile:
-// they fill parts of the column matrix, then each computes its own rows of
-// dw (one product per block, on its goroutine: one wait per tile, however
-// many blocks).
+// use of goroutines given. Each goroutine (groups·inner of them) owns rows
+// c0 ≤ c < c1 of dw (whole panels of mr rows) for the whole pass: tile by
+// tile it writes columns c0..c1 of the column matrix and multiplies them, so
+// the goroutines never wait for each other between tiles. (They used to
+// share each tile, with two waits per tile: the same products and sums.)
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, rows int, pl convPlan) {
 	p.mustValidate(len(x), len(dw), len(dy))
-	k, m := p.KH*p.KW*p.C, p.N*p.OH*p.OW
-	beta := betaFor(accumulate)
+	k := p.KH * p.KW * p.C
 	if p.pointwise() { // dw[C,F] (+)= x[M,C]ᵀ · dy[M,F]
-		Sgemm(true, false, k, p.F, m, 1, x, k, dy, p.F, beta, dw, p.F)
+		Sgemm(true, false, k, p.F, p.N*p.OH*p.OW, 1, x, k, dy, p.F, betaFor(accumulate), dw, p.F)
 		return
 	}
 	workers, mr := pl.groups*pl.inner, activeKernel.mr
 	blocks := p.kBlocks(pl.split)
 	most := p.maxTileLen(0, p.N, rows)
-	buf, dybuf := getScratch(most*k), getScratch(most*p.F)
-	defer putScratch(buf)
-	defer putScratch(dybuf)
-	p.forTiles(0, p.N, rows, pl.split, func(t convTile) {
-		tl := t.len(p)
-		col := (*buf)[:tl*k]
-		forRows(0, tl, workers, func(_, a, b int) { im2col(p, x, col[a*k:b*k], t, a, b) })
-		first, direct := t.contiguous(p)
-		in := dy[first*p.F : first*p.F+tl*p.F]
-		if !direct {
-			in = (*dybuf)[:tl*p.F]
-			t.gather(p, dy, in, p.F)
-		}
-		// Rows c0 ≤ c < c1 of dw (whole panels of mr rows) per goroutine.
-		forRows(0, ceilDiv(k, mr), workers, func(_, u0, u1 int) {
-			c0, c1 := u0*mr, min(k, u1*mr)
+	forRows(0, ceilDiv(k, mr), workers, func(_, u0, u1 int) {
+		c0, c1 := u0*mr, min(k, u1*mr)
+		width := c1 - c0
+		buf, dybuf := getScratch(most*width), getScratch(most*p.F)
+		defer putScratch(buf)
+		defer putScratch(dybuf)
+		beta := betaFor(accumulate)
+		p.forTiles(0, p.N, rows, pl.split, func(t convTile) {
+			tl := t.len(p)
+			col := (*buf)[:tl*width]
+			im2colCols(p, x, col, t, 0, tl, c0, c1)
+			first, direct := t.contiguous(p)
+			in := dy[first*p.F : first*p.F+tl*p.F]
+			if !direct {
+				in = (*dybuf)[:tl*p.F]
+				t.gather(p, dy, in, p.F)
+			}
 			for _, b := range blocks {
 				lo, hi := max(c0, b.k0), min(c1, b.k1)
 				if lo >= hi {
@@ -179,11 +180,11 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, ro
 					continue
 				}
 				// dw[lo:hi, F] (+)= col[a0:a1, lo:hi]ᵀ · in[a0:a1, F]
-				sgemm(activeKernel, oneThreadStrategy, true, false, hi-lo, p.F, a1-a0, 1, col[a0*k+lo:], k,
+				sgemm(activeKernel, oneThreadStrategy, true, false, hi-lo, p.F, a1-a0, 1, col[a0*width+lo-c0:], width,
 					in[a0*p.F:], p.F, beta, dw[lo*p.F:hi*p.F], p.F)
 			}
+			beta = 1
 		})
-		beta = 1
 	})
 }
 

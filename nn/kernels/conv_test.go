@@ -332,3 +332,34 @@ func TestSplitK(t *testing.T) {
 		}
 	}
 }
+
+// im2colCols writes exactly the columns [c0, c1) of im2col's matrix, for column ranges that start and end inside
+// a filter row, across filter rows, at the edges, and for tiles that read the padding.
+func TestIm2colCols(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, p := range []ConvParams{convCase(2, 7, 6, 3, 5, 4, 2, "same"), convCase(1, 5, 9, 2, 3, 1, 1, "full"),
+		convCase(3, 6, 6, 5, 1, 2, 1, "valid"), tconv5(2, 3, 4, 3)} {
+		k := p.KH * p.KW * p.C
+		x := randSlice(r, p.XLen())
+		p.forTiles(0, p.N, 5, false, func(tl convTile) {
+			rows := tl.len(p)
+			full := make([]float32, rows*k)
+			im2col(p, x, full, tl, 0, rows)
+			for _, cols := range [][2]int{{0, k}, {0, 1}, {k - 1, k}, {1, k - 2}, {p.C + 1, 3*p.C + 2}, {k / 2, k / 2}} {
+				c0 := min(cols[0], k)
+				c1 := min(max(c0, cols[1]), k)
+				width := c1 - c0
+				got := randSlice(r, rows*width) // every value must be written
+				im2colCols(p, x, got, tl, 0, rows, c0, c1)
+				for i := range rows {
+					for j := range width {
+						if got[i*width+j] != full[i*k+c0+j] {
+							t.Fatalf("%+v tile %+v columns [%d, %d): (%d, %d) = %v, im2col %v", p, tl, c0, c1, i, c0+j,
+								got[i*width+j], full[i*k+c0+j])
+						}
+					}
+				}
+			}
+		})
+	}
+}

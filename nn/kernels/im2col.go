@@ -7,24 +7,31 @@ package kernels
 //
 //	col[(r−r0)*K + (ky*KW+kx)*C + c] = x[n, oy·SH+ky−PadTop, ox·SW+kx−PadLeft, c]
 func im2col(p ConvParams, x, col []float32, t convTile, r0, r1 int) {
-	rowLen := p.KW * p.C
-	k := p.KH * rowLen
+	im2colCols(p, x, col, t, r0, r1, 0, p.KH*p.KW*p.C)
+}
+
+// im2colCols is im2col for columns c0 ≤ j < c1 of the column matrix only: col
+// is (r1−r0)×(c1−c0), column j of the full matrix at column j−c0.
+func im2colCols(p ConvParams, x, col []float32, t convTile, r0, r1, c0, c1 int) {
+	rowLen, width := p.KW*p.C, c1-c0
 	for r := r0; r < r1; r++ {
 		n, oy, ox := t.pos(p, r)
-		dst := col[(r-r0)*k : (r-r0+1)*k]
+		dst := col[(r-r0)*width : (r-r0+1)*width]
 		ix0 := ox*p.SW - p.PadLeft
-		lo, hi := max(0, -ix0), min(p.KW, p.W-ix0) // kx range that lands inside x
-		for ky := range p.KH {
-			d := dst[ky*rowLen : (ky+1)*rowLen]
+		lo, hi := max(0, -ix0)*p.C, min(p.KW, p.W-ix0)*p.C // the offsets within a filter row that land inside x
+		for ky := c0 / rowLen; ky*rowLen < c1; ky++ {
+			s, e := max(c0-ky*rowLen, 0), min(c1-ky*rowLen, rowLen) // this filter row's offsets in [c0, c1)
+			d := dst[ky*rowLen+s-c0 : ky*rowLen+e-c0]
 			iy := oy*p.SH + ky - p.PadTop
-			if iy < 0 || iy >= p.H || lo >= hi {
+			vs, ve := max(s, lo), min(e, hi)
+			if iy < 0 || iy >= p.H || vs >= ve {
 				clear(d)
 				continue
 			}
-			clear(d[:lo*p.C])
+			clear(d[:vs-s])
 			src := ((n*p.H+iy)*p.W + ix0) * p.C
-			copy(d[lo*p.C:hi*p.C], x[src+lo*p.C:src+hi*p.C])
-			clear(d[hi*p.C:])
+			copy(d[vs-s:ve-s], x[src+vs:src+ve])
+			clear(d[ve-s:])
 		}
 	}
 }
