@@ -93,14 +93,21 @@ func BenchmarkConv(b *testing.B) {
 }
 
 // BenchmarkMicroKernel measures each micro-kernel alone on packed panels
-// that stay in L1 (the peak the blocked GEMM can approach).
+// that stay in L1 (the peak the blocked GEMM can approach), the bf16 one
+// too where the CPU has it (its panels hold pairs: half the values a step).
 func BenchmarkMicroKernel(b *testing.B) {
-	for _, path := range pathNames() {
-		kern := kernelByName(path)
-		b.Run(path, func(b *testing.B) {
+	kerns := kernelPaths()
+	if bf16Kernel != nil {
+		kerns = append(kerns, bf16Kernel)
+	}
+	for _, kern := range kerns {
+		b.Run(kern.name, func(b *testing.B) {
 			r := rand.New(rand.NewPCG(3, 3))
-			k := 128
-			ap, bp, c := randSlice(r, k*kern.mr), randSlice(r, k*kern.nr), make([]float32, kern.mr*kern.nr)
+			k, steps := 128, 128 // k multiply-adds per value of C, in steps of the panels
+			if kern.pairs {
+				k = 256
+			}
+			ap, bp, c := randSlice(r, steps*kern.mr), randSlice(r, steps*kern.nr), make([]float32, kern.mr*kern.nr)
 			cpu0 := cpuTime()
 			for b.Loop() {
 				kern.kern(k, ap, bp, c, kern.nr, true)
