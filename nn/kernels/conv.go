@@ -41,10 +41,10 @@ func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int, pl convP
 					continue
 				}
 				beta := float32(1)
-				if !set && a0 == 0 && a1 == tl {
+				if !set { // the first product stores its rows; only the rows it leaves out start from zero
 					beta = 0
-				} else if !set {
-					clear(out)
+					clear(out[:a0*p.F])
+					clear(out[a1*p.F:])
 				}
 				set = true
 				// out[a0:a1, F] (+)= col[a0:a1, k0:k1] · w[k0:k1, F]
