@@ -11,28 +11,47 @@ func im2col(p ConvParams, x, col []float32, t convTile, r0, r1 int) {
 }
 
 // im2colCols is im2col for columns c0 ≤ j < c1 of the column matrix only: col
-// is (r1−r0)×(c1−c0), column j of the full matrix at column j−c0.
+// is (r1−r0)×(c1−c0), column j of the full matrix at column j−c0. It works a
+// band of positions of one image and output row at a time, filter row by
+// filter row, so that the bookkeeping is per band and the inner loop copies
+// one run of x per position (the first layer's runs are only KW·C = 15
+// values).
 func im2colCols(p ConvParams, x, col []float32, t convTile, r0, r1, c0, c1 int) {
-	rowLen, width := p.KW*p.C, c1-c0
-	for r := r0; r < r1; r++ {
-		n, oy, ox := t.pos(p, r)
-		dst := col[(r-r0)*width : (r-r0+1)*width]
-		ix0 := ox*p.SW - p.PadLeft
-		lo, hi := max(0, -ix0)*p.C, min(p.KW, p.W-ix0)*p.C // the offsets within a filter row that land inside x
+	rowLen, width, xRow := p.KW*p.C, c1-c0, p.W*p.C
+	for r := r0; r < r1; {
+		n, oy, ox0 := t.pos(p, r)
+		ox1 := min(p.OW, ox0+r1-r) // the band's positions in [r0, r1)
+		band := col[(r-r0)*width : (r-r0+ox1-ox0)*width]
 		for ky := c0 / rowLen; ky*rowLen < c1; ky++ {
 			s, e := max(c0-ky*rowLen, 0), min(c1-ky*rowLen, rowLen) // this filter row's offsets in [c0, c1)
-			d := dst[ky*rowLen+s-c0 : ky*rowLen+e-c0]
+			off := ky*rowLen + s - c0                                // and where they go in a row of col
 			iy := oy*p.SH + ky - p.PadTop
-			vs, ve := max(s, lo), min(e, hi)
-			if iy < 0 || iy >= p.H || vs >= ve {
-				clear(d)
+			if iy < 0 || iy >= p.H {
+				for i := range ox1 - ox0 {
+					clear(band[i*width+off : i*width+off+e-s])
+				}
 				continue
 			}
-			clear(d[:vs-s])
-			src := ((n*p.H+iy)*p.W + ix0) * p.C
-			copy(d[vs-s:ve-s], x[src+vs:src+ve])
-			clear(d[ve-s:])
+			xr := x[(n*p.H+iy)*xRow : (n*p.H+iy+1)*xRow]
+			for i := range ox1 - ox0 {
+				d := band[i*width+off : i*width+off+e-s]
+				ix0 := (ox0+i)*p.SW - p.PadLeft
+				// x supplies the offsets [vs, ve): the ones that land inside the row
+				vs, ve := max(s, -ix0*p.C), min(e, (p.W-ix0)*p.C)
+				if vs >= ve {
+					clear(d)
+					continue
+				}
+				if vs > s {
+					clear(d[:vs-s])
+				}
+				copy(d[vs-s:ve-s], xr[ix0*p.C+vs:ix0*p.C+ve])
+				if ve < e {
+					clear(d[ve-s:])
+				}
+			}
 		}
+		r += ox1 - ox0
 	}
 }
 
