@@ -19,8 +19,7 @@ func BF16(x float32) float32 { return math.Float32frombits(roundBF16(x) << 16) }
 
 // toBF16Pairs rounds a packed panel of kc rows of w values (value (p, i) at pan[p*w+i]) to bfloat16 pairs in place:
 // pair (pp, i) at pan[pp*w+i] holds rows 2pp (low half) and 2pp+1 (high half; zero past kc), for pp < ⌈kc/2⌉.
-// Each write lands at or before the values still to be read, so the panel can be its own destination. The rest of
-// the panel is left undefined (the assembly version stores whole groups of 16 where that is faster).
+// Each write lands at or before the values still to be read, so the panel can be its own destination.
 func toBF16Pairs(pan []float32, kc, w int) {
 	if pairPanelAsm != nil {
 		pairPanelAsm(pan, kc, w)

@@ -6,22 +6,16 @@
 //
 // toBF16Pairs in one call: for each pair pp of the kc rows of w values, row pp of pan becomes
 // bf16(row 2pp) | bf16(row 2pp+1) << 16 (row kc counts as zeros), 16 values at a time, the last group of a row
-// read under a mask. Each write lands at or before the values still to be read (see toBF16Pairs). A row's last
-// group is stored whole where its 16 values end before the next pair's rows and the panel's end (the values past
-// the row are written again by the next pair, or lie past the pairs, which the kernel does not read), and under a
-// mask only where they do not: AMD's cores run masked stores slowly, and A's panels have rows of 14 values.
-// VCVTNEPS2BF16 rounds to nearest even (inputs' denormals count as zero, as VDPBF16PS counts them anyway); Go's
-// assembler does not know it, so it is written as bytes.
+// masked. Each write lands at or before the values still to be read (see toBF16Pairs). VCVTNEPS2BF16 rounds to
+// nearest even (inputs' denormals count as zero, as VDPBF16PS counts them anyway); Go's assembler does not know
+// it, so it is written as bytes.
 TEXT ·pairPanelAVX512BF16(SB), NOSPLIT, $0-24
 	MOVQ pan+0(FP), DI
 	MOVQ kc+8(FP), BX
 	MOVQ w+16(FP), R8
 	MOVQ DI, SI
 	MOVQ R8, R9
-	SHLQ $2, R9          // R9: a row's bytes
-	MOVQ BX, R12
-	IMULQ R9, R12
-	ADDQ DI, R12         // R12: the panel's end
+	SHLQ $2, R9
 pairs:
 	CMPQ BX, $0
 	JLE pdone
@@ -29,10 +23,6 @@ pairs:
 	LEAQ (SI)(R9*1), DX
 	MOVQ DI, R11
 	MOVQ R8, CX
-	LEAQ (SI)(R9*2), R13 // R13: where a whole store may reach: the next pair's rows or the panel's end
-	CMPQ R13, R12
-	JLE chunk
-	MOVQ R12, R13
 chunk:
 	TESTQ CX, CX
 	JLE next
@@ -55,14 +45,7 @@ pfull:
 	VPSLLD $16, Z3, Z3
 	VPORD Z3, Z1, Z1
 pstore:
-	LEAQ 64(R11), AX
-	CMPQ AX, R13
-	JGT pmasked
-	VMOVUPS Z1, (R11)
-	JMP padvance
-pmasked:
 	VMOVUPS Z1, K1, (R11)
-padvance:
 	ADDQ $64, R10
 	ADDQ $64, DX
 	ADDQ $64, R11
