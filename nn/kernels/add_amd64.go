@@ -9,7 +9,7 @@ package kernels
 //go:noescape
 func addToAVX2(dst, src *float32, n int)
 
-// addToAVX512 is addToAVX2 on 512-bit vectors (add_amd64.s).
+// addToAVX512 is addToAVX2 on 512-bit vectors, the last values under a mask (add_amd64.s).
 //
 //go:noescape
 func addToAVX512(dst, src *float32, n int)

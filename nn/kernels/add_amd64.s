@@ -66,8 +66,8 @@ done:
 //
 //	for i < n: dst[i] += src[i]
 //
-// 64 values a step, then 16, then 8, then one at a time: no masked stores,
-// which AMD's cores run slowly (col2im's first-layer runs are 15 values).
+// 64 values a step, then 16, then the last ones under a mask (masked-off
+// values are neither read nor written).
 TEXT ·addToAVX512(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -96,7 +96,7 @@ loop64:
 
 tail16:
 	CMPQ CX, $16
-	JLT  tail8x
+	JLT  tailmask
 
 loop16:
 	VMOVUPS (DI), Z0
@@ -108,28 +108,17 @@ loop16:
 	CMPQ    CX, $16
 	JGE     loop16
 
-tail8x:
-	CMPQ CX, $8
-	JLT  tail1x
-	VMOVUPS (DI), Y0
-	VADDPS  (SI), Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
-	ADDQ    $32, SI
-	SUBQ    $8, CX
-
-tail1x:
+tailmask:
 	TESTQ CX, CX
 	JEQ   done512
-
-loop1x:
-	VMOVSS (DI), X0
-	VADDSS (SI), X0, X0
-	VMOVSS X0, (DI)
-	ADDQ   $4, DI
-	ADDQ   $4, SI
-	DECQ   CX
-	JNZ    loop1x
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVW AX, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
 
 done512:
 	VZEROUPPER
