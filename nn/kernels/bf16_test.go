@@ -252,3 +252,44 @@ func TestPairPanelAsmMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// The AVX-512 bf16 kernel packs full panels of A's rows as pairs in one pass: the same bits as packing the
+// values and rounding them to pairs after, NaNs, infinities and denormals included, for depths around its groups
+// of 32 columns (the rest packed in Go) and scales other than 1, without writing past the panel.
+func TestPackRowsPairsMatchesTwoPasses(t *testing.T) {
+	if bf16Kernel == nil || bf16Kernel.packRowsPairs == nil {
+		t.Skip("no one-pass pair packing on this CPU or build")
+	}
+	kern := bf16Kernel
+	r := rand.New(rand.NewPCG(21, 22))
+	special := []float32{float32(math.NaN()), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), 1e-40, -3e-39,
+		math.MaxFloat32, 1 + 1.0/256, 1 + 3.0/256}
+	for _, kc := range []int{1, 2, 31, 32, 33, 63, 64, 95, 401} {
+		for _, alpha := range []float32{1, -0.5} {
+			lda := kc + 5
+			a := randSlice(r, 1+kern.mr*lda)[1:] // unaligned
+			for i := range a {
+				if r.IntN(5) == 0 {
+					a[i] = special[r.IntN(len(special))]
+				}
+			}
+			want := make([]float32, kern.mr*kc)
+			kern.packRows(want, a, lda, kc, alpha)
+			toBF16Pairs(want, kc, kern.mr)
+			got := randSlice(r, kern.mr*kc+16)
+			guard := append([]float32(nil), got[kern.mr*kc:]...)
+			kern.packRowsPairs(got[:kern.mr*kc], a, lda, kc, alpha)
+			for i := range (kc + 1) / 2 * kern.mr { // the pairs; the rest of the panel is not read
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("kc %d alpha %v: pair %d (%d, %d) = %#08x, two passes %#08x", kc, alpha, i, i/kern.mr,
+						i%kern.mr, math.Float32bits(got[i]), math.Float32bits(want[i]))
+				}
+			}
+			for i, g := range guard {
+				if math.Float32bits(got[kern.mr*kc+i]) != math.Float32bits(g) {
+					t.Fatalf("kc %d: wrote past the panel, at %d", kc, i)
+				}
+			}
+		}
+	}
+}

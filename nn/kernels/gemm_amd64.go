@@ -47,6 +47,35 @@ func packRows14(dst, a []float32, lda, kc int, alpha float32) {
 	}
 }
 
+// packA14PairsAVX512 packs 14 rows of A as bfloat16 pairs (gemm_amd64.s): for pp < kc/2 (kc a multiple of 32)
+// and i < 14,
+//
+//	dst[pp*14+i] = bf16(alpha · src[i*lda+2pp]) | bf16(alpha · src[i*lda+2pp+1]) << 16
+//
+//go:noescape
+func packA14PairsAVX512(dst, src *float32, lda, kc int, alpha float32)
+
+// packRows14Pairs is the microKernel.packRowsPairs of the AVX-512 bf16 kernel: packRows14 and toBF16Pairs in one
+// pass, in assembly for the columns in groups of 32; the rest is packed as values past those pairs and rounded
+// there (pairs pair consecutive columns, and the groups are even).
+func packRows14Pairs(dst, a []float32, lda, kc int, alpha float32) {
+	_, _ = dst[14*kc-1], a[13*lda+kc-1]
+	k32 := kc &^ 31
+	if k32 > 0 {
+		packA14PairsAVX512(&dst[0], &a[0], lda, k32, alpha)
+	}
+	if k32 == kc {
+		return
+	}
+	rest := dst[k32/2*14 : (k32/2+kc-k32)*14] // the values of columns k32 ≤ p < kc, then their pairs
+	for i := range 14 {
+		for p := k32; p < kc; p++ {
+			rest[(p-k32)*14+i] = alpha * a[i*lda+p]
+		}
+	}
+	toBF16Pairs(rest, kc-k32, 14)
+}
+
 // packA14TransAVX512 packs panels of 14 columns of a transposed A
 // (gemm_amd64.s): for q < panels, p < kc and i < 14,
 //
@@ -94,10 +123,11 @@ var (
 		kern: asmKernel(kernAVX512x14x32, 14, 32), packRows: packRows14,
 		packCols: packCols14, packBT: packBT32}
 	// avx512BF16Kernel packs as avx512Kernel does, then rounds the panels to
-	// bfloat16 pairs (pairs); its kc is twice as deep for the same panel bytes.
+	// bfloat16 pairs (pairs), but for full panels of A's rows, which it packs
+	// as pairs in one pass; its kc is twice as deep for the same panel bytes.
 	avx512BF16Kernel = microKernel{name: "avx512-bf16", mr: 14, nr: 32, mc: 14 * 10, kc: 1024, nc: 32 * 128,
 		kern: pairKernel(asmKernel(kernAVX512BF16x14x32, 14, 32)), packRows: packRows14,
-		packCols: packCols14, packBT: packBT32, pairs: true}
+		packRowsPairs: packRows14Pairs, packCols: packCols14, packBT: packBT32, pairs: true}
 	avx2Kernel = microKernel{name: "avx2", mr: 6, nr: 16, mc: 6 * 12, kc: 384, nc: 16 * 256,
 		kern: asmKernel(kernAVX2x6x16, 6, 16)}
 )

@@ -16,6 +16,9 @@ type microKernel struct {
 	// the Go loop in packA: for p < kc and i < mr,
 	//	dst[p*mr+i] = alpha · a[i*lda+p]
 	packRows func(dst, a []float32, lda, kc int, alpha float32)
+	// packRowsPairs, if not nil, is packRows followed by toBF16Pairs in one
+	// pass, for a kernel of pairs.
+	packRowsPairs func(dst, a []float32, lda, kc int, alpha float32)
 	// packCols, if not nil, packs full panels of a transposed A (stored
 	// k×m) faster than the Go loop in packA: for q < panels, p < kc, i < mr,
 	//	dst[q*kc*mr+p*mr+i] = alpha · a[p*lda+q*mr+i]
@@ -126,10 +129,19 @@ func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc
 // mc are zero. For a kernel of pairs each panel is then rounded to bfloat16
 // pairs in its first half.
 func (g *gemmArgs) packA(dst []float32, kern *microKernel, ic, mc, pc, kc int) {
-	g.packAValues(dst, kern, ic, mc, pc, kc)
+	q0, mr := 0, kern.mr // panels packed as pairs already
+	if kern.packRowsPairs != nil && !g.transA {
+		for ; (q0+1)*mr <= mc; q0++ {
+			kern.packRowsPairs(dst[q0*kc*mr:(q0+1)*kc*mr], g.a[(ic+q0*mr)*g.lda+pc:], g.lda, kc, g.alpha)
+		}
+		if q0*mr == mc {
+			return
+		}
+	}
+	g.packAValues(dst[q0*kc*mr:], kern, ic+q0*mr, mc-q0*mr, pc, kc)
 	if kern.pairs {
-		for q := 0; q*kern.mr < mc; q++ {
-			toBF16Pairs(dst[q*kc*kern.mr:(q+1)*kc*kern.mr], kc, kern.mr)
+		for q := q0; q*mr < mc; q++ {
+			toBF16Pairs(dst[q*kc*mr:(q+1)*kc*mr], kc, mr)
 		}
 	}
 }

@@ -29,6 +29,7 @@ func main() {
 	fmaKernel(avx512, 14, 4, true)
 	fmaKernel(avx2, 6, 4, false)
 	packRows14()
+	packRows14Pairs()
 	packB16T()
 	packCols14()
 	if err := os.WriteFile("gemm_amd64.s", out.Bytes(), 0o644); err != nil {
@@ -176,6 +177,26 @@ func vdpbf16ps(acc, src1, src2 int) string {
 	return s
 }
 
+// vcvtne2ps2bf16 encodes VCVTNE2PS2BF16 zmm(dst), zmm(src1), zmm(src2)
+// (Intel's operand order: the low 256 bits of dst are src2 rounded, the high
+// ones src1) as BYTE directives: the EVEX prefix (map 0F38, prefix F2, W0,
+// 512-bit), opcode 0x72 and ModRM.
+func vcvtne2ps2bf16(dst, src1, src2 int) string {
+	inv := func(r, bit int) int { return ^r >> bit & 1 }
+	p0 := inv(dst, 3)<<7 | inv(src2, 4)<<6 | inv(src2, 3)<<5 | inv(dst, 4)<<4 | 0b10
+	p1 := (^src1&0xf)<<3 | 1<<2 | 0b11
+	p2 := 0b10<<5 | inv(src1, 4)<<3
+	modrm := 0xc0 | (dst&7)<<3 | src2&7
+	var s string
+	for i, b := range []int{0x62, p0, p1, p2, 0x72, modrm} {
+		if i > 0 {
+			s += "; "
+		}
+		s += fmt.Sprintf("BYTE $0x%02x", b)
+	}
+	return s
+}
+
 // packRows14 writes packA14AVX512, which packs 14 rows of A into a panel.
 func packRows14() {
 	name := "packA14AVX512"
@@ -186,7 +207,23 @@ func packRows14() {
 	w("// Each 16×16 block (rows 14 and 15 zero) is transposed in registers and")
 	w("// stored as 16 masked 14-float rows.")
 	w("TEXT ·%s(SB), NOSPLIT, $0-36", name)
-	transpose16(name, 14)
+	transpose16(name, 14, false)
+}
+
+// packRows14Pairs writes packA14PairsAVX512, which packs 14 rows of A into a
+// panel of bfloat16 pairs (bf16.go) in one pass: each row's 32 values are
+// scaled, rounded to 16 pairs at once (VCVTNE2PS2BF16 puts value 2j in the
+// low half of 32-bit lane j and 2j+1 in its high half), and the 14×16 block
+// of pairs is transposed as packRows14 transposes values.
+func packRows14Pairs() {
+	name := "packA14PairsAVX512"
+	w("// func %s(dst, src *float32, lda, kc int, alpha float32)", name)
+	w("//")
+	w("// Packs 14 rows of A as bfloat16 pairs, 32 columns at a time (kc is a multiple of 32):")
+	w("//\tfor pp < kc/2, i < 14: dst[pp*14+i] = bf16(alpha · src[i*lda+2pp]) | bf16(alpha · src[i*lda+2pp+1]) << 16")
+	w("// VCVTNE2PS2BF16 rounds to nearest even and counts denormal inputs as zero, as toBF16Pairs's assembly does.")
+	w("TEXT ·%s(SB), NOSPLIT, $0-36", name)
+	transpose16(name, 14, true)
 }
 
 // packB16T writes packB16TAVX512, which packs 16 rows of a stored-transposed
@@ -198,7 +235,7 @@ func packB16T() {
 	w("// Transposes 16 rows of B, 16 columns at a time (kc is a multiple of 16):")
 	w("//\tfor p < kc, j < 16: dst[p*ldd+j] = src[j*lda+p]")
 	w("TEXT ·%s(SB), NOSPLIT, $0-40", name)
-	transpose16(name, 16)
+	transpose16(name, 16, false)
 }
 
 // transpose16 writes the body shared by packRows14 and packB16T: it loads
@@ -206,8 +243,9 @@ func packB16T() {
 // registers with the usual four stages (unpack 32-bit, unpack 64-bit, two
 // 128-bit lane shuffles) and stores the 16 columns: as masked 14-float rows
 // 56 bytes apart, scaled by alpha (rows 14), or as 16-float rows ldd floats
-// apart (rows 16).
-func transpose16(name string, rows int) {
+// apart (rows 16). With pairs (rows 14) each block is 32 columns of A,
+// rounded to 16 columns of bfloat16 pairs before the transpose.
+func transpose16(name string, rows int, pairs bool) {
 	w("\tMOVQ dst+0(FP), DI")
 	w("\tMOVQ src+8(FP), SI")
 	w("\tMOVQ lda+16(FP), R8")
@@ -229,7 +267,11 @@ func transpose16(name string, rows int) {
 	w("\tADDQ R8, R13       // R13 = row 15")
 	w("\tMOVL $0x3fff, AX")
 	w("\tKMOVW AX, K1")
-	w("\tSHRQ $4, CX")
+	if pairs {
+		w("\tSHRQ $5, CX")
+	} else {
+		w("\tSHRQ $4, CX")
+	}
 	w("\tJEQ %s_done", name)
 	addr := []string{"(SI)", "(SI)(R8*1)", "(SI)(R8*2)", "(R9)", "(SI)(R8*4)", "(R9)(R8*2)", "(R10)",
 		"(R9)(R8*4)", "(SI)(R8*8)", "(R11)", "(R10)(R8*4)", "(R9)(R8*8)", "(R12)", "(R12)(R8*1)",
@@ -239,6 +281,12 @@ func transpose16(name string, rows int) {
 		switch {
 		case i >= rows:
 			w("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+		case pairs: // values 0–15 in Z(i), 16–31 in Z(16+i); their pairs in Z(i)
+			w("\tVMOVUPS %s, Z%d", addr[i], i)
+			w("\tVMULPS.BCST alpha+32(FP), Z%d, Z%d", i, i)
+			w("\tVMOVUPS 64%s, Z%d", addr[i], 16+i)
+			w("\tVMULPS.BCST alpha+32(FP), Z%d, Z%d", 16+i, 16+i)
+			w("\t%s // VCVTNE2PS2BF16 Z%d, Z%d, Z%d", vcvtne2ps2bf16(i, 16+i, i), i, 16+i, i)
 		case rows == 14:
 			w("\tVMOVUPS %s, Z%d", addr[i], i)
 			w("\tVMULPS.BCST alpha+32(FP), Z%d, Z%d", i, i)
@@ -284,7 +332,11 @@ func transpose16(name string, rows int) {
 		}
 	}
 	for _, reg := range []string{"SI", "R9", "R10", "R11", "R12", "R13"} {
-		w("\tADDQ $64, %s", reg)
+		if pairs {
+			w("\tADDQ $128, %s", reg)
+		} else {
+			w("\tADDQ $64, %s", reg)
+		}
 	}
 	w("\tDECQ CX")
 	w("\tJNZ %s_loop", name)
