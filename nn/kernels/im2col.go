@@ -24,7 +24,7 @@ func im2colCols(p ConvParams, x, col []float32, t convTile, r0, r1, c0, c1 int) 
 		band := col[(r-r0)*width : (r-r0+ox1-ox0)*width]
 		for ky := c0 / rowLen; ky*rowLen < c1; ky++ {
 			s, e := max(c0-ky*rowLen, 0), min(c1-ky*rowLen, rowLen) // this filter row's offsets in [c0, c1)
-			off := ky*rowLen + s - c0                                // and where they go in a row of col
+			off := ky*rowLen + s - c0                               // and where they go in a row of col
 			iy := oy*p.SH + ky - p.PadTop
 			if iy < 0 || iy >= p.H {
 				for i := range ox1 - ox0 {
