@@ -103,3 +103,36 @@ func TestBF16Measures(t *testing.T) {
 		t.Errorf("Run(sgemm4096-bf16) without bf16: %v", err)
 	}
 }
+
+// Summarize takes, per measure, the median of the rounds' ratios and times and the largest spread; without
+// PyTorch it has no ratios. The table shows them.
+func TestSummarize(t *testing.T) {
+	round := func(sd, pt float64, spreadMax float64) []Result {
+		return []Result{
+			Compare("train64", Timing{MedianS: sd, MinS: 1, MaxS: spreadMax}, &Timing{MedianS: pt}),
+			Compare("sgemm4096", Timing{MedianS: sd / 2, MinS: 1, MaxS: 1}, nil),
+		}
+	}
+	ss := Summarize([][]Result{round(0.8, 1.0, 1.1), round(0.9, 1.0, 1.3), round(0.6, 0.5, 1.2)})
+	if len(ss) != 2 || ss[0].Measure != "train64" || ss[1].Measure != "sgemm4096" {
+		t.Fatalf("summaries %+v", ss)
+	}
+	got := ss[0]
+	if !slices.Equal(got.Ratios, []float64{0.8, 0.9, 1.2}) || math.Abs(*got.MedianRatio-0.9) > 1e-12 ||
+		got.SdganS != 0.8 || *got.PytorchS != 1.0 || got.MaxSpread != 1.3 {
+		t.Fatalf("train64 summary %+v", got)
+	}
+	if alone := ss[1]; alone.MedianRatio != nil || alone.PytorchS != nil || len(alone.Ratios) != 0 || alone.SdganS != 0.4 {
+		t.Fatalf("sgemm4096 summary without PyTorch %+v", alone)
+	}
+	if Summarize(nil) != nil {
+		t.Fatal("no rounds, yet summaries")
+	}
+	var b bytes.Buffer
+	WriteSummary(&b, ss)
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 || !strings.HasSuffix(lines[1], "0.80 0.90 1.20") || !strings.Contains(lines[1], " 0.90 ") ||
+		!strings.Contains(lines[2], " - ") {
+		t.Fatalf("summary table:\n%s", b.String())
+	}
+}

@@ -28,6 +28,8 @@ func benchCmd() *command {
 				" (the bf16 ones need AVX512_BF16; default: the first four, and the bf16 ones where the CPU has them)")
 			reps := fs.Int("reps", 7, "timed repetitions per measure (the median is reported)")
 			warmup := fs.Int("warmup", 2, "untimed repetitions first")
+			rounds := fs.Int("rounds", 1, "times to run the whole side-by-side comparison; with more than one, each round's table "+
+				"and then a summary: each measure's ratios by round and their median (one round's ratio moves by ±10% on a shared machine)")
 			asJSON := fs.Bool("json", false, "print JSON (the machine and a list of results) instead of a table")
 			torchMode := fs.String("torch", "best", "PyTorch configuration: best (tuned, the bar to beat), default (a plain install) or none")
 			python := fs.String("python", "/usr/bin/python3", "Python interpreter with torch (Debian: apt-get install python3-torch libopenblas0-pthread)")
@@ -44,6 +46,9 @@ func benchCmd() *command {
 			}
 			if *reps < 1 || *warmup < 0 {
 				return usagef("--reps %d --warmup %d: want reps ≥ 1 and warmup ≥ 0", *reps, *warmup)
+			}
+			if *rounds < 1 {
+				return usagef("--rounds %d: want at least 1", *rounds)
 			}
 			if *isaName != "" {
 				isa, err := kernels.ParseISA(*isaName)
@@ -107,46 +112,68 @@ func benchCmd() *command {
 			}
 			fmt.Fprintf(stderr, "measuring the FMA peak…\n")
 			machine := bench.ThisMachine(time.Second)
-			var results []bench.Result
-			for _, m := range strings.Split(*measures, ",") {
-				if ctx.Err() != nil {
-					return interrupted("after %d measures", len(results))
+			var all [][]bench.Result
+			for round := range *rounds {
+				if *rounds > 1 {
+					fmt.Fprintf(stderr, "round %d of %d\n", round+1, *rounds)
 				}
-				fmt.Fprintf(stderr, "timing %s: sdgan…", m)
-				sd, err := runOne(ctx, self, m, device.String(), kernels.Active().String(), *blocking, *warmup, *reps)
-				if err != nil {
+				var results []bench.Result
+				for _, m := range strings.Split(*measures, ",") {
 					if ctx.Err() != nil {
-						fmt.Fprintln(stderr)
-						return interrupted("while timing %s", m)
+						return interrupted("after %d measures", len(results))
 					}
-					return err
-				}
-				var pt *bench.Timing
-				if useTorch {
-					fmt.Fprintf(stderr, " pytorch…")
-					t, err := torch.Run(ctx, m, *warmup, *reps)
+					fmt.Fprintf(stderr, "timing %s: sdgan…", m)
+					sd, err := runOne(ctx, self, m, device.String(), kernels.Active().String(), *blocking, *warmup, *reps)
 					if err != nil {
 						if ctx.Err() != nil {
 							fmt.Fprintln(stderr)
-							return interrupted("while timing %s in PyTorch", m)
+							return interrupted("while timing %s", m)
 						}
 						return err
 					}
-					pt = &t
+					var pt *bench.Timing
+					if useTorch {
+						fmt.Fprintf(stderr, " pytorch…")
+						t, err := torch.Run(ctx, m, *warmup, *reps)
+						if err != nil {
+							if ctx.Err() != nil {
+								fmt.Fprintln(stderr)
+								return interrupted("while timing %s in PyTorch", m)
+							}
+							return err
+						}
+						pt = &t
+					}
+					fmt.Fprintln(stderr)
+					results = append(results, bench.Compare(m, sd, pt))
 				}
-				fmt.Fprintln(stderr)
-				results = append(results, bench.Compare(m, sd, pt))
+				all = append(all, results)
 			}
 			if *asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					Machine bench.Machine  `json:"machine"`
-					Results []bench.Result `json:"results"`
-				}{machine, results})
+				out := struct {
+					Machine bench.Machine    `json:"machine"`
+					Results []bench.Result   `json:"results"`          // the first round's
+					Rounds  [][]bench.Result `json:"rounds,omitempty"` // every round's, with --rounds above 1
+					Summary []bench.Summary  `json:"summary,omitempty"`
+				}{Machine: machine, Results: all[0]}
+				if len(all) > 1 {
+					out.Rounds, out.Summary = all, bench.Summarize(all)
+				}
+				return enc.Encode(out)
 			}
 			machine.Write(stdout)
-			bench.WriteTable(stdout, results)
+			for i, results := range all {
+				if len(all) > 1 {
+					fmt.Fprintf(stdout, "round %d\n", i+1)
+				}
+				bench.WriteTable(stdout, results)
+			}
+			if len(all) > 1 {
+				fmt.Fprintf(stdout, "over %d rounds (medians)\n", len(all))
+				bench.WriteSummary(stdout, bench.Summarize(all))
+			}
 			return nil
 		},
 	}

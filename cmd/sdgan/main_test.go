@@ -202,6 +202,7 @@ func TestBenchISA(t *testing.T) {
 		want string
 	}{
 		{[]string{"--isa", "avx9"}, 2, `unknown instruction set "avx9"`},
+		{[]string{"--rounds", "0"}, 2, "--rounds 0: want at least 1"},
 		{[]string{"--isa", "portable", "--one", "nothing"}, 1, `unknown measure "nothing"`},
 		{[]string{"--isa", "portable", "--one", "train32-bf16"}, 1, bf16Refusal},
 		{[]string{"--blocking", "140,512"}, 2, "--blocking: blocking \"140,512\": want MC,KC,NC"},
