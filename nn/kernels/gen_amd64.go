@@ -159,36 +159,27 @@ func fmaKernel(v isa, mr, unroll int, bf16 bool) {
 }
 
 // vdpbf16ps encodes VDPBF16PS zmm(acc), zmm(src1), zmm(src2) (Intel's
-// operand order; register forms, no masking) as BYTE directives: the EVEX
-// prefix (map 0F38, prefix F3, W0, 512-bit), opcode 0x52 and ModRM.
-func vdpbf16ps(acc, src1, src2 int) string {
-	inv := func(r, bit int) int { return ^r >> bit & 1 }
-	p0 := inv(acc, 3)<<7 | inv(src2, 4)<<6 | inv(src2, 3)<<5 | inv(acc, 4)<<4 | 0b10
-	p1 := (^src1&0xf)<<3 | 1<<2 | 0b10
-	p2 := 0b10<<5 | inv(src1, 4)<<3
-	modrm := 0xc0 | (acc&7)<<3 | src2&7
-	var s string
-	for i, b := range []int{0x62, p0, p1, p2, 0x52, modrm} {
-		if i > 0 {
-			s += "; "
-		}
-		s += fmt.Sprintf("BYTE $0x%02x", b)
-	}
-	return s
-}
+// operand order): map 0F38, prefix F3, opcode 0x52.
+func vdpbf16ps(acc, src1, src2 int) string { return evex0F38(0b10, 0x52, acc, src1, src2) }
 
 // vcvtne2ps2bf16 encodes VCVTNE2PS2BF16 zmm(dst), zmm(src1), zmm(src2)
 // (Intel's operand order: the low 256 bits of dst are src2 rounded, the high
-// ones src1) as BYTE directives: the EVEX prefix (map 0F38, prefix F2, W0,
-// 512-bit), opcode 0x72 and ModRM.
-func vcvtne2ps2bf16(dst, src1, src2 int) string {
+// ones src1): map 0F38, prefix F2, opcode 0x72.
+func vcvtne2ps2bf16(dst, src1, src2 int) string { return evex0F38(0b11, 0x72, dst, src1, src2) }
+
+// evex0F38 encodes a 512-bit, W0, unmasked instruction of opcode map 0F38
+// on three registers (reg the destination, vvvv the first source, r/m the
+// second) as BYTE directives, for the instructions Go's assembler does not
+// know: the EVEX prefix (pp the legacy prefix: 0b10 F3, 0b11 F2), the
+// opcode and the ModRM byte.
+func evex0F38(pp, opcode, reg, vvvv, rm int) string {
 	inv := func(r, bit int) int { return ^r >> bit & 1 }
-	p0 := inv(dst, 3)<<7 | inv(src2, 4)<<6 | inv(src2, 3)<<5 | inv(dst, 4)<<4 | 0b10
-	p1 := (^src1&0xf)<<3 | 1<<2 | 0b11
-	p2 := 0b10<<5 | inv(src1, 4)<<3
-	modrm := 0xc0 | (dst&7)<<3 | src2&7
+	p0 := inv(reg, 3)<<7 | inv(rm, 4)<<6 | inv(rm, 3)<<5 | inv(reg, 4)<<4 | 0b10
+	p1 := (^vvvv&0xf)<<3 | 1<<2 | pp
+	p2 := 0b10<<5 | inv(vvvv, 4)<<3
+	modrm := 0xc0 | (reg&7)<<3 | rm&7
 	var s string
-	for i, b := range []int{0x62, p0, p1, p2, 0x72, modrm} {
+	for i, b := range []int{0x62, p0, p1, p2, opcode, modrm} {
 		if i > 0 {
 			s += "; "
 		}
