@@ -127,7 +127,8 @@ func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc
 // packA copies alpha·op(A)[ic:ic+mc, pc:pc+kc] into dst as panels of mr
 // rows: element (i, p) of panel q goes to dst[q*kc*mr + p*mr + i]. Rows past
 // mc are zero. For a kernel of pairs each panel is then rounded to bfloat16
-// pairs in its first half.
+// pairs in its first half (in the same pass, for the full panels of A's rows,
+// where the kernel has packRowsPairs).
 func (g *gemmArgs) packA(dst []float32, kern *microKernel, ic, mc, pc, kc int) {
 	q0, mr := 0, kern.mr // panels packed as pairs already
 	if kern.packRowsPairs != nil && !g.transA {
