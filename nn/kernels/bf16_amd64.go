@@ -22,3 +22,32 @@ var pairPanelAsm = func() func(pan []float32, kc, w int) {
 		pairPanelAVX512BF16(&pan[0], kc, w)
 	}
 }()
+
+// pairRowsPanelsAVX512BF16 packs rows 2pp and 2pp+1 of a non-transposed B, n columns from lo and hi (hi nil: zeros),
+// into row pp of each 32-column panel of pairs, the panels stride values apart (bf16_amd64.s).
+//
+//go:noescape
+func pairRowsPanelsAVX512BF16(dst, lo, hi *float32, n, stride int)
+
+// packBPairsAsm packs rows pc ≤ p < pc+kc, columns jc ≤ j < jc+nc of a non-transposed B (row p at b[p*ldb:]) into
+// panels of 32 columns of bfloat16 pairs, as packBValues and toBF16Pairs do in two passes, in one (nil where the
+// CPU lacks AVX512_BF16). One call a row pair covers every panel.
+var packBPairsAsm = func() func(dst, b []float32, ldb, pc, kc, jc, nc int) {
+	if !canBF16 {
+		return nil
+	}
+	return func(dst, b []float32, ldb, pc, kc, jc, nc int) {
+		if kc <= 0 || nc <= 0 {
+			return
+		}
+		const nr = 32
+		_, _ = dst[(ceilDiv(nc, nr)-1)*kc*nr+(kc+1)/2*nr-1], b[(pc+kc-1)*ldb+jc+nc-1]
+		for pp := 0; 2*pp < kc; pp++ {
+			var hi *float32
+			if 2*pp+1 < kc {
+				hi = &b[(pc+2*pp+1)*ldb+jc]
+			}
+			pairRowsPanelsAVX512BF16(&dst[pp*nr], &b[(pc+2*pp)*ldb+jc], hi, nc, kc*nr)
+		}
+	}
+}()

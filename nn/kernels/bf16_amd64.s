@@ -59,3 +59,57 @@ next:
 pdone:
 	VZEROUPPER
 	RET
+
+// func pairRowsPanelsAVX512BF16(dst, lo, hi *float32, n, stride int)
+//
+// Packs two rows of a non-transposed B into their row of bfloat16 pairs in each 32-column panel: for q < ⌈n/32⌉
+// and j < 32, dst[q*stride+j] = bf16(lo[q*32+j]) | bf16(hi[q*32+j]) << 16, with columns past n (and hi nil)
+// counting as zeros; each panel's row is stored whole. The rounding is toBF16Pairs's.
+TEXT ·pairRowsPanelsAVX512BF16(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ lo+8(FP), SI
+	MOVQ hi+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ stride+32(FP), R8
+	SHLQ $2, R8
+	VPXORD Z3, Z3, Z3
+rpanel:
+	TESTQ CX, CX
+	JLE rdone
+	MOVQ DI, R11
+	MOVQ $2, R9          // two groups of 16 a panel
+rgroup:
+	MOVQ $-1, AX
+	CMPQ CX, $16
+	JGE rfull
+	MOVQ $0, AX
+	TESTQ CX, CX
+	JLE rfull
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+rfull:
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xc8 // VCVTNEPS2BF16 Z0, Y1
+	VPMOVZXWD Y1, Z1
+	TESTQ DX, DX
+	JEQ rstore
+	VMOVUPS.Z (DX), K1, Z2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xda // VCVTNEPS2BF16 Z2, Y3
+	VPMOVZXWD Y3, Z3
+	VPSLLD $16, Z3, Z3
+	VPORD Z3, Z1, Z1
+	ADDQ $64, DX
+rstore:
+	VMOVUPS Z1, (R11)
+	ADDQ $64, SI
+	ADDQ $64, R11
+	SUBQ $16, CX
+	DECQ R9
+	JNZ rgroup
+	ADDQ R8, DI
+	JMP rpanel
+rdone:
+	VZEROUPPER
+	RET

@@ -293,3 +293,47 @@ func TestPackRowsPairsMatchesTwoPasses(t *testing.T) {
 		}
 	}
 }
+
+// A non-transposed B is packed into panels of pairs in one pass: the same pairs as packing its values and rounding
+// them after, NaNs, infinities and denormals included, for widths around the panels' 32 columns and their halves
+// (the last panel's missing columns zero), odd and even depths, without writing past the panels.
+func TestPackBPairsMatchesTwoPasses(t *testing.T) {
+	if packBPairsAsm == nil || bf16Kernel == nil {
+		t.Skip("no one-pass pair packing of B on this CPU or build")
+	}
+	kern := bf16Kernel
+	r := rand.New(rand.NewPCG(23, 24))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), 0, float32(math.Copysign(0, -1)), 2e-40, 1 + 1.0/256}
+	for _, kc := range []int{1, 2, 5, 16} {
+		for _, nc := range []int{1, 15, 16, 17, 31, 32, 33, 64, 70} {
+			pc, jc, ldb := 2, 3, nc+7
+			b := randSlice(r, (pc+kc)*ldb)
+			for i := range b {
+				if r.IntN(5) == 0 {
+					b[i] = special[r.IntN(len(special))]
+				}
+			}
+			g := gemmArgs{b: b, ldb: ldb}
+			n := ceilDiv(nc, kern.nr) * kc * kern.nr
+			want := make([]float32, n)
+			g.packBValues(want, kern, pc, kc, jc, nc)
+			got := randSlice(r, n+16)
+			guard := append([]float32(nil), got[n:]...)
+			packBPairsAsm(got[:n], b, ldb, pc, kc, jc, nc)
+			for q := 0; q*kern.nr < nc; q++ {
+				pan := want[q*kc*kern.nr : (q+1)*kc*kern.nr]
+				toBF16Pairs(pan, kc, kern.nr)
+				for i := range (kc + 1) / 2 * kern.nr {
+					if w, g := math.Float32bits(pan[i]), math.Float32bits(got[q*kc*kern.nr+i]); g != w {
+						t.Fatalf("kc %d nc %d: panel %d pair %d = %#08x, two passes %#08x", kc, nc, q, i, g, w)
+					}
+				}
+			}
+			for i, g := range guard {
+				if math.Float32bits(got[n+i]) != math.Float32bits(g) {
+					t.Fatalf("kc %d nc %d: wrote past the panels, at %d", kc, nc, i)
+				}
+			}
+		}
+	}
+}

@@ -194,8 +194,13 @@ func (g *gemmArgs) packAValues(dst []float32, kern *microKernel, ic, mc, pc, kc 
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as panels of nr columns:
 // element (p, j) of panel q goes to dst[q*kc*nr + p*nr + j]. Columns past nc
 // are zero. For a kernel of pairs each panel is then rounded to bfloat16
-// pairs in its first half.
+// pairs in its first half (in the same pass where B is not transposed and
+// the assembly is there).
 func (g *gemmArgs) packB(dst []float32, kern *microKernel, pc, kc, jc, nc int) {
+	if kern.pairs && !g.transB && kern.nr == 32 && packBPairsAsm != nil {
+		packBPairsAsm(dst, g.b, g.ldb, pc, kc, jc, nc)
+		return
+	}
 	g.packBValues(dst, kern, pc, kc, jc, nc)
 	if kern.pairs {
 		for q := 0; q*kern.nr < nc; q++ {
