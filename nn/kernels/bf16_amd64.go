@@ -51,3 +51,26 @@ var packBPairsAsm = func() func(dst, b []float32, ldb, pc, kc, jc, nc int) {
 		}
 	}
 }()
+
+// packA14TransPairsAVX512 packs panels of 14 columns of a stored-transposed A as bfloat16 pairs (bf16_amd64.s):
+// for q < panels, pp < ⌈kc/2⌉ and i < 14,
+//
+//	dst[q*kc*14+pp*14+i] = bf16(alpha · src[2pp*lda+q*14+i]) | bf16(alpha · src[(2pp+1)*lda+q*14+i]) << 16
+//
+//go:noescape
+func packA14TransPairsAVX512(dst, src *float32, lda, kc, panels int, alpha float32)
+
+// packCols14Pairs is the microKernel.packColsPairs of the AVX-512 bf16 kernel (nil where the CPU lacks
+// AVX512_BF16).
+var packCols14Pairs = func() func(dst, a []float32, lda, kc, panels int, alpha float32) {
+	if !canBF16 {
+		return nil
+	}
+	return func(dst, a []float32, lda, kc, panels int, alpha float32) {
+		if kc < 1 || panels < 1 {
+			return
+		}
+		_, _ = dst[(panels-1)*kc*14+(kc+1)/2*14-1], a[(kc-1)*lda+panels*14-1]
+		packA14TransPairsAVX512(&dst[0], &a[0], lda, kc, panels, alpha)
+	}
+}()

@@ -113,3 +113,57 @@ rstore:
 rdone:
 	VZEROUPPER
 	RET
+
+// func packA14TransPairsAVX512(dst, src *float32, lda, kc, panels int, alpha float32)
+//
+// packA14TransAVX512 and toBF16Pairs in one pass: packs panels of 14 columns of a stored-transposed A as bfloat16
+// pairs, for q < panels, pp < ⌈kc/2⌉ and i < 14,
+//	dst[q*kc*14+pp*14+i] = bf16(alpha · src[2pp*lda+q*14+i]) | bf16(alpha · src[(2pp+1)*lda+q*14+i]) << 16
+// (row kc counts as zeros). The scaling and rounding are the two passes'.
+TEXT ·packA14TransPairsAVX512(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), R8
+	MOVQ kc+24(FP), CX
+	MOVQ panels+32(FP), BX
+	VBROADCASTSS alpha+40(FP), Z31
+	SHLQ $2, R8          // a row's bytes
+	IMUL3Q $56, CX, R9   // a panel's bytes (kc rows of 14)
+	MOVL $0x3fff, AX
+	KMOVW AX, K1
+	TESTQ BX, BX
+	JEQ tpdone
+tprow:                   // rows 2pp (SI) and 2pp+1 into row pp (DI) of every panel
+	TESTQ CX, CX
+	JLE tpdone
+	MOVQ SI, R10
+	LEAQ (SI)(R8*1), DX
+	MOVQ DI, R11
+	MOVQ BX, R12
+tppanel:
+	VMOVUPS.Z (R10), K1, Z0
+	VMULPS Z31, Z0, Z0
+	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xc8 // VCVTNEPS2BF16 Z0, Y1
+	VPMOVZXWD Y1, Z1
+	CMPQ CX, $1
+	JEQ tpstore
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS Z31, Z2, Z2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xda // VCVTNEPS2BF16 Z2, Y3
+	VPMOVZXWD Y3, Z3
+	VPSLLD $16, Z3, Z3
+	VPORD Z3, Z1, Z1
+tpstore:
+	VMOVUPS Z1, K1, (R11)
+	ADDQ $56, R10
+	ADDQ $56, DX
+	ADDQ R9, R11
+	DECQ R12
+	JNZ tppanel
+	LEAQ (SI)(R8*2), SI
+	ADDQ $56, DI
+	SUBQ $2, CX
+	JMP tprow
+tpdone:
+	VZEROUPPER
+	RET

@@ -337,3 +337,49 @@ func TestPackBPairsMatchesTwoPasses(t *testing.T) {
 		}
 	}
 }
+
+// Full panels of a stored-transposed A are packed as pairs in one pass: the same pairs as packCols followed by
+// toBF16Pairs, NaNs, infinities and denormals included, for odd and even depths, several panels and a scale,
+// without writing past the panels.
+func TestPackColsPairsMatchesTwoPasses(t *testing.T) {
+	if bf16Kernel == nil || bf16Kernel.packColsPairs == nil {
+		t.Skip("no one-pass pair packing of a transposed A on this CPU or build")
+	}
+	kern := bf16Kernel
+	r := rand.New(rand.NewPCG(25, 26))
+	special := []float32{float32(math.NaN()), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), -2e-40, 1 + 3.0/256}
+	for _, kc := range []int{1, 2, 3, 7, 16, 33} {
+		for _, panels := range []int{1, 3, 5} {
+			for _, alpha := range []float32{1, -1.5} {
+				lda := panels*kern.mr + 2
+				a := randSlice(r, 1+(kc-1)*lda+panels*kern.mr)[1:]
+				for i := range a {
+					if r.IntN(5) == 0 {
+						a[i] = special[r.IntN(len(special))]
+					}
+				}
+				n := panels * kc * kern.mr
+				want := make([]float32, n)
+				kern.packCols(want, a, lda, kc, panels, alpha)
+				got := randSlice(r, n+16)
+				guard := append([]float32(nil), got[n:]...)
+				kern.packColsPairs(got[:n], a, lda, kc, panels, alpha)
+				for q := range panels {
+					pan := want[q*kc*kern.mr : (q+1)*kc*kern.mr]
+					toBF16Pairs(pan, kc, kern.mr)
+					for i := range (kc + 1) / 2 * kern.mr {
+						if w, g := math.Float32bits(pan[i]), math.Float32bits(got[q*kc*kern.mr+i]); g != w {
+							t.Fatalf("kc %d panels %d alpha %v: panel %d pair %d = %#08x, two passes %#08x", kc, panels,
+								alpha, q, i, g, w)
+						}
+					}
+				}
+				for i, g := range guard {
+					if math.Float32bits(got[n+i]) != math.Float32bits(g) {
+						t.Fatalf("kc %d panels %d: wrote past the panels, at %d", kc, panels, i)
+					}
+				}
+			}
+		}
+	}
+}

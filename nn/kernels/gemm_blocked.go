@@ -23,6 +23,9 @@ type microKernel struct {
 	// k×m) faster than the Go loop in packA: for q < panels, p < kc, i < mr,
 	//	dst[q*kc*mr+p*mr+i] = alpha · a[p*lda+q*mr+i]
 	packCols func(dst, a []float32, lda, kc, panels int, alpha float32)
+	// packColsPairs, if not nil, is packCols followed by toBF16Pairs in one
+	// pass, for a kernel of pairs.
+	packColsPairs func(dst, a []float32, lda, kc, panels int, alpha float32)
 	// packBT, if not nil, packs a full panel of nr columns of a transposed
 	// B (stored n×k) faster than the Go loop in packB: for p < kc, j < nr,
 	//	dst[p*nr+j] = b[j*ldb+p]
@@ -127,17 +130,22 @@ func (g *gemmArgs) macro(kern *microKernel, ap, bp []float32, ic, mc, jc, nc, kc
 // packA copies alpha·op(A)[ic:ic+mc, pc:pc+kc] into dst as panels of mr
 // rows: element (i, p) of panel q goes to dst[q*kc*mr + p*mr + i]. Rows past
 // mc are zero. For a kernel of pairs each panel is then rounded to bfloat16
-// pairs in its first half (in the same pass, for the full panels of A's rows,
-// where the kernel has packRowsPairs).
+// pairs in its first half (in the same pass, for the full panels, where the
+// kernel has packRowsPairs or packColsPairs).
 func (g *gemmArgs) packA(dst []float32, kern *microKernel, ic, mc, pc, kc int) {
 	q0, mr := 0, kern.mr // panels packed as pairs already
-	if kern.packRowsPairs != nil && !g.transA {
+	switch {
+	case kern.packRowsPairs != nil && !g.transA:
 		for ; (q0+1)*mr <= mc; q0++ {
 			kern.packRowsPairs(dst[q0*kc*mr:(q0+1)*kc*mr], g.a[(ic+q0*mr)*g.lda+pc:], g.lda, kc, g.alpha)
 		}
-		if q0*mr == mc {
-			return
+	case kern.packColsPairs != nil && g.transA:
+		if q0 = mc / mr; q0 > 0 {
+			kern.packColsPairs(dst, g.a[pc*g.lda+ic:], g.lda, kc, q0, g.alpha)
 		}
+	}
+	if q0*mr == mc {
+		return
 	}
 	g.packAValues(dst[q0*kc*mr:], kern, ic+q0*mr, mc-q0*mr, pc, kc)
 	if kern.pairs {
