@@ -29,28 +29,22 @@ var pairPanelAsm = func() func(pan []float32, kc, w int) {
 //go:noescape
 func pairRowsPanelsAVX512BF16(dst, lo, hi *float32, n, stride int)
 
-// packBPairsAsm packs rows pc ≤ p < pc+kc, columns jc ≤ j < jc+nc of a non-transposed B (row p at b[p*ldb:]) into
-// panels of 32 columns of bfloat16 pairs, as packBValues and toBF16Pairs do in two passes, in one (nil where the
-// CPU lacks AVX512_BF16). One call a row pair covers every panel.
-var packBPairsAsm = func() func(dst, b []float32, ldb, pc, kc, jc, nc int) {
-	if !canBF16 {
-		return nil
+// packBPairs32 is the microKernel.packBPairs of the AVX-512 bf16 kernel: one assembly call a row pair covers
+// every panel.
+func packBPairs32(dst, b []float32, ldb, kc, nc int) {
+	if kc <= 0 || nc <= 0 {
+		return
 	}
-	return func(dst, b []float32, ldb, pc, kc, jc, nc int) {
-		if kc <= 0 || nc <= 0 {
-			return
+	const nr = 32
+	_, _ = dst[(ceilDiv(nc, nr)-1)*kc*nr+(kc+1)/2*nr-1], b[(kc-1)*ldb+nc-1]
+	for pp := 0; 2*pp < kc; pp++ {
+		var hi *float32
+		if 2*pp+1 < kc {
+			hi = &b[(2*pp+1)*ldb]
 		}
-		const nr = 32
-		_, _ = dst[(ceilDiv(nc, nr)-1)*kc*nr+(kc+1)/2*nr-1], b[(pc+kc-1)*ldb+jc+nc-1]
-		for pp := 0; 2*pp < kc; pp++ {
-			var hi *float32
-			if 2*pp+1 < kc {
-				hi = &b[(pc+2*pp+1)*ldb+jc]
-			}
-			pairRowsPanelsAVX512BF16(&dst[pp*nr], &b[(pc+2*pp)*ldb+jc], hi, nc, kc*nr)
-		}
+		pairRowsPanelsAVX512BF16(&dst[pp*nr], &b[2*pp*ldb], hi, nc, kc*nr)
 	}
-}()
+}
 
 // packA14TransPairsAVX512 packs panels of 14 columns of a stored-transposed A as bfloat16 pairs (bf16_amd64.s):
 // for q < panels, pp < ⌈kc/2⌉ and i < 14,
@@ -60,17 +54,11 @@ var packBPairsAsm = func() func(dst, b []float32, ldb, pc, kc, jc, nc int) {
 //go:noescape
 func packA14TransPairsAVX512(dst, src *float32, lda, kc, panels int, alpha float32)
 
-// packCols14Pairs is the microKernel.packColsPairs of the AVX-512 bf16 kernel (nil where the CPU lacks
-// AVX512_BF16).
-var packCols14Pairs = func() func(dst, a []float32, lda, kc, panels int, alpha float32) {
-	if !canBF16 {
-		return nil
+// packCols14Pairs is the microKernel.packColsPairs of the AVX-512 bf16 kernel.
+func packCols14Pairs(dst, a []float32, lda, kc, panels int, alpha float32) {
+	if kc < 1 || panels < 1 {
+		return
 	}
-	return func(dst, a []float32, lda, kc, panels int, alpha float32) {
-		if kc < 1 || panels < 1 {
-			return
-		}
-		_, _ = dst[(panels-1)*kc*14+(kc+1)/2*14-1], a[(kc-1)*lda+panels*14-1]
-		packA14TransPairsAVX512(&dst[0], &a[0], lda, kc, panels, alpha)
-	}
-}()
+	_, _ = dst[(panels-1)*kc*14+(kc+1)/2*14-1], a[(kc-1)*lda+panels*14-1]
+	packA14TransPairsAVX512(&dst[0], &a[0], lda, kc, panels, alpha)
+}

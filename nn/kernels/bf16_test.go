@@ -298,7 +298,7 @@ func TestPackRowsPairsMatchesTwoPasses(t *testing.T) {
 // them after, NaNs, infinities and denormals included, for widths around the panels' 32 columns and their halves
 // (the last panel's missing columns zero), odd and even depths, without writing past the panels.
 func TestPackBPairsMatchesTwoPasses(t *testing.T) {
-	if packBPairsAsm == nil || bf16Kernel == nil {
+	if bf16Kernel == nil || bf16Kernel.packBPairs == nil {
 		t.Skip("no one-pass pair packing of B on this CPU or build")
 	}
 	kern := bf16Kernel
@@ -319,7 +319,7 @@ func TestPackBPairsMatchesTwoPasses(t *testing.T) {
 			g.packBValues(want, kern, pc, kc, jc, nc)
 			got := randSlice(r, n+16)
 			guard := append([]float32(nil), got[n:]...)
-			packBPairsAsm(got[:n], b, ldb, pc, kc, jc, nc)
+			kern.packBPairs(got[:n], b[pc*ldb+jc:], ldb, kc, nc)
 			for q := 0; q*kern.nr < nc; q++ {
 				pan := want[q*kc*kern.nr : (q+1)*kc*kern.nr]
 				toBF16Pairs(pan, kc, kern.nr)

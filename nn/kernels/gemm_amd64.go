@@ -123,11 +123,13 @@ var (
 		kern: asmKernel(kernAVX512x14x32, 14, 32), packRows: packRows14,
 		packCols: packCols14, packBT: packBT32}
 	// avx512BF16Kernel packs as avx512Kernel does, then rounds the panels to
-	// bfloat16 pairs (pairs), but for full panels of A, which it packs as
-	// pairs in one pass; its kc is twice as deep for the same panel bytes.
+	// bfloat16 pairs (pairs), but for full panels of A and a non-transposed
+	// B, which it packs as pairs in one pass; its kc is twice as deep for the
+	// same panel bytes.
 	avx512BF16Kernel = microKernel{name: "avx512-bf16", mr: 14, nr: 32, mc: 14 * 10, kc: 1024, nc: 32 * 128,
 		kern: pairKernel(asmKernel(kernAVX512BF16x14x32, 14, 32)), packRows: packRows14,
-		packRowsPairs: packRows14Pairs, packCols: packCols14, packColsPairs: packCols14Pairs, packBT: packBT32, pairs: true}
+		packRowsPairs: packRows14Pairs, packCols: packCols14, packColsPairs: packCols14Pairs, packBT: packBT32,
+		packBPairs: packBPairs32, pairs: true}
 	avx2Kernel = microKernel{name: "avx2", mr: 6, nr: 16, mc: 6 * 12, kc: 384, nc: 16 * 256,
 		kern: asmKernel(kernAVX2x6x16, 6, 16)}
 )

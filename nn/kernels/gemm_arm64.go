@@ -14,9 +14,6 @@ var bf16Kernel *microKernel
 // pairPanelAsm: none on arm64.
 var pairPanelAsm func(pan []float32, kc, w int)
 
-// packBPairsAsm: none here either.
-var packBPairsAsm func(dst, b []float32, ldb, pc, kc, jc, nc int)
-
 // gemmKernel returns the GEMM micro-kernel of isa.
 func gemmKernel(isa ISA) *microKernel {
 	if isa == NEON {

@@ -26,6 +26,10 @@ type microKernel struct {
 	// packColsPairs, if not nil, is packCols followed by toBF16Pairs in one
 	// pass, for a kernel of pairs.
 	packColsPairs func(dst, a []float32, lda, kc, panels int, alpha float32)
+	// packBPairs, if not nil, packs a non-transposed B as packB does for a
+	// kernel of pairs, in one pass: rows p < kc and columns j < nc of b (row
+	// p at b[p*ldb:]) into panels of nr columns of pairs.
+	packBPairs func(dst, b []float32, ldb, kc, nc int)
 	// packBT, if not nil, packs a full panel of nr columns of a transposed
 	// B (stored n×k) faster than the Go loop in packB: for p < kc, j < nr,
 	//	dst[p*nr+j] = b[j*ldb+p]
@@ -203,10 +207,10 @@ func (g *gemmArgs) packAValues(dst []float32, kern *microKernel, ic, mc, pc, kc 
 // element (p, j) of panel q goes to dst[q*kc*nr + p*nr + j]. Columns past nc
 // are zero. For a kernel of pairs each panel is then rounded to bfloat16
 // pairs in its first half (in the same pass where B is not transposed and
-// the assembly is there).
+// the kernel has packBPairs).
 func (g *gemmArgs) packB(dst []float32, kern *microKernel, pc, kc, jc, nc int) {
-	if kern.pairs && !g.transB && kern.nr == 32 && packBPairsAsm != nil {
-		packBPairsAsm(dst, g.b, g.ldb, pc, kc, jc, nc)
+	if kern.packBPairs != nil && !g.transB {
+		kern.packBPairs(dst, g.b[pc*g.ldb+jc:], g.ldb, kc, nc)
 		return
 	}
 	g.packBValues(dst, kern, pc, kc, jc, nc)

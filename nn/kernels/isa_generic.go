@@ -13,6 +13,3 @@ var bf16Kernel *microKernel
 
 // pairPanelAsm: none without amd64 assembly.
 var pairPanelAsm func(pan []float32, kc, w int)
-
-// packBPairsAsm: none here either.
-var packBPairsAsm func(dst, b []float32, ldb, pc, kc, jc, nc int)
