@@ -2,13 +2,18 @@
 
 #include "textflag.h"
 
+// The rounding shared by the pairings below. VCVTNEPS2BF16 rounds 16 floats to nearest even (inputs' denormals
+// count as zero, as VDPBF16PS counts them anyway); Go's assembler does not know it, so it is written as bytes.
+// PAIR_LOW rounds Z0 into the low halves of Z1's 32-bit lanes (the high halves zero); PAIR_HIGH rounds Z2 into
+// their high halves (Z3 is scratch).
+#define PAIR_LOW BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xc8; VPMOVZXWD Y1, Z1
+#define PAIR_HIGH BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xda; VPMOVZXWD Y3, Z3; VPSLLD $16, Z3, Z3; VPORD Z3, Z1, Z1
+
 // func pairPanelAVX512BF16(pan *float32, kc, w int)
 //
 // toBF16Pairs in one call: for each pair pp of the kc rows of w values, row pp of pan becomes
 // bf16(row 2pp) | bf16(row 2pp+1) << 16 (row kc counts as zeros), 16 values at a time, the last group of a row
-// masked. Each write lands at or before the values still to be read (see toBF16Pairs). VCVTNEPS2BF16 rounds to
-// nearest even (inputs' denormals count as zero, as VDPBF16PS counts them anyway); Go's assembler does not know
-// it, so it is written as bytes.
+// masked. Each write lands at or before the values still to be read (see toBF16Pairs).
 TEXT ·pairPanelAVX512BF16(SB), NOSPLIT, $0-24
 	MOVQ pan+0(FP), DI
 	MOVQ kc+8(FP), BX
@@ -35,15 +40,11 @@ chunk:
 pfull:
 	KMOVW AX, K1
 	VMOVUPS.Z (R10), K1, Z0
-	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xc8 // VCVTNEPS2BF16 Z0, Y1
-	VPMOVZXWD Y1, Z1
+	PAIR_LOW
 	CMPQ BX, $1
 	JEQ pstore
 	VMOVUPS.Z (DX), K1, Z2
-	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xda // VCVTNEPS2BF16 Z2, Y3
-	VPMOVZXWD Y3, Z3
-	VPSLLD $16, Z3, Z3
-	VPORD Z3, Z1, Z1
+	PAIR_HIGH
 pstore:
 	VMOVUPS Z1, K1, (R11)
 	ADDQ $64, R10
@@ -91,15 +92,11 @@ rgroup:
 rfull:
 	KMOVW AX, K1
 	VMOVUPS.Z (SI), K1, Z0
-	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xc8 // VCVTNEPS2BF16 Z0, Y1
-	VPMOVZXWD Y1, Z1
+	PAIR_LOW
 	TESTQ DX, DX
 	JEQ rstore
 	VMOVUPS.Z (DX), K1, Z2
-	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xda // VCVTNEPS2BF16 Z2, Y3
-	VPMOVZXWD Y3, Z3
-	VPSLLD $16, Z3, Z3
-	VPORD Z3, Z1, Z1
+	PAIR_HIGH
 	ADDQ $64, DX
 rstore:
 	VMOVUPS Z1, (R11)
@@ -143,16 +140,12 @@ tprow:                   // rows 2pp (SI) and 2pp+1 into row pp (DI) of every pa
 tppanel:
 	VMOVUPS.Z (R10), K1, Z0
 	VMULPS Z31, Z0, Z0
-	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xc8 // VCVTNEPS2BF16 Z0, Y1
-	VPMOVZXWD Y1, Z1
+	PAIR_LOW
 	CMPQ CX, $1
 	JEQ tpstore
 	VMOVUPS.Z (DX), K1, Z2
 	VMULPS Z31, Z2, Z2
-	BYTE $0x62; BYTE $0xf2; BYTE $0x7e; BYTE $0x48; BYTE $0x72; BYTE $0xda // VCVTNEPS2BF16 Z2, Y3
-	VPMOVZXWD Y3, Z3
-	VPSLLD $16, Z3, Z3
-	VPORD Z3, Z1, Z1
+	PAIR_HIGH
 tpstore:
 	VMOVUPS Z1, K1, (R11)
 	ADDQ $56, R10
