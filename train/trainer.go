@@ -212,7 +212,7 @@ func (t *trainer) dcganStep() (stats, error) {
 			real.SetRequiresGrad(true) // R1 differentiates the discriminator's outputs on them
 		}
 		dReal, triplet := t.judgeReal(real)
-		dFake, info := t.judgeFake(fake.Detach(), false)
+		dFake, info, _ := t.judgeFake(fake.Detach(), false)
 		var ld *nn.Tensor
 		if t.opt.Mismatch { // real images of different identities are fakes too
 			ld = spec.dMismatch(dReal, dFake, t.d.Forward(t.aug.Apply(t.mismatched()), true), float32(t.opt.MismatchWeight))
@@ -241,16 +241,16 @@ func (t *trainer) dcganStep() (stats, error) {
 		t.tape.Release(mark) // the discriminator passes are spent: the generator pass reuses their memory
 	}
 	setRequiresGrad(t.d.Params(), false)
-	out, info := t.judgeFake(fake, true)
+	out, info, triplet := t.judgeFake(fake, true)
 	lg := spec.g(out)
 	total := lg
 	if info != nil {
-		total = nn.Add(lg, info)
-		if t.opt.Info > 0 {
-			s.InfoG = float64(info.Item())
-		} else {
-			s.TripletG = float64(info.Item())
-		}
+		total = nn.Add(total, info)
+		s.InfoG = float64(info.Item())
+	}
+	if triplet != nil {
+		total = nn.Add(total, triplet)
+		s.TripletG = float64(triplet.Item())
 	}
 	t.tape.Backward(total)
 	setRequiresGrad(t.d.Params(), true)
@@ -275,25 +275,26 @@ func (t *trainer) judgeReal(real *nn.Tensor) (out, triplet *nn.Tensor) {
 	return out, idTriplet(emb, t.realIDs, t.opt.IDTriplet)
 }
 
-// judgeFake runs the discriminator on fake tuples (augmented as every input is) and returns the loss on its
-// identity head, nil without one: with --info the identity loss of its per-image z_I estimates against the codes
-// of the last batch, and for the generator's update (forG) with --id-triplet the triplet loss of its embeddings,
-// the fakes' tuples the labels (the discriminator learns the head on real images only).
-func (t *trainer) judgeFake(fake *nn.Tensor, forG bool) (out, info *nn.Tensor) {
+// judgeFake runs the discriminator on fake tuples (augmented as every input is) and returns the losses on its
+// identity head, each nil without its option: with --info the identity loss of its per-image z_I estimates against
+// the codes of the last batch, and for the generator's update (forG) with --id-triplet the triplet loss of its
+// embeddings, the fakes' tuples the labels (the discriminator learns the head on real images only). The two options
+// exclude each other (Options.Validate), as they use the one head differently.
+func (t *trainer) judgeFake(fake *nn.Tensor, forG bool) (out, info, triplet *nn.Tensor) {
 	x := t.aug.Apply(fake)
 	if t.opt.IDTriplet > 0 && forG {
 		out, emb := t.d.(model.InfoDiscriminator).ForwardInfo(x, true)
-		return out, idTriplet(emb, t.fakeIDs, t.opt.IDTriplet)
+		return out, nil, idTriplet(emb, t.fakeIDs, t.opt.IDTriplet)
 	}
 	if t.opt.Info == 0 {
-		return t.d.Forward(x, true), nil
+		return t.d.Forward(x, true), nil, nil
 	}
 	out, est := t.d.(model.InfoDiscriminator).ForwardInfo(x, true)
 	z, di := t.opt.Model.Z(), t.opt.Model.DI
 	for i := range len(t.z) / z {
 		copy(t.zi[i*di:(i+1)*di], t.z[i*z:i*z+di])
 	}
-	return out, infoLoss(est, t.tape.Input(t.zi, len(t.zi)/di, di), t.opt.Info)
+	return out, infoLoss(est, t.tape.Input(t.zi, len(t.zi)/di, di), t.opt.Info), nil
 }
 
 // acganBatch draws the next real images with their identity labels, and the fakes' labels (uniform over the
