@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"runtime"
-	"sync"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C where op(A) is m×k and op(B)
@@ -188,19 +187,14 @@ func (g gemmArgs) parallel(kern *microKernel, m, n, workers int) {
 		g.blocked(kern, 0, m, 0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo := units * w / workers * unit
-		hi := units * (w + 1) / workers * unit
-		wg.Go(func() {
-			if splitRows {
-				g.blocked(kern, lo, min(hi, m), 0, n)
-			} else {
-				g.blocked(kern, 0, m, lo, min(hi, n))
-			}
-		})
-	}
-	wg.Wait()
+	forParts(0, units, workers, func(_, u0, u1 int) {
+		lo, hi := u0*unit, u1*unit
+		if splitRows {
+			g.blocked(kern, lo, min(hi, m), 0, n)
+		} else {
+			g.blocked(kern, 0, m, lo, min(hi, n))
+		}
+	})
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -12,8 +12,9 @@ import (
 
 // forParts cuts [r0, r1) into parts near-equal ranges, part w being
 // [r0 + n·w/parts, r0 + n·(w+1)/parts) for n = r1 − r0, and runs fn on each:
-// part 0 on the calling goroutine and the others on their own, or all in turn
-// when GOMAXPROCS is 1. It returns when every part is done.
+// part 0 on the calling goroutine and the others on the team's goroutines
+// (team.go), or all in turn when GOMAXPROCS is 1. It returns when every part
+// is done.
 func forParts(r0, r1, parts int, fn func(part, a, b int)) {
 	n := r1 - r0
 	if parts <= 1 {
@@ -26,14 +27,37 @@ func forParts(r0, r1, parts int, fn func(part, a, b int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
+	// Parts 1.. go to free members of the team (team.go), or, when all are
+	// busy, to goroutines of their own.
+	var (
+		wg      sync.WaitGroup
+		members [maxTeamParts]*teamMember
+		tickets [maxTeamParts]uint64
+	)
+	all := team()
 	for w := 1; w < parts; w++ {
 		a, b := r0+n*w/parts, r0+n*(w+1)/parts
+		if w < maxTeamParts {
+			if m := claim(all); m != nil {
+				members[w], tickets[w] = m, m.start(fn, w, a, b)
+				continue
+			}
+		}
 		wg.Go(func() { fn(w, a, b) })
 	}
 	fn(0, r0, r0+n/parts)
+	for w := 1; w < min(parts, maxTeamParts); w++ {
+		if m := members[w]; m != nil {
+			m.wait(tickets[w])
+		}
+	}
 	wg.Wait()
 }
+
+// maxTeamParts bounds the parts of one forParts call that go to the team
+// (the rest get goroutines of their own): the size of its arrays on the
+// stack.
+const maxTeamParts = 64
 
 // forRows splits [r0, r1) into up to workers ranges (no more than there are
 // rows) and runs fn on each in parallel (forParts): the convolutions'
