@@ -118,10 +118,31 @@ func packBT32(dst, b []float32, ldb, kc int) {
 	}
 }
 
+// packBRowsAVX512 packs kc rows of a non-transposed B, nc columns each, into
+// panels of 32 columns stride values apart, the columns past nc as zeros
+// (packb_amd64.s): for p < kc and j < ⌈nc/32⌉·32,
+//
+//	dst[(j/32)*stride + p*32 + j%32] = src[p*ldb+j] (0 for j ≥ nc)
+//
+//go:noescape
+func packBRowsAVX512(dst, src *float32, ldb, kc, nc, stride int)
+
+// packBRows32 is the microKernel.packBRows of the AVX-512 kernel: one
+// assembly call for the whole block, where the Go loop called copy for
+// every 32 values.
+func packBRows32(dst, b []float32, ldb, kc, nc int) {
+	if kc <= 0 || nc <= 0 {
+		return
+	}
+	const nr = 32
+	_, _ = dst[ceilDiv(nc, nr)*kc*nr-1], b[(kc-1)*ldb+nc-1]
+	packBRowsAVX512(&dst[0], &b[0], ldb, kc, nc, kc*nr)
+}
+
 var (
 	avx512Kernel = microKernel{name: "avx512", mr: 14, nr: 32, mc: 14 * 10, kc: 512, nc: 32 * 128,
 		kern: asmKernel(kernAVX512x14x32, 14, 32), packRows: packRows14,
-		packCols: packCols14, packBT: packBT32}
+		packCols: packCols14, packBT: packBT32, packBRows: packBRows32}
 	// avx512BF16Kernel packs as avx512Kernel does, then rounds the panels to
 	// bfloat16 pairs (pairs), but for full panels of A and a non-transposed
 	// B, which it packs as pairs in one pass; its kc is twice as deep for the

@@ -34,6 +34,10 @@ type microKernel struct {
 	// B (stored n×k) faster than the Go loop in packB: for p < kc, j < nr,
 	//	dst[p*nr+j] = b[j*ldb+p]
 	packBT func(dst, b []float32, ldb, kc int)
+	// packBRows, if not nil, packs a non-transposed B as packB does in fp32,
+	// faster than the Go loop there: rows p < kc and columns j < nc of b
+	// (row p at b[p*ldb:]) into panels of nr columns, zeros past nc.
+	packBRows func(dst, b []float32, ldb, kc, nc int)
 	// pairs says that kern reads panels of bfloat16 pairs (see bf16.go):
 	// packA and packB round their fp32 panels to pairs in place, and kern's
 	// k is still the depth in values.
@@ -224,6 +228,10 @@ func (g *gemmArgs) packB(dst []float32, kern *microKernel, pc, kc, jc, nc int) {
 // packBValues is packB in fp32.
 func (g *gemmArgs) packBValues(dst []float32, kern *microKernel, pc, kc, jc, nc int) {
 	nr := kern.nr
+	if !g.transB && kern.packBRows != nil {
+		kern.packBRows(dst, g.b[pc*g.ldb+jc:], g.ldb, kc, nc)
+		return
+	}
 	if !g.transB { // op(B)[p, j] = b[p*ldb+j]: read each row of b once, in order, and deal it out to the panels
 		for p := range kc {
 			src := g.b[(pc+p)*g.ldb+jc : (pc+p)*g.ldb+jc+nc]

@@ -142,3 +142,46 @@ func TestPackBT(t *testing.T) {
 		}
 	}
 }
+
+// TestPackBRows checks each kernel's fast packing of a non-transposed B
+// against the formula: widths around the 16-column halves and the 32-column
+// panels, the columns past nc zero, a guard after the panels.
+func TestPackBRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, path := range pathNames() {
+		kern := kernelByName(path)
+		if kern.packBRows == nil {
+			continue
+		}
+		for _, kc := range []int{1, 2, 7, 64} {
+			for _, nc := range []int{1, 15, 16, 17, 31, 32, 33, 48, 64, 95, 100} {
+				t.Run(fmt.Sprintf("%s/kc=%d/nc=%d", path, kc, nc), func(t *testing.T) {
+					nr, ldb := kern.nr, nc+3
+					b := randSlice(r, 1+(kc-1)*ldb+nc)[1:] // unaligned, ending at the last value read
+					n := ceilDiv(nc, nr) * kc * nr
+					dst := randSlice(r, n+17)
+					guard := append([]float32(nil), dst[n:]...)
+					kern.packBRows(dst[:n], b, ldb, kc, nc)
+					for q := range ceilDiv(nc, nr) {
+						for p := range kc {
+							for j := range nr {
+								want := float32(0)
+								if q*nr+j < nc {
+									want = b[p*ldb+q*nr+j]
+								}
+								if got := dst[q*kc*nr+p*nr+j]; math.Float32bits(got) != math.Float32bits(want) {
+									t.Fatalf("panel %d, dst[%d*%d+%d] = %v, want %v", q, p, nr, j, got, want)
+								}
+							}
+						}
+					}
+					for i, g := range guard {
+						if math.Float32bits(dst[n+i]) != math.Float32bits(g) {
+							t.Fatalf("guard %d after the panels changed", i)
+						}
+					}
+				})
+			}
+		}
+	}
+}
