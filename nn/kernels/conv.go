@@ -3,7 +3,7 @@ package kernels
 // Conv2D computes y = conv(x, w), or y += conv(x, w) when accumulate (see
 // ConvParams for the formula). It panics if the slice lengths do not match p.
 func Conv2D(p ConvParams, x, w, y []float32, accumulate bool) {
-	conv2D(p, x, w, y, accumulate, p.tileRows(), p.plan(p.workers()))
+	conv2D(p, x, w, y, accumulate, p.filterTileRows(), p.plan(p.workers()))
 }
 
 // conv2D is Conv2D with the im2col tile height (output positions) and the
@@ -68,7 +68,7 @@ func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int, pl convP
 // It is also the forward pass of a transposed convolution. It panics if the
 // slice lengths do not match p.
 func Conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool) {
-	conv2DBackwardData(p, dy, w, dx, accumulate, p.tileRows(), p.plan(p.workers()))
+	conv2DBackwardData(p, dy, w, dx, accumulate, p.filterTileRows(), p.plan(p.workers()))
 }
 
 // conv2DBackwardData is Conv2DBackwardData with the tile height and the use

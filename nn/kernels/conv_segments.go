@@ -147,8 +147,8 @@ func conv2DBackwardDataSegments(p ConvParams, dy, w, dx []float32, accumulate bo
 	k := p.KH * p.KW * p.C
 	mr := activeKernel.mr
 	wm := make([]filterOperand, len(blocks))
-	for i, b := range blocks { // columns k0 ≤ k < k1 of wᵀ as the F×K matrix, always prepacked
-		wm[i] = newFilterOperand(true, true, p.F, b.k1-b.k0, w[b.k0*p.F:], p.F)
+	for i, b := range blocks { // columns k0 ≤ k < k1 of wᵀ as the F×K matrix
+		wm[i] = newFilterOperand(pl.groups > 1 || p.N*p.OH*p.OW > rows, true, p.F, b.k1-b.k0, w[b.k0*p.F:], p.F)
 	}
 	defer releaseAll(wm)
 	seg := segmentOf(p, segs)

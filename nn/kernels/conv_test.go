@@ -363,3 +363,64 @@ func TestIm2colCols(t *testing.T) {
 		})
 	}
 }
+
+// TestFilterTileRows checks when the convolutions that multiply by the
+// filter take all positions in one tile (N·OH·OW ≤ F, a column matrix of at
+// most maxOneTileFloats), and that one tile with the filter packed as the
+// product goes gives the same bits as several tiles sharing a prepacked
+// filter, on every micro-kernel, split by filter row (the segments of the
+// data gradient) and not.
+func TestFilterTileRows(t *testing.T) {
+	merge := ConvParams{N: 32, H: 4, W: 4, C: 1024, KH: 3, KW: 3, F: 512, SH: 2, SW: 2, OH: 2, OW: 2}
+	for _, tt := range []struct {
+		name string
+		p    ConvParams
+		one  bool
+	}{
+		{"64x64 merge: 128 positions, 512 filters", merge, true},
+		{"64x64 D4: 1024 positions, 512 filters", sameConv5(64, 8, 256, 512), false},
+		{"column matrix past the cap", ConvParams{N: 1, H: 64, W: 64, C: 512, KH: 5, KW: 5, F: 4096, SH: 1, SW: 1,
+			PadTop: 2, PadLeft: 2, OH: 64, OW: 64}, false},
+	} {
+		rows, m := tt.p.filterTileRows(), tt.p.N*tt.p.OH*tt.p.OW
+		if got := rows >= m; got != tt.one {
+			t.Errorf("%s: filterTileRows %d for %d positions: one tile %v, want %v", tt.name, rows, m, got, tt.one)
+		}
+		if !tt.one && rows != tt.p.tileRows() {
+			t.Errorf("%s: filterTileRows %d, want tileRows %d", tt.name, rows, tt.p.tileRows())
+		}
+	}
+
+	r := rand.New(rand.NewPCG(23, 24))
+	p := ConvParams{N: 8, H: 6, W: 6, C: 40, KH: 3, KW: 3, F: 96, SH: 2, SW: 2, PadTop: 1, PadLeft: 1, OH: 3, OW: 3}
+	x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+	for _, path := range pathNames() {
+		for _, split := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/split=%v", path, split), func(t *testing.T) {
+				defer forcePath(t, path)()
+				pl := convPlan{groups: 1, inner: 2, strat: autoStrategy, split: split}
+				one, several := p.filterTileRows(), 2*p.OH*p.OW // every image, then two images a tile
+				if one < p.N*p.OH*p.OW {
+					t.Fatalf("filterTileRows %d, want one tile of %d positions", one, p.N*p.OH*p.OW)
+				}
+				for _, c := range []struct {
+					name string
+					n    int
+					run  func(out []float32, rows int)
+				}{
+					{"Conv2D", p.YLen(), func(out []float32, rows int) { conv2D(p, x, w, out, false, rows, pl) }},
+					{"BackwardData", p.XLen(), func(out []float32, rows int) { conv2DBackwardData(p, dy, w, out, false, rows, pl) }},
+				} {
+					a, b := make([]float32, c.n), make([]float32, c.n)
+					c.run(a, one)
+					c.run(b, several)
+					for i := range a {
+						if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+							t.Fatalf("%s: value %d is %v in one tile, %v in tiles of %d positions", c.name, i, a[i], b[i], several)
+						}
+					}
+				}
+			})
+		}
+	}
+}

@@ -65,7 +65,7 @@ func (g *gemmArgs) run(kern *microKernel, strat strategy, m, n int) {
 	flops := m * n * g.k
 	small := flops <= smallGemmFlops && (strat == autoStrategy || strat == oneThreadStrategy)
 	switch {
-	case g.pb == nil && !kern.pairs && (strat == directStrategy || small):
+	case g.pb == nil && g.skip == nil && !kern.pairs && (strat == directStrategy || small):
 		g.direct(0, m, 0, n)
 	case strat == serialStrategy || strat == directStrategy || strat == oneThreadStrategy ||
 		strat == autoStrategy && flops < parallelGemmFlops:

@@ -108,23 +108,31 @@ func newFilterOperand(shared, transB bool, k, n int, b []float32, ldb int) filte
 }
 
 // mulSkipping is mul with beta 0 that leaves the tiles of C for which skip is true as they are (see
-// gemmArgs.skip); f must be prepacked.
+// gemmArgs.skip).
 func (f filterOperand) mulSkipping(strat strategy, m int, a []float32, lda int, c []float32, ldc int,
 	skip func(i, h, j, w int) bool) {
-	if f.pb == nil {
-		panic("kernels: mulSkipping needs a prepacked filter")
-	}
-	checkMatrix("A", m, f.pb.k, a, lda)
-	checkMatrix("C", m, f.pb.n, c, ldc)
-	if m == 0 || f.pb.n == 0 {
+	checkMatrix("A", m, f.k, a, lda)
+	checkMatrix("C", m, f.n, c, ldc)
+	if m == 0 || f.n == 0 {
 		return
 	}
-	if f.pb.k == 0 {
-		scaleC(c, ldc, 0, m, 0, f.pb.n, 0)
+	if f.k == 0 {
+		scaleC(c, ldc, 0, m, 0, f.n, 0)
 		return
 	}
-	g := gemmArgs{k: f.pb.k, alpha: 1, a: a, lda: lda, c: c, ldc: ldc, pb: f.pb, skip: skip}
-	g.run(f.pb.kern, strat, m, f.pb.n)
+	g := gemmArgs{k: f.k, alpha: 1, a: a, lda: lda, c: c, ldc: ldc, skip: skip}
+	kern := activeKernel
+	if f.pb != nil {
+		g.pb, kern = f.pb, f.pb.kern
+	} else {
+		if f.transB {
+			checkMatrix("B", f.n, f.k, f.b, f.ldb)
+		} else {
+			checkMatrix("B", f.k, f.n, f.b, f.ldb)
+		}
+		g.transB, g.b, g.ldb = f.transB, f.b, f.ldb
+	}
+	g.run(kern, strat, m, f.n)
 }
 
 // mul computes C = A·op(B) + beta·C for the m×k matrix A.
