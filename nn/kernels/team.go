@@ -104,10 +104,22 @@ func (m *teamMember) start(fn func(part, a, b int), part, a, b int) uint64 {
 	return s
 }
 
-// wait returns when m has run the part of ticket s, and frees m.
+// wait returns when m has run the part of ticket s, and frees m. It spins
+// for teamSpin, then polls every teamPoll, parked in between: a part that
+// runs long does not keep a core busy with waiting, and the caller's core
+// can take the goroutines such a part starts (a forParts inside it, the team
+// being busy), which a spinning caller would leave queued behind m.
 func (m *teamMember) wait(s uint64) {
+	start := time.Now()
 	for m.done.Load() != s {
-		runtime.Gosched()
+		if time.Since(start) < teamSpin {
+			runtime.Gosched()
+			continue
+		}
+		time.Sleep(teamPoll)
 	}
 	m.busy.Store(false)
 }
+
+// teamPoll is how often wait looks again once it has spun for teamSpin.
+const teamPoll = 20 * time.Microsecond
