@@ -34,11 +34,10 @@ func forParts(r0, r1, parts int, fn func(part, a, b int)) {
 		members [maxTeamParts]*teamMember
 		tickets [maxTeamParts]uint64
 	)
-	all := team()
 	for w := 1; w < parts; w++ {
 		a, b := r0+n*w/parts, r0+n*(w+1)/parts
 		if w < maxTeamParts {
-			if m := claim(all); m != nil {
+			if m := claim(team); m != nil {
 				members[w], tickets[w] = m, m.start(fn, w, a, b)
 				continue
 			}

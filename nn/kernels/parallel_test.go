@@ -66,6 +66,19 @@ func TestForPartsCoversEachRowOnce(t *testing.T) {
 			}
 			wg.Wait()
 		}},
+		{"no goroutine left", func(t *testing.T) {
+			// The team starts with the package, so work leaves the goroutine count where it was: the leak
+			// checks of other packages' tests (serve, data) count on it.
+			base := runtime.NumGoroutine()
+			forParts(0, 64, 2, func(_, a, b int) { forParts(a, b, 2, func(int, int, int) {}) })
+			deadline := time.Now().Add(5 * time.Second)
+			for runtime.NumGoroutine() > base {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d goroutines after forParts, %d before", runtime.NumGoroutine(), base)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}},
 		{"after parking", func(t *testing.T) {
 			for range 3 {
 				time.Sleep(3 * teamSpin)

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -41,17 +40,22 @@ type teamMember struct {
 	part, a, b int
 }
 
-// team returns the process's team: GOMAXPROCS − 1 members (as GOMAXPROCS
-// was at the first call), started on first use.
-var team = sync.OnceValue(func() []*teamMember {
-	members := make([]*teamMember, max(0, runtime.GOMAXPROCS(0)-1))
+// team is the process's team: GOMAXPROCS − 1 members, as GOMAXPROCS was when
+// the package was initialised. They start with the program, not at the first
+// parallel call, so that a test that counts goroutines before and after some
+// work does not count them as leaked. Parked, each costs a goroutine's stack.
+var team = startTeam(runtime.GOMAXPROCS(0) - 1)
+
+// startTeam starts n members (none for n ≤ 0).
+func startTeam(n int) []*teamMember {
+	members := make([]*teamMember, max(0, n))
 	for i := range members {
 		m := &teamMember{wake: make(chan struct{}, 1)}
 		members[i] = m
 		go m.loop()
 	}
 	return members
-})
+}
 
 // loop runs the parts handed to m, spinning for teamSpin after each before
 // it parks.
