@@ -33,22 +33,37 @@ func im2colCols(p ConvParams, x, col []float32, t convTile, r0, r1, c0, c1 int) 
 				continue
 			}
 			xr := x[(n*p.H+iy)*xRow : (n*p.H+iy+1)*xRow]
-			for i := range ox1 - ox0 {
+			// x supplies the offsets [vs, ve) of position i: the ones that land inside the row. The positions
+			// where that is all of [s, e) are a range [lo, hi), copied in one copyRuns; the others, at the
+			// row's ends, one by one.
+			edge := func(i int) (vs, ve, ix0 int) {
+				ix0 = (ox0+i)*p.SW - p.PadLeft
+				return max(s, -ix0*p.C), min(e, (p.W-ix0)*p.C), ix0
+			}
+			inside := func(i int) bool { vs, ve, _ := edge(i); return vs == s && ve == e }
+			partial := func(i int) {
 				d := band[i*width+off : i*width+off+e-s]
-				ix0 := (ox0+i)*p.SW - p.PadLeft
-				// x supplies the offsets [vs, ve): the ones that land inside the row
-				vs, ve := max(s, -ix0*p.C), min(e, (p.W-ix0)*p.C)
+				vs, ve, ix0 := edge(i)
 				if vs >= ve {
 					clear(d)
-					continue
+					return
 				}
-				if vs > s {
-					clear(d[:vs-s])
-				}
+				clear(d[:vs-s])
 				copy(d[vs-s:ve-s], xr[ix0*p.C+vs:ix0*p.C+ve])
-				if ve < e {
-					clear(d[ve-s:])
-				}
+				clear(d[ve-s:])
+			}
+			lo, hi := 0, ox1-ox0
+			for lo < hi && !inside(lo) {
+				partial(lo)
+				lo++
+			}
+			for hi > lo && !inside(hi-1) {
+				hi--
+				partial(hi)
+			}
+			if lo < hi {
+				_, _, ix0 := edge(lo)
+				copyRuns(band[lo*width+off:], xr[ix0*p.C+s:], hi-lo, width, p.SW*p.C, e-s)
 			}
 		}
 		r += ox1 - ox0
