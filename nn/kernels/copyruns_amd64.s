@@ -31,3 +31,35 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func addRunsAVX512(dst, src *float32, n, dstStride, srcStride, run int)
+//
+// For i < n in order and j < run (1 ≤ run ≤ 16): dst[i*dstStride+j] += src[i*srcStride+j], each run one masked
+// load of each and one masked store. Runs may overlap in dst: each reads what the one before stored.
+TEXT ·addRunsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), R10
+	MOVQ dstStride+24(FP), R8
+	MOVQ srcStride+32(FP), R9
+	MOVQ run+40(FP), CX
+	SHLQ $2, R8
+	SHLQ $2, R9
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+aloop:
+	TESTQ R10, R10
+	JLE adone
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VADDPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ R10
+	JMP aloop
+adone:
+	VZEROUPPER
+	RET

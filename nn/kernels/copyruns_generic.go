@@ -7,3 +7,9 @@ package kernels
 func copyRuns(dst, src []float32, n, dstStride, srcStride, run int) {
 	copyRunsGo(dst, src, n, dstStride, srcStride, run)
 }
+
+// addRuns adds n runs of run values in order, run i from src[i*srcStride:] to dst[i*dstStride:] (the runs may
+// overlap in dst): col2im's adds of one filter row across a band of positions.
+func addRuns(dst, src []float32, n, dstStride, srcStride, run int) {
+	addRunsGo(dst, src, n, dstStride, srcStride, run)
+}

@@ -78,26 +78,53 @@ func im2colCols(p ConvParams, x, col []float32, t convTile, r0, r1, c0, c1 int) 
 //	dx[n, oy·SH+ky−PadTop, ox·SW+kx−PadLeft, c] += col[r*K + (ky*KW+kx)*C + c]
 //
 // skipping out-of-range positions (whose values in col are never read).
+// Each value of dx adds its terms in the order of ox within an output row
+// (one filter row ky reaches a given input row from a given output row), and
+// output rows in order. The positions whose receptive field lies inside the
+// input row, when their rows of col follow each other, go in one addRuns a
+// filter row; the others, at the row's ends, one by one.
 func col2im(p ConvParams, col, dx []float32, t convTile, rowOf func(n, oy, ox int) int, n0, n1 int) {
 	rowLen := p.KW * p.C
 	k := p.KH * rowLen
+	inside := func(ox int) bool { lo, hi := p.validKx(ox); return lo == 0 && hi == p.KW }
 	for n := n0; n < n1; n++ {
 		for oy := t.oy0; oy < t.oy1; oy++ {
-			for ox := range p.OW {
-				r := rowOf(n, oy, ox)
-				src := col[r*k : (r+1)*k]
-				ix0 := ox*p.SW - p.PadLeft
-				lo, hi := max(0, -ix0), min(p.KW, p.W-ix0)
-				if lo >= hi {
+			xLo, xHi := 0, p.OW // the positions inside: [xLo, xHi)
+			for xLo < xHi && !inside(xLo) {
+				xLo++
+			}
+			for xHi > xLo && !inside(xHi-1) {
+				xHi--
+			}
+			runs := xHi-xLo > 1 && rowOf(n, oy, xHi-1)-rowOf(n, oy, xLo) == xHi-1-xLo
+			for ky := range p.KH {
+				iy := oy*p.SH + ky - p.PadTop
+				if iy < 0 || iy >= p.H {
 					continue
 				}
-				for ky := range p.KH {
-					iy := oy*p.SH + ky - p.PadTop
-					if iy < 0 || iy >= p.H {
-						continue
+				one := func(ox int) {
+					lo, hi := p.validKx(ox)
+					if lo >= hi {
+						return
 					}
-					dst := ((n*p.H+iy)*p.W + ix0) * p.C
-					addTo(dx[dst+lo*p.C:dst+hi*p.C], src[ky*rowLen+lo*p.C:ky*rowLen+hi*p.C])
+					r := rowOf(n, oy, ox)
+					dst := ((n*p.H+iy)*p.W + ox*p.SW - p.PadLeft) * p.C
+					addTo(dx[dst+lo*p.C:dst+hi*p.C], col[r*k+ky*rowLen+lo*p.C:r*k+ky*rowLen+hi*p.C])
+				}
+				for ox := 0; ox < xLo; ox++ {
+					one(ox)
+				}
+				if runs {
+					r := rowOf(n, oy, xLo)
+					dst := ((n*p.H+iy)*p.W + xLo*p.SW - p.PadLeft) * p.C
+					addRuns(dx[dst:], col[r*k+ky*rowLen:], xHi-xLo, p.SW*p.C, k, rowLen)
+				} else {
+					for ox := xLo; ox < xHi; ox++ {
+						one(ox)
+					}
+				}
+				for ox := xHi; ox < p.OW; ox++ {
+					one(ox)
 				}
 			}
 		}
