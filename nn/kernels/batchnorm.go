@@ -112,13 +112,7 @@ func batchMoments(x []float32, c int) (mean, variance []float64) {
 	var s1, s2 [2][]float64
 	parallelRows(m, c, func(part, r0, r1 int) {
 		a, b := make([]float64, c), make([]float64, c)
-		for i := r0 * c; i < r1*c; i += c {
-			for j, v := range x[i : i+c] {
-				d := float64(v) - shift[j]
-				a[j] += d
-				b[j] += d * d
-			}
-		}
+		momentSums(x[r0*c:r1*c], c, shift, a, b)
 		s1[part], s2[part] = a, b
 	})
 	mean, variance = make([]float64, c), make([]float64, c)

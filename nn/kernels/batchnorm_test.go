@@ -173,3 +173,39 @@ func testBatchNormGrad(t *testing.T, r *rand.Rand, name string, x, gamma, mean, 
 	BatchNormGrad(nil, dg, db, dz, x, gamma, mean, invStd, p, false)
 	near(t, name+": dgamma alone", dg[0], wdg[0], 1e-4)
 }
+
+// TestMomentSums checks that each instruction set's shifted sums have the bits of the Go loop (same adds in the
+// same order, no fused multiply-add), for channel counts around the 8 and 16 lanes of the assembly.
+func TestMomentSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(29, 30))
+	for _, isa := range Available() {
+		for _, c := range []int{1, 3, 7, 8, 9, 15, 16, 17, 33, 64, 100} {
+			for _, rows := range []int{1, 5, 37} {
+				t.Run(fmt.Sprintf("%v/c=%d/rows=%d", isa, c, rows), func(t *testing.T) {
+					defer Force(isa)()
+					x := randSlice(r, rows*c)
+					for i := range x {
+						x[i] = x[i]*1e3 + float32(i%5) // magnitudes where rounding shows
+					}
+					shift := make([]float64, c)
+					for j := range shift {
+						shift[j] = float64(x[j]) + 0.25
+					}
+					a, b := make([]float64, c), make([]float64, c)
+					wa, wb := make([]float64, c), make([]float64, c)
+					for j := range c { // sums already under way
+						a[j], b[j] = float64(j)/3, float64(j)/7
+						wa[j], wb[j] = a[j], b[j]
+					}
+					momentSums(x, c, shift, a, b)
+					momentSumsGo(x, c, shift, wa, wb)
+					for j := range c {
+						if math.Float64bits(a[j]) != math.Float64bits(wa[j]) || math.Float64bits(b[j]) != math.Float64bits(wb[j]) {
+							t.Fatalf("channel %d: sums %v, %v; want %v, %v", j, a[j], b[j], wa[j], wb[j])
+						}
+					}
+				})
+			}
+		}
+	}
+}

@@ -89,6 +89,22 @@ func bnGradRows(dx, x, dz, mu, invStd, k, mg, mgx []float32, add bool) {
 	bnGradRowsAVX512(&dx[0], &x[0], &dz[0], &mu[0], &invStd[0], &k[0], &mg[0], &mgx[0], len(dz)/c, c, boolInt(add))
 }
 
+// momentSumsAVX512 is momentSumsGo for c ≤ 16 channels of rows rows, ld values apart (elementwise_amd64.s).
+//
+//go:noescape
+func momentSumsAVX512(x *float32, rows, ld, c int, shift, a, b *float64)
+
+func momentSums(x []float32, c int, shift, a, b []float64) {
+	rows := len(x) / c
+	if !useAVX512() || rows == 0 {
+		momentSumsGo(x, c, shift, a, b)
+		return
+	}
+	for j := 0; j < c; j += 16 { // 16 channels a pass over the rows, each added in row order
+		momentSumsAVX512(&x[j], rows, c, min(16, c-j), &shift[j], &a[j], &b[j])
+	}
+}
+
 func adamStep(p, g, m, v []float32, c AdamCoeffs) {
 	if !useAVX512() || len(g) == 0 {
 		adamStepGo(p, g, m, v, c)

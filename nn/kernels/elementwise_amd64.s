@@ -479,3 +479,56 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func momentSumsAVX512(x *float32, rows, ld, c int, shift, a, b *float64)
+//
+// momentSumsGo for c ≤ 16 channels of rows rows ld values apart: for each row in order and j < c,
+//	d = float64(x[j]) − shift[j]; a[j] += d; b[j] += d·d
+// with a separate multiply and add, as Go computes it. Channels 0..7 in Z0/Z2, 8..15 in Z1/Z3.
+TEXT ·momentSumsAVX512(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ rows+8(FP), R12
+	MOVQ ld+16(FP), R8
+	MOVQ c+24(FP), CX
+	MOVQ shift+32(FP), R9
+	MOVQ a+40(FP), R10
+	MOVQ b+48(FP), R11
+	SHLQ $2, R8
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1         // the row's c floats
+	KMOVW AX, K2         // channels 0..7 (8-lane operations read the mask's low 8 bits)
+	SHRQ $8, AX
+	KMOVW AX, K3         // channels 8..15
+	VMOVUPD.Z (R9), K2, Z20
+	VMOVUPD.Z 64(R9), K3, Z21
+	VMOVUPD.Z (R10), K2, Z0
+	VMOVUPD.Z 64(R10), K3, Z1
+	VMOVUPD.Z (R11), K2, Z2
+	VMOVUPD.Z 64(R11), K3, Z3
+mloop:
+	TESTQ R12, R12
+	JLE mdone
+	VMOVUPS.Z (SI), K1, Z4
+	VCVTPS2PD Y4, Z5
+	VEXTRACTF64X4 $1, Z4, Y6
+	VCVTPS2PD Y6, Z6
+	VSUBPD Z20, Z5, Z5
+	VSUBPD Z21, Z6, Z6
+	VADDPD Z5, Z0, Z0
+	VADDPD Z6, Z1, Z1
+	VMULPD Z5, Z5, Z5
+	VMULPD Z6, Z6, Z6
+	VADDPD Z5, Z2, Z2
+	VADDPD Z6, Z3, Z3
+	ADDQ R8, SI
+	DECQ R12
+	JMP mloop
+mdone:
+	VMOVUPD Z0, K2, (R10)
+	VMOVUPD Z1, K3, 64(R10)
+	VMOVUPD Z2, K2, (R11)
+	VMOVUPD Z3, K3, 64(R11)
+	VZEROUPPER
+	RET

@@ -102,3 +102,15 @@ func adamStepGo(p, g, m, v []float32, c AdamCoeffs) {
 		p[j] -= stepSize * m[j] / denom
 	}
 }
+
+// momentSumsGo adds, for each row of c values of x in order and each channel j, d = x[j] − shift[j] to a[j] and
+// d·d to b[j], in float64: batchMoments' shifted sums over one part of the rows.
+func momentSumsGo(x []float32, c int, shift, a, b []float64) {
+	for i := 0; i+c <= len(x); i += c {
+		for j, v := range x[i : i+c] {
+			d := float64(v) - shift[j]
+			a[j] += d
+			b[j] += d * d
+		}
+	}
+}
