@@ -170,14 +170,7 @@ func batchNormGradGroup(dx, dgamma, dbeta, dz, x, gamma, mean, invStd []float32,
 	var sg, sgx [2][]float64
 	parallelRows(m, c, func(part, r0, r1 int) {
 		a, b := make([]float64, c), make([]float64, c)
-		for i := r0 * c; i < r1*c; i += c {
-			xr, gr := x[i:i+c], dz[i:i+c]
-			for j := range c {
-				xh := (xr[j] - mean[j]) * invStd[j]
-				a[j] += float64(gr[j])
-				b[j] += float64(gr[j] * xh)
-			}
-		}
+		gradSums(x[r0*c:r1*c], dz[r0*c:r1*c], mean, invStd, a, b)
 		sg[part], sgx[part] = a, b
 	})
 	sumG, sumGX := make([]float64, c), make([]float64, c)

@@ -209,3 +209,36 @@ func TestMomentSums(t *testing.T) {
 		}
 	}
 }
+
+// TestGradSums checks that each instruction set's batch-norm gradient sums have the bits of the Go loop (x̂ and
+// dz·x̂ rounded to float32, then added in float64 in row order), for channel counts around 8 and 16.
+func TestGradSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, isa := range Available() {
+		for _, c := range []int{1, 3, 7, 8, 9, 15, 16, 17, 33, 64, 100} {
+			for _, rows := range []int{1, 5, 37} {
+				t.Run(fmt.Sprintf("%v/c=%d/rows=%d", isa, c, rows), func(t *testing.T) {
+					defer Force(isa)()
+					x, dz := randSlice(r, rows*c), randSlice(r, rows*c)
+					mean, invStd := randSlice(r, c), randSlice(r, c)
+					for j := range invStd {
+						invStd[j] = 1 + 10*invStd[j]*invStd[j]
+					}
+					a, b := make([]float64, c), make([]float64, c)
+					wa, wb := make([]float64, c), make([]float64, c)
+					for j := range c {
+						a[j], b[j] = float64(j)/3, -float64(j)/7
+						wa[j], wb[j] = a[j], b[j]
+					}
+					gradSums(x, dz, mean, invStd, a, b)
+					gradSumsGo(x, dz, mean, invStd, wa, wb)
+					for j := range c {
+						if math.Float64bits(a[j]) != math.Float64bits(wa[j]) || math.Float64bits(b[j]) != math.Float64bits(wb[j]) {
+							t.Fatalf("channel %d: sums %v, %v; want %v, %v", j, a[j], b[j], wa[j], wb[j])
+						}
+					}
+				})
+			}
+		}
+	}
+}

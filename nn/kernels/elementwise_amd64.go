@@ -105,6 +105,24 @@ func momentSums(x []float32, c int, shift, a, b []float64) {
 	}
 }
 
+// gradSumsAVX512 is gradSumsGo for c ≤ 16 channels of rows rows, ld values apart (elementwise_amd64.s).
+//
+//go:noescape
+func gradSumsAVX512(x, dz *float32, rows, ld, c int, mean, invStd *float32, a, b *float64)
+
+func gradSums(x, dz, mean, invStd []float32, a, b []float64) {
+	c := len(mean)
+	rows := len(dz) / c
+	if !useAVX512() || rows == 0 {
+		gradSumsGo(x, dz, mean, invStd, a, b)
+		return
+	}
+	_ = x[len(dz)-1]
+	for j := 0; j < c; j += 16 { // 16 channels a pass over the rows, each added in row order
+		gradSumsAVX512(&x[j], &dz[j], rows, c, min(16, c-j), &mean[j], &invStd[j], &a[j], &b[j])
+	}
+}
+
 func adamStep(p, g, m, v []float32, c AdamCoeffs) {
 	if !useAVX512() || len(g) == 0 {
 		adamStepGo(p, g, m, v, c)

@@ -532,3 +532,61 @@ mdone:
 	VMOVUPD Z3, K3, 64(R11)
 	VZEROUPPER
 	RET
+
+// func gradSumsAVX512(x, dz *float32, rows, ld, c int, mean, invStd *float32, a, b *float64)
+//
+// gradSumsGo for c ≤ 16 channels of rows rows ld values apart: for each row in order and j < c,
+//	x̂ = (x[j] − mean[j])·invStd[j] (float32); a[j] += float64(dz[j]); b[j] += float64(dz[j]·x̂)
+TEXT ·gradSumsAVX512(SB), NOSPLIT, $0-72
+	MOVQ x+0(FP), SI
+	MOVQ dz+8(FP), DI
+	MOVQ rows+16(FP), R12
+	MOVQ ld+24(FP), R8
+	MOVQ c+32(FP), CX
+	MOVQ mean+40(FP), R9
+	MOVQ invStd+48(FP), R13
+	MOVQ a+56(FP), R10
+	MOVQ b+64(FP), R11
+	SHLQ $2, R8
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	KMOVW AX, K2
+	SHRQ $8, AX
+	KMOVW AX, K3
+	VMOVUPS.Z (R9), K1, Z20
+	VMOVUPS.Z (R13), K1, Z21
+	VMOVUPD.Z (R10), K2, Z0
+	VMOVUPD.Z 64(R10), K3, Z1
+	VMOVUPD.Z (R11), K2, Z2
+	VMOVUPD.Z 64(R11), K3, Z3
+gloop:
+	TESTQ R12, R12
+	JLE gdone
+	VMOVUPS.Z (SI), K1, Z4
+	VMOVUPS.Z (DI), K1, Z5
+	VSUBPS Z20, Z4, Z4
+	VMULPS Z21, Z4, Z4   // x̂
+	VMULPS Z4, Z5, Z6    // dz·x̂
+	VCVTPS2PD Y5, Z7
+	VEXTRACTF64X4 $1, Z5, Y8
+	VCVTPS2PD Y8, Z8
+	VADDPD Z7, Z0, Z0
+	VADDPD Z8, Z1, Z1
+	VCVTPS2PD Y6, Z9
+	VEXTRACTF64X4 $1, Z6, Y10
+	VCVTPS2PD Y10, Z10
+	VADDPD Z9, Z2, Z2
+	VADDPD Z10, Z3, Z3
+	ADDQ R8, SI
+	ADDQ R8, DI
+	DECQ R12
+	JMP gloop
+gdone:
+	VMOVUPD Z0, K2, (R10)
+	VMOVUPD Z1, K3, 64(R10)
+	VMOVUPD Z2, K2, (R11)
+	VMOVUPD Z3, K3, 64(R11)
+	VZEROUPPER
+	RET

@@ -22,3 +22,5 @@ func bnGradRows(dx, x, dz, mu, invStd, k, mg, mgx []float32, add bool) {
 func adamStep(p, g, m, v []float32, c AdamCoeffs) { adamStepGo(p, g, m, v, c) }
 
 func momentSums(x []float32, c int, shift, a, b []float64) { momentSumsGo(x, c, shift, a, b) }
+
+func gradSums(x, dz, mean, invStd []float32, a, b []float64) { gradSumsGo(x, dz, mean, invStd, a, b) }

@@ -114,3 +114,18 @@ func momentSumsGo(x []float32, c int, shift, a, b []float64) {
 		}
 	}
 }
+
+// gradSumsGo adds, for each row of x and dz (c = len(mean) values each) in order and each channel j, dz[j] to
+// a[j] and dz[j]·x̂[j] to b[j] in float64, x̂ = (x[j] − mean[j])·invStd[j] in float32: BatchNormGrad's sums over
+// one part of the rows.
+func gradSumsGo(x, dz, mean, invStd []float32, a, b []float64) {
+	c := len(mean)
+	for i := 0; i+c <= len(dz); i += c {
+		xr, gr := x[i:i+c], dz[i:i+c]
+		for j := range c {
+			xh := (xr[j] - mean[j]) * invStd[j]
+			a[j] += float64(gr[j])
+			b[j] += float64(gr[j] * xh)
+		}
+	}
+}
