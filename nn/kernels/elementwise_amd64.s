@@ -480,6 +480,14 @@ done:
 	VZEROUPPER
 	RET
 
+// The float64 channel sums below (momentSumsAVX512, gradSumsAVX512) share these. CHANNEL_MASKS turns c ≤ 16 in CX
+// into masks: K1 the row's c floats, K2 channels 0..7 and K3 channels 8..15 (8-lane operations read a mask's low 8
+// bits). SUMS_LOAD and SUMS_STORE move the sums a (R10) and b (R11) to and from Z0/Z1 and Z2/Z3 (channels 0..7
+// and 8..15).
+#define CHANNEL_MASKS MOVQ $1, AX; SHLQ CX, AX; DECQ AX; KMOVW AX, K1; KMOVW AX, K2; SHRQ $8, AX; KMOVW AX, K3
+#define SUMS_LOAD VMOVUPD.Z (R10), K2, Z0; VMOVUPD.Z 64(R10), K3, Z1; VMOVUPD.Z (R11), K2, Z2; VMOVUPD.Z 64(R11), K3, Z3
+#define SUMS_STORE VMOVUPD Z0, K2, (R10); VMOVUPD Z1, K3, 64(R10); VMOVUPD Z2, K2, (R11); VMOVUPD Z3, K3, 64(R11)
+
 // func momentSumsAVX512(x *float32, rows, ld, c int, shift, a, b *float64)
 //
 // momentSumsGo for c ≤ 16 channels of rows rows ld values apart: for each row in order and j < c,
@@ -494,19 +502,10 @@ TEXT ·momentSumsAVX512(SB), NOSPLIT, $0-56
 	MOVQ a+40(FP), R10
 	MOVQ b+48(FP), R11
 	SHLQ $2, R8
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1         // the row's c floats
-	KMOVW AX, K2         // channels 0..7 (8-lane operations read the mask's low 8 bits)
-	SHRQ $8, AX
-	KMOVW AX, K3         // channels 8..15
+	CHANNEL_MASKS
 	VMOVUPD.Z (R9), K2, Z20
 	VMOVUPD.Z 64(R9), K3, Z21
-	VMOVUPD.Z (R10), K2, Z0
-	VMOVUPD.Z 64(R10), K3, Z1
-	VMOVUPD.Z (R11), K2, Z2
-	VMOVUPD.Z 64(R11), K3, Z3
+	SUMS_LOAD
 mloop:
 	TESTQ R12, R12
 	JLE mdone
@@ -526,10 +525,7 @@ mloop:
 	DECQ R12
 	JMP mloop
 mdone:
-	VMOVUPD Z0, K2, (R10)
-	VMOVUPD Z1, K3, 64(R10)
-	VMOVUPD Z2, K2, (R11)
-	VMOVUPD Z3, K3, 64(R11)
+	SUMS_STORE
 	VZEROUPPER
 	RET
 
@@ -548,19 +544,10 @@ TEXT ·gradSumsAVX512(SB), NOSPLIT, $0-72
 	MOVQ a+56(FP), R10
 	MOVQ b+64(FP), R11
 	SHLQ $2, R8
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1
-	KMOVW AX, K2
-	SHRQ $8, AX
-	KMOVW AX, K3
+	CHANNEL_MASKS
 	VMOVUPS.Z (R9), K1, Z20
 	VMOVUPS.Z (R13), K1, Z21
-	VMOVUPD.Z (R10), K2, Z0
-	VMOVUPD.Z 64(R10), K3, Z1
-	VMOVUPD.Z (R11), K2, Z2
-	VMOVUPD.Z 64(R11), K3, Z3
+	SUMS_LOAD
 gloop:
 	TESTQ R12, R12
 	JLE gdone
@@ -584,9 +571,6 @@ gloop:
 	DECQ R12
 	JMP gloop
 gdone:
-	VMOVUPD Z0, K2, (R10)
-	VMOVUPD Z1, K3, 64(R10)
-	VMOVUPD Z2, K2, (R11)
-	VMOVUPD Z3, K3, 64(R11)
+	SUMS_STORE
 	VZEROUPPER
 	RET
