@@ -5,10 +5,10 @@ import (
 	"sync"
 )
 
-// The goroutine splitters, the one place where kernels start goroutines.
-// Both cut the work by its size alone (never by timing), so that a kernel
-// whose result depends on the cut (partial sums added at the end) is
-// deterministic.
+// The goroutine splitters, the one place where kernels hand work to other
+// goroutines (the team's, team.go, or their own). Both cut the work by its
+// size alone (never by timing), so that a kernel whose result depends on the
+// cut (partial sums added at the end) is deterministic.
 
 // forParts cuts [r0, r1) into parts near-equal ranges, part w being
 // [r0 + n·w/parts, r0 + n·(w+1)/parts) for n = r1 − r0, and runs fn on each:
