@@ -33,7 +33,8 @@ func (p ConvParams) tileRows() int {
 // beforehand (the 64×64 SD-DCGAN's merge convolution: a 4.7 MB column matrix
 // instead of an 18.9 MB packed filter, which set the scratch cache's size).
 // Tiles only split the positions, so every value of the result adds the
-// same products in the same order either way.
+// same products in the same order either way (on NEON, whose full register
+// tiles start their sums from C, a value's last bit can move with the split).
 func (p ConvParams) filterTileRows() int {
 	m, k := p.N*p.OH*p.OW, p.KH*p.KW*p.C
 	if m <= p.F && m*k <= maxOneTileFloats {

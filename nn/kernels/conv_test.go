@@ -368,8 +368,11 @@ func TestIm2colCols(t *testing.T) {
 // filter take all positions in one tile (N·OH·OW ≤ F, a column matrix of at
 // most maxOneTileFloats), and that one tile with the filter packed as the
 // product goes gives the same bits as several tiles sharing a prepacked
-// filter, on every micro-kernel, split by filter row (the segments of the
-// data gradient) and not.
+// filter, split by filter row (the segments of the data gradient) and not.
+// That holds on the micro-kernels whose sums start from zero and add C at
+// the end, as the edge tiles do; NEON's start from C in full tiles (so a
+// row's bits depend on whether the tiling puts it in a full or an edge
+// register tile), and there the test asks for agreement to rounding.
 func TestFilterTileRows(t *testing.T) {
 	merge := ConvParams{N: 32, H: 4, W: 4, C: 1024, KH: 3, KW: 3, F: 512, SH: 2, SW: 2, OH: 2, OW: 2}
 	for _, tt := range []struct {
@@ -415,7 +418,11 @@ func TestFilterTileRows(t *testing.T) {
 					c.run(a, one)
 					c.run(b, several)
 					for i := range a {
-						if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+						same := math.Float32bits(a[i]) == math.Float32bits(b[i])
+						if path == "neon" {
+							same = math.Abs(float64(a[i]-b[i])) <= 1e-5*(1+math.Abs(float64(b[i])))
+						}
+						if !same {
 							t.Fatalf("%s: value %d is %v in one tile, %v in tiles of %d positions", c.name, i, a[i], b[i], several)
 						}
 					}

@@ -110,7 +110,7 @@ func momentSumsGo(x []float32, c int, shift, a, b []float64) {
 		for j, v := range x[i : i+c] {
 			d := float64(v) - shift[j]
 			a[j] += d
-			b[j] += d * d
+			b[j] += float64(d * d) // the conversion keeps the product rounded: no fused multiply-add, as in the assembly
 		}
 	}
 }
