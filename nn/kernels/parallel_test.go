@@ -66,6 +66,20 @@ func TestForPartsCoversEachRowOnce(t *testing.T) {
 			}
 			wg.Wait()
 		}},
+		{"long part", func(t *testing.T) {
+			// The caller finishes first and waits past teamSpin, parked between polls: forParts must still
+			// return only once the long part is done.
+			var done atomic.Bool
+			forParts(0, 2, 2, func(part, _, _ int) {
+				if part == 1 {
+					time.Sleep(4 * teamSpin)
+					done.Store(true)
+				}
+			})
+			if !done.Load() {
+				t.Fatal("forParts returned before its long part finished")
+			}
+		}},
 		{"no goroutine left", func(t *testing.T) {
 			// The team starts with the package, so work leaves the goroutine count where it was: the leak
 			// checks of other packages' tests (serve, data) count on it.
