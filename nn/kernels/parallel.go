@@ -30,7 +30,7 @@ func forParts(r0, r1, parts int, fn func(part, a, b int)) {
 	// Parts 1.. go to free members of the team (team.go), or, when all are
 	// busy, to goroutines of their own.
 	var (
-		wg      sync.WaitGroup
+		wg      *sync.WaitGroup // made only when a part needs a goroutine of its own
 		members [maxTeamParts]*teamMember
 		tickets [maxTeamParts]uint64
 	)
@@ -42,6 +42,9 @@ func forParts(r0, r1, parts int, fn func(part, a, b int)) {
 				continue
 			}
 		}
+		if wg == nil {
+			wg = new(sync.WaitGroup)
+		}
 		wg.Go(func() { fn(w, a, b) })
 	}
 	fn(0, r0, r0+n/parts)
@@ -50,7 +53,9 @@ func forParts(r0, r1, parts int, fn func(part, a, b int)) {
 			m.wait(tickets[w])
 		}
 	}
-	wg.Wait()
+	if wg != nil {
+		wg.Wait()
+	}
 }
 
 // maxTeamParts bounds the parts of one forParts call that go to the team
