@@ -16,10 +16,7 @@ func conv2D(p ConvParams, x, w, y []float32, accumulate bool, rows int, pl convP
 		return
 	}
 	blocks := p.kBlocks(pl.split)
-	wm := make([]filterOperand, len(blocks))
-	for i, b := range blocks { // rows k0 ≤ k < k1 of w as the K×F matrix
-		wm[i] = newFilterOperand(pl.groups > 1 || m > rows, false, b.k1-b.k0, p.F, w[b.k0*p.F:], p.F)
-	}
+	wm := p.filterBlocks(w, blocks, false, rows, pl)
 	defer releaseAll(wm)
 	forRows(0, p.N, pl.groups, func(_, n0, n1 int) { // images n0 ≤ n < n1
 		most := p.maxTileLen(n0, n1, rows)
@@ -87,10 +84,7 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32, accumulate bool, rows
 			return
 		}
 	}
-	wm := make([]filterOperand, len(blocks))
-	for i, b := range blocks { // columns k0 ≤ k < k1 of wᵀ as the F×K matrix
-		wm[i] = newFilterOperand(pl.groups > 1 || m > rows, true, p.F, b.k1-b.k0, w[b.k0*p.F:], p.F)
-	}
+	wm := p.filterBlocks(w, blocks, true, rows, pl)
 	defer releaseAll(wm)
 	imageLen := p.H * p.W * p.C
 	forRows(0, p.N, pl.groups, func(_, n0, n1 int) { // images n0 ≤ n < n1
@@ -186,6 +180,24 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32, accumulate bool, ro
 			beta = 1
 		})
 	})
+}
+
+// filterBlocks returns the filter's operand for each block: rows k0 ≤ k < k1
+// of w as the K×F matrix, or (transposed, for the data gradient) columns
+// k0 ≤ k < k1 of wᵀ as the F×K matrix. They are packed beforehand when
+// several products share them: the batch split over goroutines, or more than
+// one tile of rows positions.
+func (p ConvParams) filterBlocks(w []float32, blocks []kBlock, transposed bool, rows int, pl convPlan) []filterOperand {
+	shared := pl.groups > 1 || p.N*p.OH*p.OW > rows
+	wm := make([]filterOperand, len(blocks))
+	for i, b := range blocks {
+		if transposed {
+			wm[i] = newFilterOperand(shared, true, p.F, b.k1-b.k0, w[b.k0*p.F:], p.F)
+		} else {
+			wm[i] = newFilterOperand(shared, false, b.k1-b.k0, p.F, w[b.k0*p.F:], p.F)
+		}
+	}
+	return wm
 }
 
 // releaseAll returns the packed data of the filter operands to the pool.

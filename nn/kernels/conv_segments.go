@@ -146,10 +146,7 @@ func conv2DBackwardDataSegments(p ConvParams, dy, w, dx []float32, accumulate bo
 	blocks []kBlock, segs []oxSegment) {
 	k := p.KH * p.KW * p.C
 	mr := activeKernel.mr
-	wm := make([]filterOperand, len(blocks))
-	for i, b := range blocks { // columns k0 ≤ k < k1 of wᵀ as the F×K matrix
-		wm[i] = newFilterOperand(pl.groups > 1 || p.N*p.OH*p.OW > rows, true, p.F, b.k1-b.k0, w[b.k0*p.F:], p.F)
-	}
+	wm := p.filterBlocks(w, blocks, true, rows, pl)
 	defer releaseAll(wm)
 	seg := segmentOf(p, segs)
 	imageLen := p.H * p.W * p.C
