@@ -112,40 +112,21 @@ func benchCmd() *command {
 			}
 			fmt.Fprintf(stderr, "measuring the FMA peak…\n")
 			machine := bench.ThisMachine(time.Second)
+			var pt *bench.Torch // nil: sdgan alone
+			if useTorch {
+				pt = &torch
+			}
+			sdgan := func(m string) (bench.Timing, error) {
+				return runOne(ctx, self, m, device.String(), kernels.Active().String(), *blocking, *warmup, *reps)
+			}
 			var all [][]bench.Result
 			for round := range *rounds {
 				if *rounds > 1 {
 					fmt.Fprintf(stderr, "round %d of %d\n", round+1, *rounds)
 				}
-				var results []bench.Result
-				for _, m := range strings.Split(*measures, ",") {
-					if ctx.Err() != nil {
-						return interrupted("after %d measures", len(results))
-					}
-					fmt.Fprintf(stderr, "timing %s: sdgan…", m)
-					sd, err := runOne(ctx, self, m, device.String(), kernels.Active().String(), *blocking, *warmup, *reps)
-					if err != nil {
-						if ctx.Err() != nil {
-							fmt.Fprintln(stderr)
-							return interrupted("while timing %s", m)
-						}
-						return err
-					}
-					var pt *bench.Timing
-					if useTorch {
-						fmt.Fprintf(stderr, " pytorch…")
-						t, err := torch.Run(ctx, m, *warmup, *reps)
-						if err != nil {
-							if ctx.Err() != nil {
-								fmt.Fprintln(stderr)
-								return interrupted("while timing %s in PyTorch", m)
-							}
-							return err
-						}
-						pt = &t
-					}
-					fmt.Fprintln(stderr)
-					results = append(results, bench.Compare(m, sd, pt))
+				results, err := compareRound(ctx, stderr, strings.Split(*measures, ","), pt, sdgan, *warmup, *reps)
+				if err != nil {
+					return err
 				}
 				all = append(all, results)
 			}
@@ -186,6 +167,44 @@ func isaNames() string {
 		s = append(s, isa.String())
 	}
 	return strings.Join(s, ", ")
+}
+
+// compareRound times each measure in sdgan (through one, a child process) and, when torch is not nil, in
+// PyTorch, and returns their comparisons: one round of the side-by-side table. On Ctrl-C it stops with an error
+// that says where.
+func compareRound(ctx context.Context, stderr io.Writer, measures []string, torch *bench.Torch,
+	one func(measure string) (bench.Timing, error), warmup, reps int) ([]bench.Result, error) {
+	var results []bench.Result
+	for _, m := range measures {
+		if ctx.Err() != nil {
+			return nil, interrupted("after %d measures", len(results))
+		}
+		fmt.Fprintf(stderr, "timing %s: sdgan…", m)
+		sd, err := one(m)
+		if err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintln(stderr)
+				return nil, interrupted("while timing %s", m)
+			}
+			return nil, err
+		}
+		var pt *bench.Timing
+		if torch != nil {
+			fmt.Fprintf(stderr, " pytorch…")
+			t, err := torch.Run(ctx, m, warmup, reps)
+			if err != nil {
+				if ctx.Err() != nil {
+					fmt.Fprintln(stderr)
+					return nil, interrupted("while timing %s in PyTorch", m)
+				}
+				return nil, err
+			}
+			pt = &t
+		}
+		fmt.Fprintln(stderr)
+		results = append(results, bench.Compare(m, sd, pt))
+	}
+	return results, nil
 }
 
 // runOne times a measure in a child process of this binary, so that its peak memory is its own.
